@@ -1,0 +1,31 @@
+# Shared by scripts/setup, scripts/run and scripts/test: installing Debian packages that are missing.
+# Sourced, not run.
+
+ssetool_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# ensure_packages PKG...: installs the packages that are not installed yet (apt-get update first, sudo when not root).
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  echo "setup: installing ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Packages needed to build ssetool and its tests.
+build_packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev libcli11-dev libfmt-dev
+                nlohmann-json3-dev catch2)
+
+# configure_and_build DIR [CMAKE_ARGS...]: configures DIR once, then builds it (incrementally).
+configure_and_build() {
+  local dir="$1"; shift
+  if [ ! -f "$ssetool_root/$dir/CMakeCache.txt" ]; then
+    cmake -S "$ssetool_root" -B "$ssetool_root/$dir" -G Ninja "$@" >&2
+  fi
+  cmake --build "$ssetool_root/$dir" -j "$(nproc)" >&2
+}
