@@ -1,15 +1,234 @@
-// `ssetool pipe`: not built yet (issue #4). It refuses to run rather than pretend to work.
+// `ssetool pipe`: broadcast stdin, or a command's stdout, to every client connected to the event stream.
+// A source thread reads and decodes the input and hands events to the loop (Publisher); the loop numbers,
+// encodes and fans them out (Hub) to every client's session.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <fmt/core.h>
+#include <memory>
+#include <optional>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <thread>
+#include <unistd.h>
+
 #include "command.hpp"
+#include "server_flags.hpp"
+#include "ssetool/child_process.hpp"
+#include "ssetool/errors.hpp"
+#include "ssetool/event_decoder.hpp"
+#include "ssetool/hub.hpp"
+#include "ssetool/line_splitter.hpp"
+#include "ssetool/publisher.hpp"
+#include "ssetool/units.hpp"
+#include "viewer_page.hpp"
 
 namespace ssetool::cli {
+namespace {
+
+struct PipeFlags {
+  ServerFlags server;
+  std::string format = "lines";
+  std::string event;
+  std::string ids = "auto";
+  std::size_t history = 1000;
+  std::size_t replay_last = 0;
+  bool stamp = false;
+  bool strict = false;
+  std::string on_eof = "close";
+  std::string max_line = "16MiB";
+  std::vector<std::string> command;
+};
+
+// Microseconds since the Unix epoch: the send timestamp of --stamp ("@<microseconds> " before the data).
+std::uint64_t epoch_micros() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+class PipeCommand {
+ public:
+  explicit PipeCommand(const PipeFlags& flags) : flags_(flags) {}
+  int run();
+
+ private:
+  Reply handle(const Request& req);
+  void open_stream(Session& session);
+  void publish_batch(std::vector<Event>& batch);
+  void read_input(int fd);
+  void read_lines(int fd, LineSplitter& splitter, EventDecoder& decoder);
+  void input_error(const std::string& message, bool fatal);
+  void stop(bool by_signal);
+
+  const PipeFlags& flags_;
+  ServerOptions options_;
+  std::unique_ptr<EventDecoder> decoder_;
+  std::string input_name_ = "stdin";
+  std::size_t line_number_ = 0;
+  std::uint64_t max_line_ = 0;
+  Loop loop_;
+  std::unique_ptr<Hub> hub_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Publisher> publisher_;
+  std::optional<ChildProcess> child_;
+  int cancel_fd_ = -1;
+  std::atomic<bool> input_failed_{false};
+  bool stopping_ = false;
+};
+
+int PipeCommand::run() {
+  options_ = flags_.server.options("pipe");
+  if (flags_.ids != "auto" && flags_.ids != "none")
+    throw InvalidArgument("--id '" + flags_.ids + "': expected auto or none");
+  if (flags_.on_eof != "close" && flags_.on_eof != "stay")
+    throw InvalidArgument("--on-eof '" + flags_.on_eof + "': expected close or stay");
+  max_line_ = parse_size(flags_.max_line);
+  decoder_ = EventDecoder::create(parse_input_format(flags_.format),
+                                  flags_.event.empty() ? std::nullopt : std::optional(flags_.event));
+  hub_ = std::make_unique<Hub>(HubOptions{flags_.history, flags_.ids == "auto" ? IdMode::automatic : IdMode::none});
+
+  prepare_server_process();
+  int input_fd = STDIN_FILENO;
+  if (!flags_.command.empty()) {
+    try {
+      child_ = ChildProcess::spawn({.argv = flags_.command});
+    } catch (const SystemError& e) {
+      throw InvalidArgument(e.what());
+    }
+    input_fd = child_->stdout_fd();
+    input_name_ = flags_.command[0];
+  }
+  server_ = std::make_unique<Server>(loop_, options_, [this](const Request& r) { return handle(r); });
+  server_->start();
+  announce(*server_, options_, "pipe");
+
+  publisher_ = std::make_unique<Publisher>(
+      loop_, [this](std::vector<Event>& batch) { publish_batch(batch); },
+      [this] {
+        if (flags_.on_eof == "close" || input_failed_) stop(false);
+      });
+  cancel_fd_ = eventfd(0, EFD_CLOEXEC);
+  std::thread source([this, input_fd] { read_input(input_fd); });
+  loop_.watch_signals({SIGINT, SIGTERM}, [this](int) { stop(true); });
+  loop_.run();
+
+  std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(cancel_fd_, &one, sizeof one);
+  publisher_->cancel();
+  source.join();
+  ::close(cancel_fd_);
+  server_.reset();
+  if (input_failed_) return kExitFailure;
+  if (child_) return exit_code_of(child_->wait());
+  return kExitOk;
+}
+
+Reply PipeCommand::handle(const Request& req) {
+  if (req.path == options_.path) return Reply::stream([this](Session& s) { open_stream(s); });
+  if (req.path == "/" && req.method == "GET") return viewer_reply(options_.path);
+  return Reply::text(404, "not found: the event stream is at " + options_.path + "\n");
+}
+
+void PipeCommand::open_stream(Session& session) {
+  hub_->subscribe(&session, requested_last_event_id(session.request()), flags_.replay_last);
+  session.on_close([this, s = &session](SessionEnd) { hub_->unsubscribe(s); });
+}
+
+void PipeCommand::publish_batch(std::vector<Event>& batch) {
+  for (Event& e : batch) {
+    if (flags_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+    hub_->publish(std::move(e));  // validated by the source thread: cannot throw here
+  }
+  server_->stats().events_published.store(hub_->published(), std::memory_order_relaxed);
+  server_->stats().history_length.store(hub_->history_length(), std::memory_order_relaxed);
+}
+
+void PipeCommand::stop(bool by_signal) {
+  if (stopping_) return;
+  stopping_ = true;
+  if (by_signal && child_) child_->signal(SIGTERM);
+  server_->shutdown([this] { loop_.stop(); });
+}
+
+void PipeCommand::input_error(const std::string& message, bool fatal) {
+  fmt::print(stderr, "ssetool: pipe: {}:{}: {}{}\n", input_name_, line_number_, message, fatal ? "" : " (skipped)");
+  if (fatal) input_failed_ = true;
+}
+
+// The source thread: reads until end of input (or cancellation), then closes the publisher.
+void PipeCommand::read_input(int fd) {
+  LineSplitter splitter(max_line_);
+  try {
+    read_lines(fd, splitter, *decoder_);
+  } catch (const LimitExceeded& e) {
+    ++line_number_;
+    input_error(e.what(), true);
+  }
+  publisher_->close();
+}
+
+void PipeCommand::read_lines(int fd, LineSplitter& splitter, EventDecoder& decoder) {
+  std::vector<Event> events;
+  auto on_line = [&](std::string_view line) {
+    ++line_number_;
+    try {
+      decoder.line(line, events);
+    } catch (const Error& e) {
+      input_error(e.what(), flags_.strict);
+      if (flags_.strict) throw LimitExceeded("stop");  // ends reading; the message was printed
+    }
+  };
+  char buf[64 * 1024];
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) continue;
+    if (fds[1].revents) return;
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+    try {
+      splitter.feed(std::string_view(buf, static_cast<std::size_t>(n)), on_line);
+    } catch (const LimitExceeded&) {
+      if (input_failed_) {
+        publisher_->publish_all(events);
+        return;
+      }
+      throw;
+    }
+    if (!publisher_->publish_all(events)) return;
+  }
+  splitter.finish(on_line);
+  decoder.finish(events);
+  publisher_->publish_all(events);
+}
+
+}  // namespace
 
 Runner add_pipe_command(CLI::App& app) {
+  auto flags = std::make_shared<PipeFlags>();
   CLI::App* sub = app.add_subcommand("pipe", "Broadcast stdin or a command's output to every connected client");
-  sub->allow_extras();
-  return [] {
-    print_error("pipe", "not built yet in this version (see issue #4)");
-    return kExitUsage;
-  };
+  sub->footer(
+      "Examples:\n"
+      "  vmstat 1 | ssetool pipe                 # then open http://127.0.0.1:8080/\n"
+      "  ssetool pipe -- tail -f /var/log/syslog\n"
+      "  ssetool pipe -f ndjson --listen :9000 < events.ndjson\n"
+      "See ssetool-pipe(1); server options: ssetool(1).");
+  flags->server.add_to(*sub);
+  sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")->capture_default_str();
+  sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)");
+  sub->add_option("--id", flags->ids, "Event ids: auto (1, 2, 3...) or none; an input event's own id wins")
+      ->capture_default_str();
+  sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume")->capture_default_str();
+  sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events")
+      ->capture_default_str();
+  sub->add_flag("--stamp", flags->stamp, "Prefix each event's data with '@<send time in epoch microseconds> '");
+  sub->add_flag("--strict", flags->strict, "An invalid ndjson/sse input line is fatal (exit 1) instead of skipped");
+  sub->add_option("--on-eof", flags->on_eof, "At end of input: close (deliver, end streams, exit) or stay")
+      ->capture_default_str();
+  sub->add_option("--max-line", flags->max_line, "Longest input line accepted; a longer one is fatal (exit 1)")
+      ->capture_default_str();
+  sub->add_option("command", flags->command, "Command whose stdout is read instead of stdin (after --)");
+  return [flags] { return PipeCommand(*flags).run(); };
 }
 
 }  // namespace ssetool::cli

@@ -1,0 +1,45 @@
+// The server options shared by pipe, serve and replay: their flags (defined once here), their conversion
+// into ssetool::ServerOptions, and the common way a server subcommand runs until it is stopped.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ssetool/loop.hpp"
+#include "ssetool/server.hpp"
+#include "ssetool/server_options.hpp"
+
+namespace ssetool::cli {
+
+struct ServerFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string port_file;
+  std::string path = "/events";
+  std::string heartbeat = "15s";
+  std::string retry;
+  std::size_t max_clients = 0;
+  std::string client_buffer = "4MiB";
+  std::vector<std::string> cors;
+  std::string token;
+  std::vector<std::string> headers;
+  std::string tls_cert, tls_key;
+  std::string grace = "2s";
+  bool verbose = false, quiet = false;
+
+  void add_to(CLI::App& app);
+  // Throws InvalidArgument naming the flag.
+  ServerOptions options(const std::string& subcommand) const;
+};
+
+// Blocks SIGINT and SIGTERM (call before any thread starts) so that the loop receives them.
+void prepare_server_process();
+
+// Prints "ssetool: serving URL (events at PATH)" on stderr unless quiet.
+void announce(const Server& server, const ServerOptions& options, const std::string& subcommand);
+
+// The Last-Event-ID a client asked to resume from: the header, else the `lastEventId` query parameter.
+std::optional<std::string> requested_last_event_id(const Request& request);
+
+}  // namespace ssetool::cli

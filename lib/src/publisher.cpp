@@ -1,0 +1,70 @@
+// Source thread → loop hand-off (see publisher.hpp).
+#include "ssetool/publisher.hpp"
+
+namespace ssetool {
+
+Publisher::Publisher(Loop& loop, BatchHandler on_batch, std::function<void()> on_closed, std::size_t capacity)
+    : loop_(loop), on_batch_(std::move(on_batch)), on_closed_(std::move(on_closed)), capacity_(capacity) {}
+
+bool Publisher::publish(Event event) {
+  std::unique_lock lock(mutex_);
+  space_.wait(lock, [&] { return pending_.size() < capacity_ || cancelled_; });
+  if (cancelled_ || closed_) return false;
+  pending_.push_back(std::move(event));
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    loop_.post([this] { drain(); });
+  }
+  return true;
+}
+
+bool Publisher::publish_all(std::vector<Event>& events) {
+  std::unique_lock lock(mutex_);
+  for (auto& event : events) {
+    space_.wait(lock, [&] { return pending_.size() < capacity_ || cancelled_; });
+    if (cancelled_ || closed_) return false;
+    pending_.push_back(std::move(event));
+    if (!drain_posted_) {
+      drain_posted_ = true;
+      loop_.post([this] { drain(); });
+    }
+  }
+  events.clear();
+  return true;
+}
+
+void Publisher::close() {
+  std::lock_guard lock(mutex_);
+  if (closed_) return;
+  closed_ = true;
+  if (!drain_posted_) {
+    drain_posted_ = true;
+    loop_.post([this] { drain(); });
+  }
+}
+
+void Publisher::cancel() {
+  std::lock_guard lock(mutex_);
+  cancelled_ = true;
+  space_.notify_all();
+}
+
+void Publisher::drain() {
+  std::vector<Event> batch;
+  bool closed;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(pending_);
+    drain_posted_ = false;
+    closed = closed_;
+    space_.notify_all();
+  }
+  if (!batch.empty()) on_batch_(batch);
+  if (closed && on_closed_) {
+    auto done = std::move(on_closed_);
+    on_closed_ = nullptr;
+    done();
+  }
+}
+
+}  // namespace ssetool
