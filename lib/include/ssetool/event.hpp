@@ -21,13 +21,17 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
-// Checks that `e` can be encoded; throws InvalidEvent naming the field otherwise.
+// Checks that `e` can be encoded; throws InvalidEvent naming the field otherwise: "event" (CR or LF in the type),
+// "id" (CR, LF or NUL in the id), "data" (has_data is false but data is not empty).
 void validate(const Event& e);
 
-// Encodes one event into one frame, ending with the blank line. Throws InvalidEvent.
+// Encodes one event into one frame. Lines in this order: comments (": text", each split on line breaks), then
+// "event: type", "id: id", "retry: n", one "data: line" per line of the payload (split on CRLF, CR and LF; an empty
+// payload is one empty data line; none at all when has_data is false), then the blank line. Throws InvalidEvent.
+// Every value is written after ": " so a leading space survives the parser.
 std::string encode(const Event& e);
 
-// Encodes a comment-only frame (": text\n\n"), the text split on line breaks like data.
+// Encodes a comment-only frame (": text\n\n"), the text split on line breaks like data (": a\n: b\n\n").
 std::string encode_comment(std::string_view text);
 
 }  // namespace ssetool
