@@ -53,7 +53,7 @@ class PipeCommand {
 
  private:
   Reply handle(const Request& req);
-  void open_stream(Session& session);
+  void open_stream(Session& session, std::uint64_t published_before);
   void publish_batch(std::vector<Event>& batch);
   void read_input(int fd);
   void read_lines(int fd, LineSplitter& splitter, EventDecoder& decoder);
@@ -124,13 +124,16 @@ int PipeCommand::run() {
 }
 
 Reply PipeCommand::handle(const Request& req) {
-  if (req.path == options_.path) return Reply::stream([this](Session& s) { open_stream(s); });
+  if (req.path == options_.path) {
+    std::uint64_t published = server_->stats().events_published.load();
+    return Reply::stream([this, published](Session& s) { open_stream(s, published); });
+  }
   if (req.path == "/" && req.method == "GET") return viewer_reply(options_.path);
   return Reply::text(404, "not found: the event stream is at " + options_.path + "\n");
 }
 
-void PipeCommand::open_stream(Session& session) {
-  hub_->subscribe(&session, requested_last_event_id(session.request()), flags_.replay_last);
+void PipeCommand::open_stream(Session& session, std::uint64_t published_before) {
+  hub_->subscribe(&session, requested_last_event_id(session.request()), flags_.replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd) { hub_->unsubscribe(s); });
 }
 

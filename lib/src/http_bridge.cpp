@@ -16,6 +16,7 @@ namespace {
 // The exchange in progress on this worker thread: lets the route handler hand the stream over.
 struct Exchange {
   BridgeOutcome* outcome = nullptr;
+  bool handled = false;          // our handler ran (otherwise httplib answered an error itself)
   bool headers_written = false;
 };
 thread_local Exchange* current_exchange = nullptr;
@@ -128,6 +129,7 @@ class HttpBridge::Impl : public httplib::Server {
       : handler_(std::move(handler)), timeout_ms_(static_cast<int>(io_timeout.count())) {
     svr_sock_ = listen_fd;
     auto route = [this](const httplib::Request& req, httplib::Response& res) {
+      current_exchange->handled = true;
       apply_reply(handler_(to_request(req)), req, res);
     };
     Get(".*", route);
@@ -149,7 +151,7 @@ class HttpBridge::Impl : public httplib::Server {
     bool ok = process_request(stream, false, connection_closed, nullptr);
     current_exchange = nullptr;
     if (exchange.headers_written) outcome.kind = BridgeOutcome::stream;
-    else if (ok && !connection_closed) outcome.kind = BridgeOutcome::keep_alive;
+    else if (ok && !connection_closed && exchange.handled) outcome.kind = BridgeOutcome::keep_alive;
     else outcome.kind = BridgeOutcome::close;
     if (outcome.kind != BridgeOutcome::stream) outcome.open_stream = nullptr;
     return outcome;

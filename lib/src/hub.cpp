@@ -20,10 +20,13 @@ void Hub::publish(Event event) {
   for (FrameSink* sink : sinks_) sink->push(frame);
 }
 
-Resume Hub::subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last) {
+Resume Hub::subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last,
+                       std::optional<std::uint64_t> published_before) {
   sinks_.push_back(sink);
   Resume result = Resume::fresh;
-  std::size_t start = history_.size() - std::min(replay_last, history_.size());
+  std::size_t tail = replay_last;
+  if (published_before && *published_before < published_) tail = std::max<std::size_t>(tail, published_ - *published_before);
+  std::size_t start = history_.size() - std::min(tail, history_.size());
   if (last_event_id && !last_event_id->empty()) {
     auto found = std::find_if(history_.rbegin(), history_.rend(),
                               [&](const Stored& s) { return s.id == *last_event_id; });

@@ -10,6 +10,7 @@ namespace {
 
 constexpr int kMaxIov = 64;
 constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+constexpr std::size_t kEagerWriteBytes = 64 * 1024;
 constexpr char kChunkTrailer[] = "\r\n";
 constexpr char kFinalChunk[] = "0\r\n\r\n";
 constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
@@ -75,7 +76,22 @@ void Session::enqueue(const Frame& frame) {
   queue_.push_back(frame);
   queued_bytes_ += frame->size();
   last_activity_ = Loop::Clock::now();
-  schedule_flush();
+  if (queued_bytes_ >= kEagerWriteBytes && !writing_blocked_) write_eagerly();
+  else schedule_flush();
+}
+
+// A large batch is being queued: write now rather than at the end of the iteration, so a fast client's
+// socket absorbs it and only a slow client's queue grows. Ending is deferred: the caller may be iterating.
+void Session::write_eagerly() {
+  WriteResult result = write_out();
+  if (result == WriteResult::drained || result == WriteResult::blocked) return;
+  state_ = State::ending;
+  clean_end_ = false;
+  SessionEnd why = result == WriteResult::peer_gone ? SessionEnd::peer_gone : SessionEnd::write_error;
+  std::weak_ptr<Session> weak = weak_from_this();
+  loop_.defer([weak, why] {
+    if (auto self = weak.lock()) self->abort(why);
+  });
 }
 
 void Session::send(const Event& event) { push(std::make_shared<const std::string>(encode(event))); }
@@ -153,11 +169,10 @@ void Session::consume(std::size_t written) {
   }
 }
 
-void Session::flush() {
-  flush_scheduled_ = false;
-  if (state_ == State::closed) return;
+// Writes as much as the socket takes. Never ends the session itself: it says why it should end.
+Session::WriteResult Session::write_out() {
   for (;;) {
-    if (inflight_.empty() && !fill_batch()) break;
+    if (inflight_.empty() && !fill_batch()) return WriteResult::drained;
     iovec iov[kMaxIov];
     int n = 0;
     for (auto it = inflight_.begin(); it != inflight_.end() && n < kMaxIov; ++it, ++n)
@@ -165,13 +180,21 @@ void Session::flush() {
     ssize_t written = transport_->writev(iov, n);
     if (written < 0 && errno == EAGAIN) {
       want_write(true);
-      return;
+      return WriteResult::blocked;
     }
-    if (written <= 0) {
-      finish(errno == EPIPE || errno == ECONNRESET ? SessionEnd::peer_gone : SessionEnd::write_error);
-      return;
-    }
+    if (written <= 0) return errno == EPIPE || errno == ECONNRESET ? WriteResult::peer_gone : WriteResult::failed;
     consume(static_cast<std::size_t>(written));
+  }
+}
+
+void Session::flush() {
+  flush_scheduled_ = false;
+  if (state_ == State::closed) return;
+  switch (write_out()) {
+    case WriteResult::blocked: return;
+    case WriteResult::peer_gone: finish(SessionEnd::peer_gone); return;
+    case WriteResult::failed: finish(SessionEnd::write_error); return;
+    case WriteResult::drained: break;
   }
   want_write(false);
   if (state_ == State::ending && queue_.empty() && inflight_.empty())

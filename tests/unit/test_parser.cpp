@@ -446,12 +446,12 @@ TEST_CASE("a parser without callbacks parses silently", "[parser]") {
   CHECK(parser.last_event_id() == "1");
 }
 
-TEST_CASE("default limits are 1 MiB per line and 16 MiB per event", "[parser][limits]") {
+TEST_CASE("default limits are 32 MiB per line and 64 MiB per event", "[parser][limits]") {
   const ParserLimits limits;
-  CHECK(limits.max_line == 1024 * 1024);
-  CHECK(limits.max_event == 16 * 1024 * 1024);
+  CHECK(limits.max_line == 32 * 1024 * 1024);
+  CHECK(limits.max_event == 64 * 1024 * 1024);
   Parser parser(Parser::Callbacks{});
-  const std::string line = "data:" + std::string((1 << 20) - 5, 'x');
+  const std::string line = "data:" + std::string((32 << 20) - 5, 'x');
   CHECK_NOTHROW(parser.feed(line + "\n"));
   CHECK_THROWS_AS(parser.feed(line + "y\n"), LimitExceeded);
 }

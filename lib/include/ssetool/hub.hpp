@@ -47,8 +47,11 @@ class Hub {
 
   // Adds a subscriber. With a last_event_id, it first receives every stored event after that id; when the
   // id is not in the history it receives a `gap` event (see gap_frame) then the whole history. Without one
-  // it receives the last `replay_last` events. Then the live ones.
-  Resume subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last);
+  // it receives the last `replay_last` events, and every event published after the first `published_before`
+  // ones (the count when the client's request was accepted: nothing published while its stream was being
+  // set up is missed). Then the live ones.
+  Resume subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last,
+                   std::optional<std::uint64_t> published_before = std::nullopt);
   void unsubscribe(FrameSink* sink);
 
   std::size_t subscribers() const { return sinks_.size(); }

@@ -5,9 +5,9 @@
 // stripped at the start of each stream. Lines end at CRLF, LF or CR, also when CR and LF arrive in separate feeds.
 //
 // Limits (ParserLimits), so that a hostile stream never costs unbounded memory:
-//   max_line  (default 1 MiB)  bytes in one line, after UTF-8 sanitizing, without its line break. This also bounds
+//   max_line  (default 32 MiB) bytes in one line, after UTF-8 sanitizing, without its line break. This also bounds
 //                              comments, `event` and `id` values.
-//   max_event (default 16 MiB) bytes in the data buffer of one event: every data line's value plus one LF each.
+//   max_event (default 64 MiB) bytes in the data buffer of one event: every data line's value plus one LF each.
 // Exceeding one throws LimitExceeded naming it; the stream is then dropped (as by restart()) and should not be fed
 // further: a client reconnects, a reader gives up.
 //
@@ -37,8 +37,8 @@ struct ParsedEvent {
 };
 
 struct ParserLimits {
-  std::size_t max_line = 1 << 20;        // bytes in one line (default 1 MiB)
-  std::size_t max_event = 16 << 20;      // bytes of data in one event (default 16 MiB)
+  std::size_t max_line = 32 << 20;       // bytes in one line (default 32 MiB: above pipe's 16 MiB input lines)
+  std::size_t max_event = 64 << 20;      // bytes of data in one event (default 64 MiB)
 };
 
 class Parser {

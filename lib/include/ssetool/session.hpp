@@ -76,7 +76,11 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
     std::size_t size;
   };
 
+  enum class WriteResult { drained, blocked, peer_gone, failed };
+
   void enqueue(const Frame& frame);
+  void write_eagerly();
+  WriteResult write_out();
   void schedule_flush();
   void flush();
   bool fill_batch();
