@@ -1,15 +1,144 @@
-// `ssetool bench`: not built yet (issue #3). It refuses to run rather than pretend to work.
+// `ssetool bench URL`: the load client. Opens many SSE client streams to one URL from a single thread (the
+// stream loop), holds them for a while, and reports streams held and failed, connect time, time to first event,
+// events per second, lost and reordered ids, and publish->receive latency from '@<epoch us> ' send stamps.
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fmt/core.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench_report.hpp"
 #include "command.hpp"
+#include "ssetool/bench_runner.hpp"
+#include "ssetool/errors.hpp"
+#include "ssetool/server.hpp"
+#include "ssetool/server_options.hpp"
+#include "ssetool/units.hpp"
 
 namespace ssetool::cli {
+namespace {
+
+constexpr std::size_t kSpareDescriptors = 32;  // beyond one per client: the loop's own, stdio, resolver
+
+struct BenchFlags {
+  std::string url;
+  std::size_t clients = 10;
+  std::string duration = "10s";
+  double ramp = 0;
+  std::vector<std::string> headers;
+  std::string token;
+  bool json = false;
+  std::size_t stalled = 0;
+  std::string expect_gap;
+  std::string connect_timeout = "10s";
+  std::string ready_file;
+};
+
+std::chrono::microseconds duration_flag(const char* flag, const std::string& text) {
+  try {
+    return parse_duration(text);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string(flag) + ": " + e.what());
+  }
+}
+
+// Writes "N\n" to `path` atomically (a temporary file renamed over it).
+void write_ready_file(const std::string& path, std::size_t streams_open) {
+  std::string temporary = path + ".tmp";
+  std::FILE* f = std::fopen(temporary.c_str(), "w");
+  bool ok = f != nullptr && std::fprintf(f, "%zu\n", streams_open) > 0;
+  if (f != nullptr && std::fclose(f) != 0) ok = false;
+  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw SystemError("--ready-file '" + path + "': cannot write: " + std::strerror(errno));
+}
+
+void check_descriptor_limit(std::size_t clients) {
+  std::size_t limit = raise_descriptor_limit();
+  if (clients + kSpareDescriptors > limit)
+    throw SystemError(fmt::format("--clients {} needs about {} open files but the limit is {} (see ulimit -Hn)",
+                                  clients, clients + kSpareDescriptors, limit));
+}
+
+BenchOptions options_from(const BenchFlags& flags) {
+  BenchOptions o;
+  o.target = parse_bench_url(flags.url);
+  o.clients = flags.clients;
+  o.duration = duration_flag("--duration", flags.duration);
+  if (o.duration.count() <= 0) throw InvalidArgument("--duration must be more than 0");
+  o.ramp = flags.ramp;
+  for (const auto& h : flags.headers) o.headers.push_back(parse_header_option(h));
+  if (!flags.token.empty()) {
+    if (flags.token.find_first_of("\r\n") != std::string::npos)
+      throw InvalidArgument("--token: CR or LF is not allowed");
+    o.headers.emplace_back("Authorization", "Bearer " + flags.token);
+  }
+  o.stalled = flags.stalled;
+  if (!flags.expect_gap.empty()) o.expect_gap = duration_flag("--expect-gap", flags.expect_gap);
+  o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_flag("--connect-timeout", flags.connect_timeout));
+  if (o.connect_timeout.count() <= 0) throw InvalidArgument("--connect-timeout must be at least 1ms");
+  if (!flags.ready_file.empty())
+    o.on_ready = [path = flags.ready_file](std::size_t open) { write_ready_file(path, open); };
+  return o;
+}
+
+int run_bench(const BenchFlags& flags) {
+  BenchOptions options = options_from(flags);
+  check_descriptor_limit(options.clients);
+  block_signals({SIGINT, SIGTERM});
+  Loop loop;
+  BenchRunner runner(loop, std::move(options));
+  loop.watch_signals({SIGINT, SIGTERM}, [&runner](int) { runner.stop(); });
+  runner.start();
+  loop.run();
+
+  const BenchStats& stats = runner.stats();
+  BenchRun run{flags.url, flags.clients, duration_flag("--duration", flags.duration), runner.elapsed(), stats};
+  std::string report = flags.json ? bench_json(run).dump(2) + "\n" : bench_table(run);
+  std::fwrite(report.data(), 1, report.size(), stdout);
+  std::fflush(stdout);
+  if (stats.opened == 0 && stats.stalled == 0) {
+    print_error("bench", fmt::format("{}: all {} client{} failed: {}", flags.url, flags.clients,
+                                     flags.clients == 1 ? "" : "s", stats.failures.most_common()));
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 Runner add_bench_command(CLI::App& app) {
+  auto flags = std::make_shared<BenchFlags>();
   CLI::App* sub = app.add_subcommand("bench", "Load-test an SSE endpoint with many clients");
-  sub->allow_extras();
-  return [] {
-    print_error("bench", "not built yet in this version (see issue #3)");
-    return kExitUsage;
-  };
+  sub->footer(
+      "Latency is measured on events whose data begins with '@<send time in epoch microseconds> '\n"
+      "(what 'ssetool pipe --stamp' sends); loss and reordering on events with numeric ids.\n"
+      "Examples:\n"
+      "  ssetool bench http://127.0.0.1:8080/events --clients 1000 --duration 30s\n"
+      "  ssetool bench http://127.0.0.1:8080/events -c 10000 --ramp 2000 --json > run.json\n"
+      "See ssetool-bench(1).");
+  sub->add_option("url", flags->url, "The event stream to load: http://HOST[:PORT]/PATH")->required();
+  sub->add_option("-c,--clients", flags->clients, "Client streams to open")->capture_default_str();
+  sub->add_option("-d,--duration", flags->duration, "How long the run lasts, from the first connect")
+      ->capture_default_str();
+  sub->add_option("--ramp", flags->ramp, "Connects started per second (0: as fast as possible)")
+      ->capture_default_str();
+  sub->add_option("-H,--header", flags->headers, "Extra request header 'Name: value' (repeatable)");
+  sub->add_option("--token", flags->token, "Send 'Authorization: Bearer TOKEN'")->envname("SSETOOL_TOKEN");
+  sub->add_flag("--json", flags->json, "Print the report as JSON instead of a table");
+  sub->add_option("--stalled", flags->stalled, "Of the clients, this many send the request and then never read")
+      ->capture_default_str();
+  sub->add_option("--expect-gap", flags->expect_gap,
+                  "Also report how far each gap between two events on a stream is from this duration");
+  sub->add_option("--connect-timeout", flags->connect_timeout,
+                  "A client without a response head this long after connect() fails")
+      ->capture_default_str();
+  sub->add_option("--ready-file", flags->ready_file,
+                  "Once every client has connected or failed, write the number of open streams to FILE");
+  return [flags] { return run_bench(*flags); };
 }
 
 }  // namespace ssetool::cli

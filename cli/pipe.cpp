@@ -128,7 +128,8 @@ Reply PipeCommand::handle(const Request& req) {
     std::uint64_t published = server_->stats().events_published.load();
     return Reply::stream([this, published](Session& s) { open_stream(s, published); });
   }
-  if (req.path == "/" && req.method == "GET") return viewer_reply(options_.path);
+  if (req.path == "/" && req.method == "GET")
+    return viewer_reply(options_.path, flags_.event.empty() ? std::vector<std::string>{} : std::vector{flags_.event});
   return Reply::text(404, "not found: the event stream is at " + options_.path + "\n");
 }
 

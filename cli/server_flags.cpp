@@ -53,6 +53,9 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
   o.listen = ListenAddress::parse(listen);
   o.port_file = port_file;
   if (path.empty() || path[0] != '/') throw InvalidArgument("--path '" + path + "': must start with '/'");
+  for (char c : path)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InvalidArgument("--path: control characters are not allowed in a path");
   o.path = path;
   o.heartbeat = with_flag<std::chrono::microseconds>("--heartbeat", heartbeat, parse_duration);
   if (!retry.empty())

@@ -1,0 +1,416 @@
+// bench/driver.mjs — the scenario driver of scripts/bench (issue 8). It starts each server under test with its
+// stdin fed by the paced generator, loads it with `ssetool bench`, reads the server's CPU time and memory from
+// /proc, and writes report.json and report.md (see report.mjs). Every figure is put next to a baseline measured
+// in the same run: the raw-write program (bench/raw_write.cpp), `cat`, and two Node peers.
+//
+//   node bench/driver.mjs --ssetool build/ssetool --out build/bench [--quick]
+//
+// Servers: raw (bench/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (bench/peers).
+// Every server turns each stdin line into one event "id: N / data: @<epoch us> LINE" for every client of /events.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
+import { request } from "node:http";
+import { cpus, loadavg, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeReport } from "./report.mjs";
+
+const LINE_SIZE = 64; // bytes per input line with its newline: frames of about 100 bytes on the wire
+
+// ---------------------------------------------------------------------------------------------------- options
+function parseOptions(argv) {
+  const o = { ssetool: "build/ssetool", out: "build/bench", quick: false, only: null };
+  for (let i = 2; i < argv.length; ++i) {
+    if (argv[i] === "--quick") o.quick = true;
+    else if (argv[i] === "--ssetool") o.ssetool = argv[++i];
+    else if (argv[i] === "--out") o.out = argv[++i];
+    else if (argv[i] === "--only") o.only = argv[++i].split(",");
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return o;
+}
+const opts = parseOptions(process.argv);
+const tool = (name) => join(opts.out, name);
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+const SERVERS = {
+  raw: (portFile) => [tool("raw_write"), "--port-file", portFile],
+  ssetool: (portFile, extra = []) => [opts.ssetool, "pipe", "--stamp", "--listen", "127.0.0.1:0", "--port-file",
+    portFile, "-q", ...extra],
+  node_http: (portFile) => ["node", tool("peers/node_http.mjs"), "--port-file", portFile],
+  better_sse: (portFile) => ["node", tool("peers/better_sse.mjs"), "--port-file", portFile],
+};
+
+// ---------------------------------------------------------------------------------------------------- helpers
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (...args) => console.error("bench:", ...args);
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = predicate();
+    if (value) return value;
+    await sleep(5); // polling a file or /proc: there is nothing to wait on
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+// CPU time (user + system) of a process, in seconds, from /proc/PID/stat.
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime and stime: fields 14 and 15
+}
+
+// Resident memory (KiB) and thread count from /proc/PID/status.
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, "m")) || [])[1] || 0);
+  return { rss_kb: field("VmRSS"), threads: field("Threads") };
+}
+
+// Waits until the process has used no more than one clock tick in 300 ms (it has delivered everything), at most
+// `capMs`; returns its CPU seconds then.
+async function settledCpu(pid, capMs = 20000) {
+  const deadline = Date.now() + capMs;
+  let last = cpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await sleep(300);
+    const now = cpuSeconds(pid);
+    if (now - last <= 1 / CLK_TCK) return now;
+    last = now;
+  }
+  return last;
+}
+
+function exited(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 128);
+    else child.once("exit", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
+  });
+}
+
+async function exitWithin(child, ms) {
+  const timer = sleep(ms).then(() => "timeout");
+  const result = await Promise.race([exited(child), timer]);
+  if (result === "timeout") {
+    child.kill("SIGKILL");
+    await exited(child);
+  }
+  return result;
+}
+
+function httpGet(port, path) {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path, timeout: 5000 }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", () => resolve(""));
+    req.end();
+  });
+}
+
+// Keeps the last `limit` characters a stream produced (for error messages).
+function tail(stream, limit = 4000) {
+  const box = { text: "" };
+  stream.on("data", (c) => (box.text = (box.text + c).slice(-limit)));
+  return box;
+}
+
+// ---------------------------------------------------------------------------------------------------- processes
+async function startServer(kind, extra = [], { fixedArgv = null } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "ssetool-bench-"));
+  const portFile = join(dir, "port");
+  const argv = fixedArgv ? fixedArgv(portFile) : SERVERS[kind](portFile, extra);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ["pipe", "ignore", "pipe"] });
+  child.stdin.on("error", () => {}); // a server that exits early closes its end: reported by the wait below
+  const stderr = tail(child.stderr);
+  try {
+    await waitFor(() => existsSync(portFile) || child.exitCode !== null, 20000, `${kind} to listen`);
+    if (!existsSync(portFile)) throw new Error(`exited with ${child.exitCode}: ${stderr.text.trim()}`);
+  } catch (e) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${kind}: ${e.message}`);
+  }
+  const port = Number(readFileSync(portFile, "utf8"));
+  return { kind, child, pid: child.pid, port, dir, stderr };
+}
+
+// Ends the server's input (every server then ends its streams and exits) and waits for it.
+async function stopServer(server) {
+  server.child.stdin.end();
+  if ((await exitWithin(server.child, 15000)) === "timeout") log(`${server.kind} did not exit at end of input`);
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+function startBench(port, clients, extra = []) {
+  const dir = mkdtempSync(join(tmpdir(), "ssetool-bench-client-"));
+  const readyFile = join(dir, "ready");
+  const args = ["bench", `http://127.0.0.1:${port}/events`, "--clients", String(clients), "--duration", "300s",
+    "--json", "--ready-file", readyFile, ...extra];
+  const child = spawn(opts.ssetool, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  const stderr = tail(child.stderr);
+  const ready = async (timeoutMs = 120000) => {
+    await waitFor(() => existsSync(readyFile) || child.exitCode !== null, timeoutMs, "the clients to connect");
+    if (!existsSync(readyFile)) throw new Error(`bench exited: ${stderr.text.trim()}`);
+    return Number(readFileSync(readyFile, "utf8"));
+  };
+  // The report once bench has exited (its streams ended); SIGINT makes it stop and report at once.
+  const report = async (timeoutMs = 30000) => {
+    const code = await Promise.race([exited(child), sleep(timeoutMs).then(() => null)]);
+    if (code === null) {
+      child.kill("SIGINT");
+      await exitWithin(child, 10000);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      return JSON.parse(stdout);
+    } catch {
+      throw new Error(`bench gave no report: ${stderr.text.trim()}`);
+    }
+  };
+  return { child, ready, report };
+}
+
+// Runs the paced generator into the server's stdin; resolves when it has written everything.
+function feed(server, paceArgs) {
+  const pace = spawn(tool("pace"), paceArgs, { stdio: ["ignore", server.child.stdin, "inherit"] });
+  return exited(pace);
+}
+
+// Samples the server's resident memory every 250 ms; stop() returns the largest value seen.
+function rssSampler(pid) {
+  let max = 0;
+  const sample = () => {
+    try {
+      max = Math.max(max, memory(pid).rss_kb);
+    } catch {}
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return max;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- scenarios
+// Paced fan-out: `clients` streams (of which `stalled` never read), `rate` events per second for `seconds`.
+async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }) {
+  const server = await startServer(kind);
+  const bench = startBench(server.port, clients, stalled ? ["--stalled", String(stalled)] : []);
+  try {
+    const open = await bench.ready();
+    const cpu0 = cpuSeconds(server.pid);
+    const stopSampling = rssSampler(server.pid);
+    await feed(server, ["--rate", String(rate), "--seconds", String(seconds), "--size", String(LINE_SIZE)]);
+    const cpu1 = await settledCpu(server.pid);
+    const maxRss = stopSampling();
+    const mem = memory(server.pid);
+    const metrics = kind === "ssetool" ? await httpGet(server.port, "/metrics") : "";
+    await stopServer(server);
+    const b = await bench.report();
+    const published = Math.round(rate * seconds);
+    const received = b.events.total;
+    return {
+      scenario, server: kind, clients, rate, seconds, stalled, streams_open: open, published,
+      expected: (clients - stalled) * published, received, lost: b.ids.lost, reordered: b.ids.reordered,
+      streams: b.streams, cpu_s: cpu1 - cpu0, us_per_delivery: received ? ((cpu1 - cpu0) * 1e6) / received : null,
+      latency_ms: b.latency_ms, rss_kb: mem.rss_kb, max_rss_kb: maxRss, threads: mem.threads,
+      dropped_slow: metricValue(metrics, "clients_dropped_slow_total"),
+    };
+  } catch (e) {
+    bench.child.kill("SIGKILL");
+    server.child.kill("SIGKILL");
+    throw e;
+  }
+}
+
+function metricValue(text, name) {
+  const m = text.match(new RegExp(`^ssetool_${name} (\\d+)`, "m"));
+  return m ? Number(m[1]) : null;
+}
+
+// Idle hold: `clients` streams and no events; server memory and threads with and without them.
+async function idleHold(kind, clients) {
+  const server = await startServer(kind);
+  await sleep(300);
+  const before = memory(server.pid);
+  const bench = startBench(server.port, clients);
+  try {
+    const open = await bench.ready();
+    await sleep(1000);
+    const after = memory(server.pid);
+    await stopServer(server);
+    const b = await bench.report();
+    return {
+      scenario: "idle", server: kind, clients, streams_open: open, streams: b.streams, rss_before_kb: before.rss_kb,
+      rss_kb: after.rss_kb, rss_per_client_kb: (after.rss_kb - before.rss_kb) / clients, threads: after.threads,
+    };
+  } catch (e) {
+    bench.child.kill("SIGKILL");
+    server.child.kill("SIGKILL");
+    throw e;
+  }
+}
+
+// One fast stream: `lines` lines from stdin to one client as fast as they go, against `cat` into a pipe.
+async function fastStream(lines) {
+  const file = join(opts.out, "lines.txt");
+  const fd = openSync(file, "w");
+  await exited(spawn(tool("pace"), ["--rate", "0", "--count", String(lines), "--size", String(LINE_SIZE)],
+    { stdio: ["ignore", fd, "inherit"] }));
+  closeSync(fd);
+  let catBest = Infinity;
+  for (let i = 0; i < 3; ++i) {
+    const t0 = process.hrtime.bigint();
+    execFileSync("sh", ["-c", `cat '${file}' | cat > /dev/null`]);
+    catBest = Math.min(catBest, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  const server = await startServer("ssetool", [], {
+    fixedArgv: (portFile) => [opts.ssetool, "pipe", "--listen", "127.0.0.1:0", "--port-file", portFile, "-q",
+      "--client-buffer", "1GiB"],
+  });
+  const bench = startBench(server.port, 1);
+  await bench.ready();
+  const t0 = process.hrtime.bigint();
+  await exited(spawn("cat", [file], { stdio: ["ignore", server.child.stdin, "inherit"] }));
+  await stopServer(server);
+  const b = await bench.report(120000);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  rmSync(file, { force: true });
+  return {
+    scenario: "fast_stream", server: "ssetool", lines, received: b.events.total, lost: b.ids.lost,
+    reordered: b.ids.reordered, streams: b.streams, window_s: b.events.window_s,
+    lines_per_s: b.events.total / Math.max(wall, 1e-9), lines_per_s_window: b.events.per_second, wall_s: wall,
+    cat_s: catBest, cat_lines_per_s: lines / catBest,
+  };
+}
+
+// Writes a tape of `events` events `gapMs` apart; returns its path.
+function writeTape(events, gapMs) {
+  const lines = ['{"tape":1,"status":200,"headers":[["Content-Type","text/event-stream"]]}'];
+  for (let i = 1; i <= events; ++i) lines.push(JSON.stringify({ t: i * gapMs, id: String(i), data: `tick ${i}` }));
+  const path = join(opts.out, "timing.tape");
+  writeFileSync(path, lines.join("\n") + "\n");
+  return path;
+}
+
+const replayArgv = (tape) => (portFile) => [opts.ssetool, "replay", tape, "--listen", "127.0.0.1:0", "--port-file",
+  portFile, "-q"];
+
+// Time to ready: exec to port file, for pipe, replay and the Node peers.
+function timeToReady(runs, tape) {
+  const commands = {
+    ssetool_pipe: (p) => [opts.ssetool, "pipe", "--listen", "127.0.0.1:0", "--port-file", p, "-q"],
+    ssetool_replay: replayArgv(tape),
+    node_http: (p) => SERVERS.node_http(p),
+    better_sse: (p) => SERVERS.better_sse(p),
+  };
+  const results = [];
+  for (const [name, argv] of Object.entries(commands)) {
+    const dir = mkdtempSync(join(tmpdir(), "ssetool-ready-"));
+    const portFile = join(dir, "port");
+    let r;
+    try {
+      r = JSON.parse(execFileSync(tool("ready_time"), [String(runs), portFile, "--", ...argv(portFile)]).toString());
+    } catch (e) {
+      const out = e.stdout ? e.stdout.toString() : "";
+      r = out ? JSON.parse(out) : { error: e.message };
+    }
+    rmSync(dir, { recursive: true, force: true });
+    results.push({ scenario: "time_to_ready", server: name, ...r, skipped: r.ok ? undefined : r.error });
+  }
+  return results;
+}
+
+// Replay timing: one client of `ssetool replay` on a tape of events `gapMs` apart; gap error = |received - recorded|.
+async function replayTiming(tape, events, gapMs) {
+  let server;
+  try {
+    server = await startServer("ssetool_replay", [], { fixedArgv: replayArgv(tape) });
+  } catch (e) {
+    return { scenario: "replay_timing", server: "ssetool_replay", skipped: e.message.split("\n")[0] };
+  }
+  const bench = startBench(server.port, 1, ["--expect-gap", `${gapMs}ms`]);
+  const b = await bench.report(events * gapMs + 30000);
+  server.child.kill("SIGTERM");
+  await exitWithin(server.child, 5000);
+  rmSync(server.dir, { recursive: true, force: true });
+  return {
+    scenario: "replay_timing", server: "ssetool_replay", events, gap_ms: gapMs, received: b.events.total,
+    lost: b.ids.lost, streams: b.streams, gap_error_ms: b.gap_error_ms,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- plan
+function plan(quick) {
+  const s = quick ? 3 : 10;
+  const all = ["raw", "ssetool", "node_http", "better_sse"];
+  const fan = [
+    { name: "fanout_1000x100", servers: all, load: { clients: 1000, rate: 100, seconds: s } },
+    { name: "fanout_100x1000", servers: quick ? ["raw", "ssetool"] : all,
+      load: { clients: 100, rate: 1000, seconds: s } },
+    { name: "fanout_1x100", servers: ["raw", "ssetool"], load: { clients: 1, rate: 100, seconds: quick ? 2 : 5 } },
+  ];
+  if (!quick) fan.push({ name: "fanout_10000x10", servers: all, load: { clients: 10000, rate: 10, seconds: s } });
+  return {
+    fan,
+    slow: { servers: quick ? ["ssetool"] : ["ssetool", "node_http"],
+      load: { clients: 1000, rate: 100, seconds: s, stalled: 10 } },
+    idle: { servers: ["ssetool", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
+    fastLines: quick ? 300000 : 2000000,
+    readyRuns: quick ? 5 : 20,
+    replay: { events: quick ? 200 : 1000, gapMs: 5 },
+  };
+}
+
+async function attempt(results, what, fn) {
+  log(what);
+  try {
+    const r = await fn();
+    for (const one of Array.isArray(r) ? r : [r]) results.push(one);
+  } catch (e) {
+    log(`  failed: ${e.message}`);
+    results.push({ scenario: what, error: e.message });
+  }
+}
+
+async function main() {
+  const started = new Date();
+  const p = plan(opts.quick);
+  const wanted = (name) => !opts.only || opts.only.some((o) => name.startsWith(o));
+  const results = [];
+  const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, kernel: release(), loadavg_start: loadavg() };
+  for (const f of p.fan) {
+    if (!wanted(f.name)) continue;
+    for (const kind of f.servers) await attempt(results, `${f.name} ${kind}`, () => fanOut(f.name, kind, f.load));
+  }
+  if (wanted("slow"))
+    for (const kind of p.slow.servers)
+      await attempt(results, `slow_consumers ${kind}`, () => fanOut("slow_consumers", kind, p.slow.load));
+  if (wanted("idle"))
+    for (const n of p.idle.sizes)
+      for (const kind of p.idle.servers) await attempt(results, `idle ${n} ${kind}`, () => idleHold(kind, n));
+  if (wanted("fast")) await attempt(results, "fast_stream", () => fastStream(p.fastLines));
+  const tape = writeTape(p.replay.events, p.replay.gapMs);
+  if (wanted("ready")) await attempt(results, "time_to_ready", () => timeToReady(p.readyRuns, tape));
+  if (wanted("replay"))
+    await attempt(results, "replay_timing", () => replayTiming(tape, p.replay.events, p.replay.gapMs));
+  rmSync(tape, { force: true });
+  machine.loadavg_end = loadavg();
+  const report = { started: started.toISOString(), duration_s: (Date.now() - started) / 1000, quick: opts.quick,
+    machine, line_size: LINE_SIZE, results };
+  writeReport(report, opts.out);
+  log(`wrote ${join(opts.out, "report.md")} and report.json in ${report.duration_s.toFixed(0)} s`);
+}
+
+main().catch((e) => {
+  console.error(`bench: ${e.stack || e}`);
+  process.exit(1);
+});

@@ -1,0 +1,226 @@
+// bench/report.mjs — turns the results of bench/driver.mjs into report.json, report.md (tables with every figure
+// as a ratio to its baseline, and the targets of issue 8 met or missed) and, when gnuplot is installed, report.png.
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const TARGETS = {
+  cpuVsRaw: 1.5, // CPU per delivery at most 1.5x the raw-write baseline (1,000 x 100/s)
+  cpuVsPeer: 0.5, // and at most half of every peer's
+  p99Ms: 20, // scenario 1 p99 latency
+  oneClientP50Ms: 1,
+  idleKiBPerClient: 16, // 10,000 idle clients
+  linesPerSecond: 1e6,
+  readyMs: 10,
+  replayGapP99Ms: 2,
+};
+
+const num = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits));
+const big = (x) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
+// A markdown table head: column titles, "<" left-aligned or ">" right-aligned.
+const head = (...columns) =>
+  `| ${columns.map((c) => c.slice(1)).join(" | ")} |\n|${columns.map((c) => (c[0] === ">" ? "--:" : "---")).join("|")}|\n`;
+const ok = (met) => (met === null ? "not measured" : met ? "**met**" : "**missed**");
+
+function finder(results) {
+  return (scenario, server) => results.find((r) => r.scenario === scenario && r.server === server && !r.error);
+}
+
+// Every target of issue 8: what was measured and whether it is met (null: not measured in this run).
+export function evaluateTargets(results) {
+  const find = finder(results);
+  const t = [];
+  const add = (target, measured, met) => t.push({ target, measured, met });
+  const sse = find("fanout_1000x100", "ssetool");
+  const raw = find("fanout_1000x100", "raw");
+  const cpuRatio = sse && raw ? sse.us_per_delivery / raw.us_per_delivery : null;
+  add(`CPU per delivery <= ${TARGETS.cpuVsRaw}x raw write (1,000 x 100/s)`,
+    cpuRatio === null ? "–" : `${num(sse.us_per_delivery)} us vs ${num(raw.us_per_delivery)} us = ${num(cpuRatio)}x`,
+    cpuRatio === null ? null : cpuRatio <= TARGETS.cpuVsRaw);
+  for (const peer of ["node_http", "better_sse"]) {
+    const p = find("fanout_1000x100", peer);
+    const r = sse && p ? sse.us_per_delivery / p.us_per_delivery : null;
+    add(`CPU per delivery <= ${TARGETS.cpuVsPeer}x ${peer}`,
+      r === null ? "–" : `${num(sse.us_per_delivery)} us vs ${num(p.us_per_delivery)} us = ${num(r)}x`,
+      r === null ? null : r <= TARGETS.cpuVsPeer);
+  }
+  add(`p99 latency <= ${TARGETS.p99Ms} ms (1,000 x 100/s)`, sse ? `${num(sse.latency_ms.p99)} ms` : "–",
+    sse ? sse.latency_ms.p99 <= TARGETS.p99Ms : null);
+  const one = find("fanout_1x100", "ssetool");
+  add(`one client p50 <= ${TARGETS.oneClientP50Ms} ms`, one ? `${num(one.latency_ms.p50, 3)} ms` : "–",
+    one ? one.latency_ms.p50 <= TARGETS.oneClientP50Ms : null);
+  const runs = results.filter((r) => r.server === "ssetool" && !r.error && r.lost !== undefined);
+  const bad = runs.filter((r) => r.lost || r.reordered || (r.expected !== undefined && r.received !== r.expected)
+    || (r.lines !== undefined && r.received !== r.lines));
+  add("zero lost or reordered events (every ssetool run)",
+    runs.length ? `${runs.length - bad.length} of ${runs.length} runs clean` +
+      (bad.length ? ` (not: ${bad.map((r) => r.scenario).join(", ")})` : "") : "–",
+    runs.length ? bad.length === 0 : null);
+  const idle = results.find((r) => r.scenario === "idle" && r.server === "ssetool" && r.clients === 10000 && !r.error);
+  add(`10,000 idle clients <= ${TARGETS.idleKiBPerClient} KiB RSS each`,
+    idle ? `${num(idle.rss_per_client_kb, 1)} KiB, ${idle.threads} threads` : "–",
+    idle ? idle.rss_per_client_kb <= TARGETS.idleKiBPerClient : null);
+  const fast = find("fast_stream", "ssetool");
+  add(`>= ${big(TARGETS.linesPerSecond)} lines/s to one client`, fast ? `${big(fast.lines_per_s)} lines/s` : "–",
+    fast ? fast.lines_per_s >= TARGETS.linesPerSecond : null);
+  for (const name of ["ssetool_pipe", "ssetool_replay"]) {
+    const r = find("time_to_ready", name);
+    add(`time to ready <= ${TARGETS.readyMs} ms (${name.replace("ssetool_", "")})`,
+      r && r.ok ? `${num(r.p50_ms)} ms (p50 of ${r.ok})` : r?.skipped ? `skipped: ${r.skipped}` : "–",
+      r && r.ok ? r.p50_ms <= TARGETS.readyMs : null);
+  }
+  const replay = find("replay_timing", "ssetool_replay");
+  const gap = replay && !replay.skipped ? replay.gap_error_ms : null;
+  add(`replay gap error p99 <= ${TARGETS.replayGapP99Ms} ms`,
+    gap && gap.count ? `${num(gap.p99, 3)} ms` : replay?.skipped ? `skipped: ${replay.skipped}` : "–",
+    gap && gap.count ? gap.p99 <= TARGETS.replayGapP99Ms : null);
+  return t;
+}
+
+function fanOutTable(results, scenario) {
+  const rows = results.filter((r) => r.scenario === scenario && !r.error);
+  if (!rows.length) return "";
+  const raw = rows.find((r) => r.server === "raw");
+  const sse = rows.find((r) => r.server === "ssetool");
+  const r0 = rows[0];
+  let md = `### ${r0.clients.toLocaleString("en-US")} clients x ${r0.rate}/s for ${r0.seconds} s` +
+    (r0.stalled ? ` (${r0.stalled} never read)` : "") + "\n\n";
+  md += head("<server", ">CPU us/delivery", ">x raw", ">ssetool x this", ">p50 ms", ">p99 ms", ">max ms",
+    ">delivered / expected", ">lost", ">reordered", ">RSS MiB", ">threads");
+  for (const r of rows) {
+    const xRaw = raw && r.us_per_delivery ? r.us_per_delivery / raw.us_per_delivery : null;
+    const xThis = sse && r.us_per_delivery && r !== sse ? sse.us_per_delivery / r.us_per_delivery : null;
+    md += `| ${r.server} | ${num(r.us_per_delivery)} | ${num(xRaw)} | ${num(xThis)} | ${num(r.latency_ms.p50)} | ` +
+      `${num(r.latency_ms.p99)} | ${num(r.latency_ms.max)} | ${big(r.received)} / ${big(r.expected)} | ${r.lost} | ` +
+      `${r.reordered} | ${num(r.max_rss_kb / 1024, 1)} | ${r.threads} |\n`;
+  }
+  return md + "\n";
+}
+
+function slowTable(results) {
+  const rows = results.filter((r) => r.scenario === "slow_consumers" && !r.error);
+  if (!rows.length) return "";
+  const find = finder(results);
+  let md = fanOutTable(results, "slow_consumers");
+  md += head("<server", ">p99 ms with stalled clients", ">p99 ms without (1,000 x 100/s)", ">ratio", ">max RSS MiB",
+    ">dropped as slow");
+  for (const r of rows) {
+    const base = find("fanout_1000x100", r.server);
+    const ratio = base ? r.latency_ms.p99 / base.latency_ms.p99 : null;
+    md += `| ${r.server} | ${num(r.latency_ms.p99)} | ${num(base?.latency_ms.p99)} | ${num(ratio)} | ` +
+      `${num(r.max_rss_kb / 1024, 1)} | ${r.dropped_slow ?? "–"} |\n`;
+  }
+  return md + "\n";
+}
+
+function idleTable(results) {
+  const rows = results.filter((r) => r.scenario === "idle" && !r.error);
+  if (!rows.length) return "";
+  let md = head(">clients", "<server", ">RSS per client KiB", ">x ssetool", ">threads", ">RSS MiB");
+  for (const r of rows) {
+    const sse = rows.find((s) => s.server === "ssetool" && s.clients === r.clients);
+    md += `| ${big(r.clients)} | ${r.server} | ${num(r.rss_per_client_kb, 1)} | ` +
+      `${num(sse ? r.rss_per_client_kb / sse.rss_per_client_kb : null, 1)} | ${r.threads} | ` +
+      `${num(r.rss_kb / 1024, 1)} |\n`;
+  }
+  return md + "\n";
+}
+
+function otherTables(results) {
+  const find = finder(results);
+  let md = "";
+  const fast = find("fast_stream", "ssetool");
+  if (fast) {
+    md += "## One fast stream (scenario 4)\n\n" + head(">lines", ">ssetool pipe -> 1 client, lines/s",
+      ">cat into a pipe, lines/s", ">ssetool / cat", ">received", ">lost");
+    md += `| ${big(fast.lines)} | ${big(fast.lines_per_s)} | ${big(fast.cat_lines_per_s)} | ` +
+      `${num(fast.lines_per_s / fast.cat_lines_per_s, 3)} | ${big(fast.received)} | ${fast.lost} |\n\n`;
+  }
+  const ready = results.filter((r) => r.scenario === "time_to_ready");
+  if (ready.length) {
+    const pipe = ready.find((r) => r.server === "ssetool_pipe" && r.ok);
+    md += "## Time to ready: exec to port file (scenario 6)\n\n" +
+      head("<server", ">p50 ms", ">min ms", ">max ms", ">x ssetool pipe", ">runs");
+    for (const r of ready) {
+      const ratio = pipe ? r.p50_ms / pipe.p50_ms : null;
+      md += r.ok ? `| ${r.server} | ${num(r.p50_ms)} | ${num(r.min_ms)} | ${num(r.max_ms)} | ${num(ratio, 1)} | ${r.ok} |\n`
+        : `| ${r.server} | skipped: ${r.skipped || r.error} | | | | |\n`;
+    }
+    md += "\n";
+  }
+  const replay = results.find((r) => r.scenario === "replay_timing");
+  if (replay) {
+    md += "## Replay timing (scenario 7)\n\n";
+    md += replay.skipped || replay.error ? `Skipped: ${replay.skipped || replay.error}\n\n`
+      : `${replay.events} events recorded ${replay.gap_ms} ms apart, one client: ` +
+        "gap error (|received gap - recorded gap|) " +
+        `p50 ${num(replay.gap_error_ms.p50, 3)} ms, p99 ${num(replay.gap_error_ms.p99, 3)} ms, max ` +
+        `${num(replay.gap_error_ms.max, 3)} ms over ${replay.gap_error_ms.count} gaps; ` +
+        `${replay.received} events received.\n\n`;
+  }
+  return md;
+}
+
+function markdown(report, targets) {
+  const m = report.machine;
+  let md = `# ssetool benchmark\n\n${report.started}, ${report.quick ? "quick subset" : "full run"} in ` +
+    `${num(report.duration_s, 0)} s on ${m.cpus} x ${m.cpu_model}, Linux ${m.kernel}. Load average before/after: ` +
+    `${num(m.loadavg_start[0])} / ${num(m.loadavg_end[0])}` +
+    (Math.max(m.loadavg_start[0], m.loadavg_end[0]) > 1.5 ? " — **the machine was busy: figures are unreliable**" : "") +
+    `.\nEvents are ${report.line_size - 1}-byte lines sent as frames of about 100 bytes. The load client ` +
+    "(`ssetool bench`) shares the machine with the server, so the headline is the server's CPU time per delivery " +
+    "(utime + stime from /proc/PID/stat over the measurement window, divided by events received by all clients), " +
+    "not throughput. Every figure is compared with a baseline from the same run.\n\n";
+  md += "## Targets (issue 8)\n\n| target | measured | |\n|---|---|---|\n";
+  for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
+  md += "\n## Paced fan-out through `ssetool pipe --stamp` and the peers (scenarios 1 and 2)\n\n";
+  md += "`raw` is bench/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
+  for (const s of ["fanout_1000x100", "fanout_100x1000", "fanout_10000x10", "fanout_1x100"])
+    md += fanOutTable(report.results, s);
+  const slow = slowTable(report.results);
+  if (slow) md += "## Slow consumers (scenario 5)\n\n" + slow;
+  const idle = idleTable(report.results);
+  if (idle) md += "## Idle hold (scenario 3)\n\n" + idle;
+  md += otherTables(report.results);
+  const failed = report.results.filter((r) => r.error);
+  if (failed.length)
+    md += "## Runs that failed\n\n" + failed.map((r) => `- ${r.scenario}: ${r.error}`).join("\n") + "\n";
+  return md;
+}
+
+// A chart of CPU per delivery and p99 latency per server at 1,000 x 100/s, when gnuplot is available.
+function chart(report, dir) {
+  try {
+    execFileSync("sh", ["-c", "command -v gnuplot"], { stdio: "ignore" });
+  } catch {
+    return false;
+  }
+  const rows = report.results.filter((r) => r.scenario === "fanout_1000x100" && !r.error);
+  if (!rows.length) return false;
+  const data = rows.map((r) => `${r.server} ${r.us_per_delivery} ${r.latency_ms.p99}`).join("\n") + "\n";
+  writeFileSync(join(dir, "report.dat"), data);
+  const script = `set terminal png size 900,400
+set output '${join(dir, "report.png")}'
+set multiplot layout 1,2 title '1,000 clients x 100 events/s'
+set style data histograms
+set style fill solid 0.7
+set boxwidth 0.8
+set yrange [0:*]
+set title 'server CPU per delivery (us)'
+plot '${join(dir, "report.dat")}' using 2:xtic(1) notitle
+set title 'p99 latency (ms)'
+plot '${join(dir, "report.dat")}' using 3:xtic(1) notitle
+unset multiplot
+`;
+  execFileSync("gnuplot", [], { input: script });
+  return true;
+}
+
+export function writeReport(report, dir) {
+  const targets = evaluateTargets(report.results);
+  report.targets = targets;
+  writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  let md = markdown(report, targets);
+  if (chart(report, dir)) md += "\n![CPU per delivery and p99 latency](report.png)\n";
+  writeFileSync(join(dir, "report.md"), md);
+}
