@@ -230,6 +230,7 @@ void Session::on_io(std::uint32_t events) {
 
 void Session::finish(SessionEnd why) {
   state_ = State::closed;
+  end_reason_ = why;
   loop_.unwatch(transport_->fd());
   if (why == SessionEnd::clean) transport_->shutdown();
   transport_.reset();

@@ -47,7 +47,7 @@ class Loop {
   // Signals: blocks nothing itself (block them in every thread first, see block_signals); delivers them here.
   void watch_signals(const std::vector<int>& signals, std::function<void(int)> handler);
 
-  // Runs until stop(). stop() is thread-safe.
+  // Runs until stop(). stop() is thread-safe. A loop runs once: it cannot run again after stop().
   void run();
   void stop();
   bool in_loop_thread() const { return std::this_thread::get_id() == thread_id_; }

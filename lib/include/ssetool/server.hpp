@@ -49,7 +49,7 @@ class Server {
   // Graceful shutdown, on the loop's thread: stop accepting, let every stream flush and end cleanly
   // within the grace period (then cut the rest), and call `done` once nothing is left.
   void shutdown(std::function<void()> done);
-  bool stopping() const { return stopping_; }
+  bool stopping() const { return stopping_.load(); }
 
  private:
   struct Connection;
@@ -91,7 +91,7 @@ class Server {
   std::atomic<std::size_t> streams_reserved_{0};
   ServerStats stats_;
   Loop::TimerId sweep_timer_ = 0;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // read by workers (admission), written on the loop
   std::function<void()> on_stopped_;
 };
 

@@ -55,8 +55,11 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   // Closes at once, dropping what is queued.
   void abort(SessionEnd why = SessionEnd::aborted);
 
-  // Called once when the session is over, for whatever reason.
-  void on_close(std::function<void(SessionEnd)> fn) { on_close_.push_back(std::move(fn)); }
+  // Called once when the session is over, for whatever reason (at once if it is already over).
+  void on_close(std::function<void(SessionEnd)> fn) {
+    if (state_ == State::closed) fn(end_reason_);
+    else on_close_.push_back(std::move(fn));
+  }
 
   bool is_open() const { return state_ != State::closed; }
   bool is_ending() const { return state_ == State::ending; }
@@ -96,6 +99,7 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   std::size_t max_queued_;
   DeliveryCounters* counters_;
   State state_ = State::open;
+  SessionEnd end_reason_ = SessionEnd::clean;
   bool clean_end_ = true;
   bool final_chunk_queued_ = false;
   bool flush_scheduled_ = false;
