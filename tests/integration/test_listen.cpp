@@ -169,7 +169,8 @@ TEST_CASE("listen --until stops after the first event of that type", "[listen][c
 TEST_CASE("listen --timeout ends the run with exit 124", "[listen][concurrency]") {
   FixtureServer server;
   server.add(FixtureResponse::stream({{0ms, "data: a\n\n"}}, Ending::hold));
-  auto process = listen({"--timeout", "300ms", server.url()});
+  // Generous: the time also covers starting the binary, which is slow under sanitizers on a busy machine.
+  auto process = listen({"--timeout", "2s", server.url()});
   CHECK(run(*process) == 124);
   CHECK(process->stdout_text() == "a\n");
 }
@@ -177,9 +178,10 @@ TEST_CASE("listen --timeout ends the run with exit 124", "[listen][concurrency]"
 TEST_CASE("listen --timeout also ends a run that is waiting to reconnect", "[listen][concurrency]") {
   FixtureServer server;
   server.add(FixtureResponse::stream({{0ms, "data: a\n\n"}}));
-  auto process = listen({"--timeout", "300ms", "--retry", "1h", server.url()});
+  auto process = listen({"--timeout", "2s", "--retry", "1h", "-v", server.url()});
   CHECK(run(*process) == 124);
   CHECK(server.requests().size() == 1);
+  CHECK_THAT(process->stderr_text(), Catch::Contains("reconnecting in 3600000 ms"));
 }
 
 TEST_CASE("listen --idle-timeout counts a silent stream as dropped", "[listen][concurrency]") {

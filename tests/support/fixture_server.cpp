@@ -33,10 +33,14 @@ struct FixtureServer::Shared {
     return !changed.wait_for(lock, delay, [&] { return stopping; });
   }
 
-  // Waits until the server stops or release_held() is called.
-  void hold() {
+  std::uint64_t generation() {
+    std::lock_guard lock(mutex);
+    return release_generation;
+  }
+
+  // Waits until the server stops or release_held() is called after `generation` was read.
+  void hold(std::uint64_t generation) {
     std::unique_lock lock(mutex);
-    std::uint64_t generation = release_generation;
     changed.wait(lock, [&] { return stopping || release_generation != generation; });
   }
 };
@@ -54,6 +58,7 @@ struct Playback {
   FixtureResponse response;
   std::size_t next_chunk = 0;
   std::shared_ptr<FixtureServer::Shared> shared;
+  std::uint64_t generation = 0;  // release_held() calls from the start of the response on release it
 };
 
 }  // namespace
@@ -101,7 +106,7 @@ void FixtureServer::start() {
       if (response.status != 204) res.set_content(response.body, response.content_type);
       return;
     }
-    auto playback = std::make_shared<Playback>(Playback{std::move(response), 0, shared});
+    auto playback = std::make_shared<Playback>(Playback{std::move(response), 0, shared, shared->generation()});
     std::string content_type = playback->response.content_type;
     res.set_chunked_content_provider(content_type, [playback](std::size_t, httplib::DataSink& sink) {
       const FixtureResponse& script = playback->response;
@@ -114,7 +119,7 @@ void FixtureServer::start() {
         return chunk.bytes.empty() || sink.write(chunk.bytes.data(), chunk.bytes.size());
       }
       if (script.ending == FixtureResponse::Ending::drop) return false;
-      if (script.ending == FixtureResponse::Ending::hold) playback->shared->hold();
+      if (script.ending == FixtureResponse::Ending::hold) playback->shared->hold(playback->generation);
       sink.done();
       return true;
     });

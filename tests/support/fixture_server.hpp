@@ -84,7 +84,8 @@ class FixtureServer {
   // Appends a response to the script. Safe while requests are being served.
   void add(FixtureResponse response);
 
-  // Ends every held stream (cleanly) now.
+  // Ends (cleanly) every held stream whose response has begun: those holding now, and those that reach their
+  // hold later. Responses that begin after this call hold until the next call.
   void release_held();
 
   std::vector<RecordedRequest> requests() const;
