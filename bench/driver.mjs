@@ -82,10 +82,11 @@ async function settledCpu(pid, capMs = 20000) {
   return last;
 }
 
+// Resolves with the exit code, or with the name of the signal that ended the process.
 function exited(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? 128);
-    else child.once("exit", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode);
+    else child.once("exit", (code, signal) => resolve(code ?? signal));
   });
 }
 
@@ -160,17 +161,17 @@ function startBench(port, clients, extra = []) {
     return Number(readFileSync(readyFile, "utf8"));
   };
   // The report once bench has exited (its streams ended); SIGINT makes it stop and report at once.
-  const report = async (timeoutMs = 30000) => {
-    const code = await Promise.race([exited(child), sleep(timeoutMs).then(() => null)]);
-    if (code === null) {
+  const report = async (timeoutMs = 60000) => {
+    let how = await Promise.race([exited(child), sleep(timeoutMs).then(() => null)]);
+    if (how === null) {
       child.kill("SIGINT");
-      await exitWithin(child, 10000);
+      how = `SIGINT after ${timeoutMs} ms, then ${await exitWithin(child, 10000)}`;
     }
     rmSync(dir, { recursive: true, force: true });
     try {
       return JSON.parse(stdout);
     } catch {
-      throw new Error(`bench gave no report: ${stderr.text.trim()}`);
+      throw new Error(`bench gave no report (exit: ${how}; ${stdout.length} bytes on stdout): ${stderr.text.trim()}`);
     }
   };
   return { child, ready, report };

@@ -1,9 +1,10 @@
 // bench/raw_write: the floor that scripts/bench measures ssetool against. The least work an SSE server can do
-// for the same sockets and the same frames: one thread, accept(), a fixed response head, then for every line of
-// stdin one frame — the same bytes `ssetool pipe --stamp` sends, an HTTP chunk holding
-// "id: N\ndata: @<epoch us> LINE\n\n" — written with one send() to every client in turn. No queues, no
-// history, no parsing of requests: a client whose socket is full is simply dropped. At end of input every
-// stream gets the final chunk and the program exits.
+// for the same sockets and the same frames: one thread, accept(), a fixed response head, then for the lines of
+// each stdin read the same bytes `ssetool pipe --stamp` sends — frames "id: N\ndata: @<epoch us> LINE\n\n" in
+// one HTTP chunk — written with one send() to every client in turn. Like ssetool, lines that arrive together go
+// out together (one send per client per read, not per line); when paced lines arrive one at a time, that is one
+// send per frame. No queues, no history, no parsing of requests: a client whose socket is full is dropped. At end
+// of input every stream gets the final chunk and the program exits.
 //
 //   raw_write --port-file FILE < lines
 //
@@ -86,21 +87,24 @@ struct Server {
     }
   }
 
-  // One frame to every client, one send() each; a client that cannot take it whole is dropped.
-  void broadcast(std::string_view line) {
-    char data[64];
-    int prefix = std::snprintf(data, sizeof data, "id: %llu\ndata: @%llu ", static_cast<unsigned long long>(next_id++),
-                               static_cast<unsigned long long>(epoch_micros()));
-    std::size_t body = static_cast<std::size_t>(prefix) + line.size() + 2;
+  // Appends line's frame to `frames`.
+  void add_frame(std::string& frames, std::string_view line) {
+    char prefix[64];
+    int n = std::snprintf(prefix, sizeof prefix, "id: %llu\ndata: @%llu ", static_cast<unsigned long long>(next_id++),
+                          static_cast<unsigned long long>(epoch_micros()));
+    frames.append(prefix, static_cast<std::size_t>(n)).append(line).append("\n\n");
+  }
+
+  // The frames as one HTTP chunk to every client, one send() each; a client that cannot take it whole is dropped.
+  void broadcast(const std::string& frames) {
     char head[16];
-    int head_len = std::snprintf(head, sizeof head, "%zx\r\n", body);
-    std::string frame;
-    frame.reserve(body + 32);
-    frame.append(head, static_cast<std::size_t>(head_len)).append(data, static_cast<std::size_t>(prefix));
-    frame.append(line).append("\n\n\r\n");
+    int head_len = std::snprintf(head, sizeof head, "%zx\r\n", frames.size());
+    std::string chunk;
+    chunk.reserve(frames.size() + 32);
+    chunk.append(head, static_cast<std::size_t>(head_len)).append(frames).append("\r\n");
     for (std::size_t i = 0; i < clients.size();) {
-      ssize_t n = ::send(clients[i], frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n == static_cast<ssize_t>(frame.size())) {
+      ssize_t n = ::send(clients[i], chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n == static_cast<ssize_t>(chunk.size())) {
         ++i;
         continue;
       }
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
   raise_descriptor_limit();
   Server server;
   server.listen_fd = listen_on_loopback(argv[2]);
-  std::string pending;
+  std::string pending, frames;
   char buf[65536];
   for (;;) {
     pollfd fds[2] = {{server.listen_fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
@@ -142,9 +146,11 @@ int main(int argc, char** argv) {
     if (n <= 0) break;
     pending.append(buf, static_cast<std::size_t>(n));
     std::size_t start = 0;
+    frames.clear();
     for (std::size_t lf; (lf = pending.find('\n', start)) != std::string::npos; start = lf + 1)
-      server.broadcast(std::string_view(pending).substr(start, lf - start));
+      server.add_frame(frames, std::string_view(pending).substr(start, lf - start));
     pending.erase(0, start);
+    if (!frames.empty()) server.broadcast(frames);
   }
   server.end_all();
   if (server.dropped > 0) std::fprintf(stderr, "raw_write: %llu clients dropped (socket full)\n",
