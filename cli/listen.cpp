@@ -9,21 +9,24 @@
 // conditions); run_listen (wiring and exit codes).
 #include <fcntl.h>
 #include <poll.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fmt/core.h>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "ssetool/client.hpp"
@@ -52,7 +55,7 @@ struct ListenFlags {
   std::string output = "data";
   std::vector<std::string> headers;
   std::string method;
-  std::string data;
+  std::optional<std::string> data;
   std::string last_event_id;
   std::string token;
   bool insecure = false;
@@ -89,7 +92,7 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("--last-event-id", f.last_event_id, "Send Last-Event-ID: ID on the first connection already")
       ->type_name("ID")
       ->group("Request");
-  sub.add_option("--token", f.token, "Send 'Authorization: Bearer TOKEN'")->type_name("TOKEN")->group("Request");
+  sub.add_option("--token", f.token, "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")->type_name("TOKEN")->group("Request");
   sub.add_flag("-k,--insecure", f.insecure, "Accept any TLS certificate (self-signed, wrong host)")->group("Request");
   sub.add_option("--connect-timeout", f.connect_timeout, "Give up a connection attempt after DURATION")
       ->capture_default_str()
@@ -171,8 +174,11 @@ ClientOptions client_options(const ListenFlags& f) {
   o.url = f.url;
   parse_url(o.url);  // a bad URL is a usage error, before anything starts
   for (const std::string& h : f.headers) o.headers.push_back(parse_header(h));
-  if (!f.token.empty()) o.headers.emplace_back("Authorization", "Bearer " + f.token);
-  if (!f.data.empty()) o.body = read_body(f.data);
+  bool has_authorization = std::any_of(o.headers.begin(), o.headers.end(), [](const auto& h) {
+    return h.first.size() == 13 && strncasecmp(h.first.c_str(), "Authorization", 13) == 0;
+  });
+  if (!f.token.empty() && !has_authorization) o.headers.emplace_back("Authorization", "Bearer " + f.token);
+  if (f.data) o.body = read_body(*f.data);
   o.method = !f.method.empty() ? f.method : o.body ? "POST" : "GET";
   o.last_event_id = f.last_event_id;
   o.verify_tls = !f.insecure;

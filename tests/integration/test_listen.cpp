@@ -273,6 +273,18 @@ TEST_CASE("listen sends the request options: -X, -d, -d @FILE, -H, --token, --la
     CHECK(request.header("X-Trace") == "abc");
     CHECK(request.header("Last-Event-ID") == "41");
   }
+  SECTION("-d '' posts an empty body; -H Authorization wins over --token") {
+    auto process = listen({"-d", "", "-H", "authorization: Basic eDp5", "--token", "t", "--no-reconnect", server.url()});
+    CHECK(run(*process) == 0);
+    REQUIRE(server.requests().size() == 1);
+    auto request = server.requests()[0];
+    CHECK(request.method == "POST");
+    CHECK(request.body == "");
+    CHECK(request.header("Authorization") == "Basic eDp5");
+    std::size_t authorizations = 0;
+    for (const auto& [name, value] : request.headers) authorizations += name == "Authorization" || name == "authorization";
+    CHECK(authorizations == 1);
+  }
 }
 
 TEST_CASE("listen exits 130 on SIGINT and 143 on SIGTERM, after what it received", "[listen][concurrency]") {
@@ -343,4 +355,17 @@ TEST_CASE("listen over https: -k accepts a self-signed certificate, without it t
     CHECK_THAT(process->stderr_text(), Catch::Contains("certificate"));
     CHECK(process->stdout_text() == "");
   }
+}
+
+TEST_CASE("listen resumes with Last-Event-ID after `ssetool replay --drop-after` cuts it", "[listen][concurrency]") {
+  testsupport::TempDir dir;
+  std::string recording =
+      dir.write("feed.sse", "id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\nid: 4\ndata: d\n\n");
+  auto server = testsupport::start_ssetool({"replay", recording, "--drop-after", "2", "--heartbeat", "0"});
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/events";
+  auto process = listen({"-n", "4", "--retry", "10ms", "-v", url});
+  CHECK(run(*process) == 0);
+  CHECK(process->stdout_text() == "a\nb\nc\nd\n");
+  CHECK_THAT(process->stderr_text(), Catch::Contains("stream dropped"));
+  CHECK_THAT(process->stderr_text(), Catch::Contains("with Last-Event-ID: 2"));
 }
