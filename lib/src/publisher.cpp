@@ -6,28 +6,13 @@ namespace ssetool {
 Publisher::Publisher(Loop& loop, BatchHandler on_batch, std::function<void()> on_closed, std::size_t capacity)
     : loop_(loop), on_batch_(std::move(on_batch)), on_closed_(std::move(on_closed)), capacity_(capacity) {}
 
-bool Publisher::publish(Event event) {
-  std::unique_lock lock(mutex_);
-  space_.wait(lock, [&] { return pending_.size() < capacity_ || cancelled_; });
-  if (cancelled_ || closed_) return false;
-  pending_.push_back(std::move(event));
-  if (!drain_posted_) {
-    drain_posted_ = true;
-    loop_.post([this] { drain(); });
-  }
-  return true;
-}
-
 bool Publisher::publish_all(std::vector<Event>& events) {
   std::unique_lock lock(mutex_);
   for (auto& event : events) {
     space_.wait(lock, [&] { return pending_.size() < capacity_ || cancelled_; });
     if (cancelled_ || closed_) return false;
     pending_.push_back(std::move(event));
-    if (!drain_posted_) {
-      drain_posted_ = true;
-      loop_.post([this] { drain(); });
-    }
+    post_drain_locked();
   }
   events.clear();
   return true;
@@ -37,10 +22,14 @@ void Publisher::close() {
   std::lock_guard lock(mutex_);
   if (closed_) return;
   closed_ = true;
-  if (!drain_posted_) {
-    drain_posted_ = true;
-    loop_.post([this] { drain(); });
-  }
+  post_drain_locked();
+}
+
+// With mutex_ held: makes sure one drain is on its way to the loop.
+void Publisher::post_drain_locked() {
+  if (drain_posted_) return;
+  drain_posted_ = true;
+  loop_.post([this] { drain(); });
 }
 
 void Publisher::cancel() {

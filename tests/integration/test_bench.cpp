@@ -19,24 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-long metric(int port, const std::string& name) {
-  auto r = http_request(port, "GET", "/metrics");
-  std::smatch m;
-  std::regex line("\nssetool_" + name + " (\\d+)");
-  if (!std::regex_search(r.body, m, line)) return -1;
-  return std::stol(m[1]);
-}
-
-// Waits (bounded) until the server reports `value` for a metric: its own view of how many clients are in.
-bool await_metric(int port, const std::string& name, long value, std::chrono::milliseconds timeout = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (metric(port, name) == value) return true;
-    std::this_thread::sleep_for(5ms);  // polling the server's state: there is no event to wait on
-  }
-  return false;
-}
-
 std::string numbered_lines(int count) {
   std::string s;
   for (int i = 1; i <= count; ++i) s += "payload " + std::to_string(i) + "\n";

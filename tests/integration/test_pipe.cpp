@@ -15,25 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The value of an unlabelled Prometheus metric in /metrics.
-long metric(int port, const std::string& name) {
-  auto r = http_request(port, "GET", "/metrics");
-  std::smatch m;
-  std::regex line("\nssetool_" + name + " (\\d+)");
-  if (!std::regex_search(r.body, m, line)) return -1;
-  return std::stol(m[1]);
-}
-
-// Waits (bounded) until a metric reaches a value: the server's own view of a condition.
-bool await_metric(int port, const std::string& name, long value, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (metric(port, name) == value) return true;
-    std::this_thread::sleep_for(5ms);  // polling the server's state: there is no event to wait on
-  }
-  return false;
-}
-
 SsetoolProcess start_pipe(std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"pipe"};
   args.insert(args.end(), extra.begin(), extra.end());

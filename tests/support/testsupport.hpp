@@ -13,6 +13,7 @@
 #include "fixture_server.hpp"
 #include "process.hpp"
 #include "raw_connection.hpp"
+#include "server_metrics.hpp"
 #include "sse_client.hpp"
 #include "ssetool_process.hpp"
 #include "temp_dir.hpp"

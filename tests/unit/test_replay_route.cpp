@@ -75,7 +75,7 @@ TEST_CASE("a route matches values at JSON pointers in a JSON body", "[replay][ro
   CHECK_FALSE(route_matches(m, request("POST", "/", "[1,2]")));
 }
 
-TEST_CASE("-r takes PATH=FILE or 'METHOD PATH=FILE'", "[replay][route]") {
+TEST_CASE("replay -r takes PATH=FILE or 'METHOD PATH=FILE'", "[replay][route]") {
   auto a = parse_route_option("/events=chat.sse");
   CHECK(a.methods == std::vector<std::string>{"GET", "POST"});
   CHECK(a.path == "/events");

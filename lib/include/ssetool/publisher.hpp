@@ -21,9 +21,8 @@ class Publisher {
   // on_batch and on_closed run on the loop's thread.
   Publisher(Loop& loop, BatchHandler on_batch, std::function<void()> on_closed, std::size_t capacity = 4096);
 
-  // From the source thread. Returns false when the publisher was cancelled (the event is not taken).
-  bool publish(Event event);
-  // From the source thread: publishes all of `events` (emptied), waiting for room as needed.
+  // From the source thread: publishes all of `events` (emptied), waiting for room as needed. Returns false
+  // when the publisher was cancelled (the events not yet taken are dropped with the source).
   bool publish_all(std::vector<Event>& events);
   // From the source thread: no more events; on_closed runs after the last batch.
   void close();
@@ -32,6 +31,7 @@ class Publisher {
 
  private:
   void drain();
+  void post_drain_locked();
 
   Loop& loop_;
   BatchHandler on_batch_;
