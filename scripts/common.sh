@@ -21,11 +21,14 @@ ensure_packages() {
 build_packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev libcli11-dev libfmt-dev
                 nlohmann-json3-dev catch2)
 
-# configure_and_build DIR [CMAKE_ARGS...]: configures DIR once, then builds it (incrementally).
+# configure_and_build DIR [CMAKE_ARGS...]: configures DIR when it is new or its arguments changed, then builds it
+# (incrementally).
 configure_and_build() {
-  local dir="$1"; shift
-  if [ ! -f "$ssetool_root/$dir/CMakeCache.txt" ]; then
-    cmake -S "$ssetool_root" -B "$ssetool_root/$dir" -G Ninja "$@" >&2
+  local dir="$ssetool_root/$1"; shift
+  local args="$*"
+  if [ ! -f "$dir/CMakeCache.txt" ] || [ "$(cat "$dir/ssetool-cmake-args" 2>/dev/null)" != "$args" ]; then
+    cmake -S "$ssetool_root" -B "$dir" -G Ninja "$@" >&2
+    printf '%s' "$args" > "$dir/ssetool-cmake-args"
   fi
-  cmake --build "$ssetool_root/$dir" -j "$(nproc)" >&2
+  cmake --build "$dir" -j "$(nproc)" >&2
 }

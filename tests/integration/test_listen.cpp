@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "ssetool/tape.hpp"
@@ -368,4 +369,52 @@ TEST_CASE("listen resumes with Last-Event-ID after `ssetool replay --drop-after`
   CHECK(process->stdout_text() == "a\nb\nc\nd\n");
   CHECK_THAT(process->stderr_text(), Catch::Contains("stream dropped"));
   CHECK_THAT(process->stderr_text(), Catch::Contains("with Last-Event-ID: 2"));
+}
+
+TEST_CASE("listen over https against `ssetool pipe --tls-cert`: -k reads the stream, without it the run fails",
+          "[listen][concurrency]") {
+  testsupport::TempDir dir;
+  testsupport::Certificate certificate = testsupport::make_self_signed_certificate(dir);
+  auto server = testsupport::start_ssetool(
+      {"pipe", "--replay-last", "2", "--tls-cert", certificate.cert_path, "--tls-key", certificate.key_path},
+      {.stdin_text = "one\ntwo\n"});
+  std::string url = "https://127.0.0.1:" + std::to_string(server.port) + "/events";
+  SECTION("-k") {
+    auto process = listen({"-k", "-n", "2", "-o", "json", url});
+    CHECK(run(*process) == 0);
+    CHECK(process->stdout_text() ==
+          "{\"event\":\"message\",\"data\":\"one\",\"id\":\"1\"}\n{\"event\":\"message\",\"data\":\"two\",\"id\":\"2\"}\n");
+  }
+  SECTION("verification on") {
+    auto process = listen({"--retry", "10ms", url});
+    CHECK(run(*process) == 1);
+    CHECK_THAT(process->stderr_text(), Catch::Contains("certificate"));
+    CHECK(process->stdout_text() == "");
+  }
+}
+
+TEST_CASE("listen -d POSTs its body to `ssetool replay`, as replay's journal shows", "[listen][concurrency]") {
+  testsupport::TempDir dir;
+  std::string recording = dir.write("answer.sse", "data: {\"token\":\"Hel\"}\n\ndata: {\"token\":\"lo\"}\n\n");
+  std::string journal = dir.file("journal.ndjson");
+  auto server = testsupport::start_ssetool(
+      {"replay", recording, "--journal", journal, "--exit-after", "1", "--heartbeat", "0"});
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/events?session=7";
+  auto process = listen({"-d", "{\"prompt\":\"hi\"}", "-H", "X-Trace: t1", "--no-reconnect", url});
+  CHECK(run(*process) == 0);
+  CHECK(process->stdout_text() == "{\"token\":\"Hel\"}\n{\"token\":\"lo\"}\n");
+  REQUIRE(server.process->wait(testsupport::kDefaultTimeout) == 0);
+
+  std::ifstream in(journal);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  auto entry = nlohmann::json::parse(line);
+  CHECK(entry["method"] == "POST");
+  CHECK(entry["path"] == "/events");
+  CHECK(entry["query"] == nlohmann::json{{"session", "7"}});
+  CHECK(entry["body"] == "{\"prompt\":\"hi\"}");
+  CHECK(entry["headers"]["content-type"] == "application/json");
+  CHECK(entry["headers"]["x-trace"] == "t1");
+  CHECK(entry["ended"] == "complete");
+  CHECK_FALSE(std::getline(in, line));
 }
