@@ -13,6 +13,7 @@ import { request } from "node:http";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeReport } from "./report.mjs";
+import { disconnectDetection, slowConnections } from "./responsiveness.mjs";
 
 const LINE_SIZE = 64; // bytes per input line with its newline: frames of about 100 bytes on the wire
 
@@ -305,11 +306,16 @@ function writeTape(events, gapMs) {
 const replayArgv = (tape) => (portFile) => [opts.ssetool, "replay", tape, "--listen", "127.0.0.1:0", "--port-file",
   portFile, "-q"];
 
-// Time to ready: exec to port file, for pipe, replay and the Node peers.
+// A typical mock: a recorded OpenAI chat completion stream (12 events).
+const MOCK_RECORDING = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "tests", "data",
+  "replay", "openai-chat.sse");
+
+// Time to ready: exec to port file, for pipe, replay (a typical mock, and the 1,000-event tape) and the Node peers.
 function timeToReady(runs, tape) {
   const commands = {
     ssetool_pipe: (p) => [opts.ssetool, "pipe", "--listen", "127.0.0.1:0", "--port-file", p, "-q"],
-    ssetool_replay: replayArgv(tape),
+    ssetool_replay: replayArgv(MOCK_RECORDING),
+    ssetool_replay_1000: replayArgv(tape),
     node_http: (p) => SERVERS.node_http(p),
     better_sse: (p) => SERVERS.better_sse(p),
   };
@@ -349,6 +355,21 @@ async function replayTiming(tape, events, gapMs) {
   };
 }
 
+// Responsiveness (issue 3): a closed client noticed with heartbeats off; 256 slow connections against /healthz and
+// a new stream.
+async function responsiveness(samples) {
+  const server = await startServer("ssetool", ["--heartbeat", "0", "--on-eof", "stay"]);
+  try {
+    const disconnect = await disconnectDetection(server.port, samples);
+    const slow = await slowConnections(server.port, 256, samples);
+    return { scenario: "responsiveness", server: "ssetool", disconnect_ms: disconnect, ...slow };
+  } finally {
+    server.child.kill("SIGTERM");
+    await exitWithin(server.child, 5000);
+    rmSync(server.dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------- plan
 function plan(quick) {
   const s = quick ? 3 : 10;
@@ -368,6 +389,7 @@ function plan(quick) {
     fastLines: quick ? 300000 : 2000000,
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
+    responsivenessSamples: quick ? 10 : 50,
   };
 }
 
@@ -404,6 +426,8 @@ async function main() {
   if (wanted("replay"))
     await attempt(results, "replay_timing", () => replayTiming(tape, p.replay.events, p.replay.gapMs));
   rmSync(tape, { force: true });
+  if (wanted("responsiveness"))
+    await attempt(results, "responsiveness", () => responsiveness(p.responsivenessSamples));
   machine.loadavg_end = loadavg();
   const report = { started: started.toISOString(), duration_s: (Date.now() - started) / 1000, quick: opts.quick,
     machine, line_size: LINE_SIZE, results };

@@ -13,6 +13,8 @@ const TARGETS = {
   linesPerSecond: 1e6,
   readyMs: 10,
   replayGapP99Ms: 2,
+  noticeMs: 100, // issue 3: a closed client noticed (heartbeats off)
+  slowDelayMs: 100, // issue 3: 256 slow connections delay /healthz and a new stream by at most this
 };
 
 const num = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits));
@@ -63,9 +65,10 @@ export function evaluateTargets(results) {
   const fast = find("fast_stream", "ssetool");
   add(`>= ${big(TARGETS.linesPerSecond)} lines/s to one client`, fast ? `${big(fast.lines_per_s)} lines/s` : "–",
     fast ? fast.lines_per_s >= TARGETS.linesPerSecond : null);
-  for (const name of ["ssetool_pipe", "ssetool_replay"]) {
+  for (const [name, what] of [["ssetool_pipe", "pipe"], ["ssetool_replay", "replay, 12-event mock"],
+    ["ssetool_replay_1000", "replay, 1,000-event tape"]]) {
     const r = find("time_to_ready", name);
-    add(`time to ready <= ${TARGETS.readyMs} ms (${name.replace("ssetool_", "")})`,
+    add(`time to ready <= ${TARGETS.readyMs} ms (${what})`,
       r && r.ok ? `${num(r.p50_ms)} ms (p50 of ${r.ok})` : r?.skipped ? `skipped: ${r.skipped}` : "–",
       r && r.ok ? r.p50_ms <= TARGETS.readyMs : null);
   }
@@ -74,7 +77,33 @@ export function evaluateTargets(results) {
   add(`replay gap error p99 <= ${TARGETS.replayGapP99Ms} ms`,
     gap && gap.count ? `${num(gap.p99, 3)} ms` : replay?.skipped ? `skipped: ${replay.skipped}` : "–",
     gap && gap.count ? gap.p99 <= TARGETS.replayGapP99Ms : null);
+  const resp = find("responsiveness", "ssetool");
+  add(`closed client noticed <= ${TARGETS.noticeMs} ms, heartbeats off (issue 3)`,
+    resp ? `max ${num(resp.disconnect_ms.max)} ms, p50 ${num(resp.disconnect_ms.p50)} ms` : "–",
+    resp ? resp.disconnect_ms.max <= TARGETS.noticeMs : null);
+  for (const what of ["healthz", "stream"]) {
+    const delay = resp ? resp.during[what].max - resp.before[what].p50 : null;
+    add(`256 slow connections delay ${what === "healthz" ? "/healthz" : "a new stream"} <= ${TARGETS.slowDelayMs} ms ` +
+      "(issue 3)", resp ? `at most ${num(delay)} ms (max with them minus p50 without)` : "–",
+      resp ? delay <= TARGETS.slowDelayMs : null);
+  }
   return t;
+}
+
+function responsivenessTable(results) {
+  const r = finder(results)("responsiveness", "ssetool");
+  if (!r) return "";
+  let md = "## Responsiveness (issue 3)\n\n" +
+    `A stream closed by its client, heartbeats off: noticed (clients_connected back to 0 in /metrics) after p50 ` +
+    `${num(r.disconnect_ms.p50)} ms, p99 ${num(r.disconnect_ms.p99)} ms, max ${num(r.disconnect_ms.max)} ms ` +
+    `(${r.disconnect_ms.count} closes).\n\n` +
+    head("<request", ">p50 ms alone", ">max ms alone", `>p50 ms with ${r.connections} slow`,
+      `>max ms with ${r.connections} slow`);
+  for (const [what, name] of [["healthz", "GET /healthz"], ["stream", "a new stream's headers"]])
+    md += `| ${name} | ${num(r.before[what].p50)} | ${num(r.before[what].max)} | ${num(r.during[what].p50)} | ` +
+      `${num(r.during[what].max)} |\n`;
+  return md + `\nThe ${r.connections} connections: a third send nothing, a third half a request, a third one ` +
+    "byte per second.\n\n";
 }
 
 function fanOutTable(results, scenario) {
@@ -182,6 +211,7 @@ function markdown(report, targets) {
   const idle = idleTable(report.results);
   if (idle) md += "## Idle hold (scenario 3)\n\n" + idle;
   md += otherTables(report.results);
+  md += responsivenessTable(report.results);
   const failed = report.results.filter((r) => r.error);
   if (failed.length)
     md += "## Runs that failed\n\n" + failed.map((r) => `- ${r.scenario}: ${r.error}`).join("\n") + "\n";
