@@ -13,13 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(SSETOOL_TEST_DATA) + "/replay/" + name; }
-
-SsetoolProcess start_replay(std::vector<std::string> args) {
-  args.insert(args.begin(), "replay");
-  return start_ssetool(args);
-}
-
 // Runs `ssetool replay ARGS...` expecting it to stop before serving: its exit status and stderr.
 std::pair<std::optional<int>, std::string> run_failing(std::vector<std::string> args) {
   args.insert(args.begin(), {ssetool_binary(), "replay", "--listen", "127.0.0.1:0"});
@@ -42,7 +35,7 @@ double millis_between(std::chrono::steady_clock::time_point a, std::chrono::stea
 }  // namespace
 
 TEST_CASE("replay serves the OpenAI sample to GET at --path, event by event, then ends cleanly", "[replay]") {
-  auto server = start_replay({sample("openai-chat.sse")});
+  auto server = start_replay({replay_sample("openai-chat.sse")});
   SseClient client(server.port, "/events");
   CHECK(client.status() == 200);
   CHECK(client.header("Content-Type") == "text/event-stream");
@@ -60,7 +53,7 @@ TEST_CASE("replay serves the OpenAI sample to GET at --path, event by event, the
 }
 
 TEST_CASE("replay answers a POST with a JSON body, as LLM SDKs send it", "[replay]") {
-  auto server = start_replay({sample("openai-chat.sse"), "--path", "/v1/chat/completions"});
+  auto server = start_replay({replay_sample("openai-chat.sse"), "--path", "/v1/chat/completions"});
   auto response = http_request(server.port, "POST", "/v1/chat/completions", {{"Content-Type", "application/json"}},
                                R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})");
   CHECK(response.status == 200);
@@ -72,7 +65,7 @@ TEST_CASE("replay answers a POST with a JSON body, as LLM SDKs send it", "[repla
 }
 
 TEST_CASE("replay serves the Anthropic sample with its named events in order", "[replay]") {
-  auto server = start_replay({sample("anthropic-messages.sse"), "--interval", "1ms"});
+  auto server = start_replay({replay_sample("anthropic-messages.sse"), "--interval", "1ms"});
   SseClient client(server.port, "/events");
   auto events = client.events_until(11);
   REQUIRE(events.size() == 11);
@@ -95,7 +88,7 @@ TEST_CASE("replay serves the Anthropic sample with its named events in order", "
 TEST_CASE("replay keeps recorded timing: --speed 0 sends at once, --speed 2 still waits half the gap", "[replay]") {
   // ticks.tape: "one" at 0 ms, "two" at 1000 ms, "three" at 1100 ms, the end at 1200 ms.
   SECTION("--speed 0") {
-    auto server = start_replay({sample("ticks.tape"), "--speed", "0"});
+    auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0"});
     auto start = std::chrono::steady_clock::now();
     SseClient client(server.port, "/events");
     auto events = client.events_until(3);
@@ -104,7 +97,7 @@ TEST_CASE("replay keeps recorded timing: --speed 0 sends at once, --speed 2 stil
     CHECK(millis_between(start, std::chrono::steady_clock::now()) < 500);  // half the first recorded gap
   }
   SECTION("--speed 2") {
-    auto server = start_replay({sample("ticks.tape"), "--speed", "2"});
+    auto server = start_replay({replay_sample("ticks.tape"), "--speed", "2"});
     SseClient client(server.port, "/events");
     auto first = client.next_event();
     auto first_at = std::chrono::steady_clock::now();
@@ -121,7 +114,7 @@ TEST_CASE("replay keeps recorded timing: --speed 0 sends at once, --speed 2 stil
 }
 
 TEST_CASE("replay --loop starts the recording again with ids that keep increasing", "[replay]") {
-  auto server = start_replay({sample("ticks.tape"), "--speed", "0", "--loop"});
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "--loop"});
   SseClient client(server.port, "/events");
   auto events = client.events_until(8);
   REQUIRE(events.size() == 8);
@@ -135,7 +128,7 @@ TEST_CASE("replay --loop starts the recording again with ids that keep increasin
 }
 
 TEST_CASE("replay --exit-after N exits 0 once N requests have completed", "[replay][concurrency]") {
-  auto server = start_replay({sample("openai-chat.sse"), "--speed", "0", "--exit-after", "2"});
+  auto server = start_replay({replay_sample("openai-chat.sse"), "--speed", "0", "--exit-after", "2"});
   CHECK(http_request(server.port, "GET", "/events").status == 200);
   CHECK(server.process->exit_status() == std::nullopt);
   CHECK(http_request(server.port, "GET", "/not-here").status == 404);  // a 404 is a completed request too
@@ -143,7 +136,7 @@ TEST_CASE("replay --exit-after N exits 0 once N requests have completed", "[repl
 }
 
 TEST_CASE("replay --timeout exits 1 when the run is still going then", "[replay]") {
-  auto server = start_replay({sample("openai-chat.sse"), "--timeout", "300ms", "--exit-after", "5"});
+  auto server = start_replay({replay_sample("openai-chat.sse"), "--timeout", "300ms", "--exit-after", "5"});
   CHECK(server.process->wait() == 1);
   CHECK(server.process->stderr_text().find("ssetool: replay: --timeout 300ms passed with 0 request(s) completed of "
                                            "--exit-after 5") != std::string::npos);
@@ -162,10 +155,10 @@ TEST_CASE("replay refuses a bad recording at start-up with FILE:LINE and exit 2"
       {"bad/backwards.tape", "bad/backwards.tape:3: 't' goes backwards"},
   };
   for (const auto& c : cases) {
-    auto [status, err] = run_failing({sample(c.file)});
+    auto [status, err] = run_failing({replay_sample(c.file)});
     INFO(c.file << ": " << err);
     CHECK(status == 2);
-    CHECK(err.starts_with("ssetool: replay: " + sample(c.message)));
+    CHECK(err.starts_with("ssetool: replay: " + replay_sample(c.message)));
   }
 }
 
@@ -177,18 +170,18 @@ TEST_CASE("replay usage errors exit 2 with the flag named", "[replay]") {
     CHECK(err.find(message) != std::string::npos);
   };
   check({}, "ssetool: replay: nothing to replay: give a FILE, --route PATH=FILE or --routes FILE");
-  check({sample("ticks.tape"), "--speed", "-1"}, "--speed -1: must be a number >= 0");
-  check({sample("ticks.tape"), "--chunking", "words"}, "--chunking 'words': expected event, line, byte or random");
-  check({sample("ticks.tape"), "--interval", "10"}, "--interval: ");
-  check({sample("ticks.tape"), "--fail-status", "42"}, "--fail-status 42: must be an HTTP status from 100 to 599");
+  check({replay_sample("ticks.tape"), "--speed", "-1"}, "--speed -1: must be a number >= 0");
+  check({replay_sample("ticks.tape"), "--chunking", "words"}, "--chunking 'words': expected event, line, byte or random");
+  check({replay_sample("ticks.tape"), "--interval", "10"}, "--interval: ");
+  check({replay_sample("ticks.tape"), "--fail-status", "42"}, "--fail-status 42: must be an HTTP status from 100 to 599");
   check({"-r", "events=x.sse"}, "--route 'events=x.sse': expected PATH=FILE or 'METHOD PATH=FILE'");
   check({"/nonexistent/file.sse"}, "ssetool: replay: /nonexistent/file.sse: cannot read: ");
-  check({sample("ticks.tape"), "--exit-after", "0"}, "--exit-after 0: must be at least 1");
-  check({sample("ticks.tape"), "--journal", "/nonexistent/dir/j.ndjson"}, "--journal /nonexistent/dir/j.ndjson: ");
+  check({replay_sample("ticks.tape"), "--exit-after", "0"}, "--exit-after 0: must be at least 1");
+  check({replay_sample("ticks.tape"), "--journal", "/nonexistent/dir/j.ndjson"}, "--journal /nonexistent/dir/j.ndjson: ");
 }
 
 TEST_CASE("replay applies the shared server flags: -H, --retry, --token, /healthz", "[replay][concurrency]") {
-  auto server = start_replay({sample("ticks.tape"), "--speed", "0", "-H", "X-Mock: yes", "--retry", "250ms",
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "-H", "X-Mock: yes", "--retry", "250ms",
                               "--token", "secret"});
   CHECK(http_request(server.port, "GET", "/healthz").status == 200);
   CHECK(http_request(server.port, "GET", "/events").status == 401);
@@ -202,7 +195,7 @@ TEST_CASE("replay applies the shared server flags: -H, --retry, --token, /health
 TEST_CASE("a tape recorded by listen replays to the same events, and with --record-bytes to the same bytes",
           "[replay][tape][concurrency]") {
   TempDir dir;
-  auto source = start_replay({sample("anthropic-messages.sse"), "--interval", "5ms"});
+  auto source = start_replay({replay_sample("anthropic-messages.sse"), "--interval", "5ms"});
   std::string url = "http://127.0.0.1:" + std::to_string(source.port) + "/events";
   auto listen = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {ssetool_binary(), "listen", "--no-reconnect"});

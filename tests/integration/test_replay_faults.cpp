@@ -10,13 +10,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(SSETOOL_TEST_DATA) + "/replay/" + name; }
-
-SsetoolProcess start_replay(std::vector<std::string> args) {
-  args.insert(args.begin(), "replay");
-  return start_ssetool(args);
-}
-
 // Ten numbered events, "id: N / data: eventN".
 std::string ten_events(const TempDir& dir) {
   std::string text;
@@ -98,7 +91,7 @@ TEST_CASE("replay --stall-after N sends N events then nothing, not even heartbea
 
 TEST_CASE("replay --fail-first N answers the first N requests with 503 and Retry-After, then streams",
           "[replay][faults][concurrency]") {
-  auto server = start_replay({sample("ticks.tape"), "--speed", "0", "--fail-first", "2"});
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "--fail-first", "2"});
   for (int i = 0; i < 2; ++i) {
     auto failed = http_request(server.port, "GET", "/events");
     CHECK(failed.status == 503);
@@ -110,7 +103,7 @@ TEST_CASE("replay --fail-first N answers the first N requests with 503 and Retry
 }
 
 TEST_CASE("replay --fail-status sets the status of the --fail-first failures", "[replay][faults]") {
-  auto server = start_replay({sample("ticks.tape"), "--speed", "0", "--fail-first", "1", "--fail-status", "500"});
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "--fail-first", "1", "--fail-status", "500"});
   auto failed = http_request(server.port, "GET", "/events");
   CHECK(failed.status == 500);
   CHECK_FALSE(failed.header("Retry-After"));
@@ -153,7 +146,7 @@ TEST_CASE("replay --chunking random is reproducible with --seed", "[replay][faul
 }
 
 TEST_CASE("replay --first-byte-delay holds the first event back", "[replay][faults]") {
-  auto server = start_replay({sample("ticks.tape"), "--speed", "0", "--first-byte-delay", "300ms"});
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "--first-byte-delay", "300ms"});
   auto start = std::chrono::steady_clock::now();
   SseClient client(server.port, "/events");
   REQUIRE(client.next_event());

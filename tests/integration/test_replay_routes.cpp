@@ -15,13 +15,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string sample(const std::string& name) { return std::string(SSETOOL_TEST_DATA) + "/replay/" + name; }
-
-SsetoolProcess start_replay(std::vector<std::string> args) {
-  args.insert(args.begin(), "replay");
-  return start_ssetool(args);
-}
-
 std::vector<ssetool::ParsedEvent> parse_body(const std::string& body) {
   std::vector<ssetool::ParsedEvent> events;
   ssetool::Parser parser({[&](ssetool::ParsedEvent&& e) { events.push_back(std::move(e)); }, {}, {}});
@@ -42,11 +35,11 @@ std::string write_routes(const TempDir& dir) {
   Json routes = Json::array({
       {{"name", "anthropic"},
        {"match", {{"method", "POST"}, {"path", "/v1/messages"}, {"headers", {{"x-api-key", "test-key"}}}}},
-       {"recording", sample("anthropic-messages.sse")},
+       {"recording", replay_sample("anthropic-messages.sse")},
        {"speed", 0}},
       {{"name", "openai-mini"},
        {"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}, {"json", {{"/model", "gpt-4o-mini"}}}}},
-       {"recording", sample("openai-chat.sse")},
+       {"recording", replay_sample("openai-chat.sse")},
        {"headers", {{"x-request-id", "req-mini"}}}},
       {{"name", "overloaded"},
        {"match", {{"path", "/v1/chat/completions"}, {"body_contains", "\"model\":\"busy\""}}},
@@ -61,7 +54,7 @@ std::string write_routes(const TempDir& dir) {
   // "ticks.tape" is relative to the routes file: put the file next to the samples' copy.
   std::string text = routes.dump(2);
   std::string path = dir.write("routes.json", text);
-  std::ifstream in(sample("ticks.tape"));
+  std::ifstream in(replay_sample("ticks.tape"));
   std::stringstream ticks;
   ticks << in.rdbuf();
   dir.write("ticks.tape", ticks.str());
@@ -79,8 +72,8 @@ std::vector<Json> journal_lines(const std::string& path) {
 
 TEST_CASE("replay -r serves a recording per method and path; the rest get 404 with the routes listed",
           "[replay][routes][concurrency]") {
-  auto server = start_replay({"--speed", "0", "-r", "POST /v1/chat/completions=" + sample("openai-chat.sse"), "-r",
-                              "/v1/messages=" + sample("anthropic-messages.sse")});
+  auto server = start_replay({"--speed", "0", "-r", "POST /v1/chat/completions=" + replay_sample("openai-chat.sse"), "-r",
+                              "/v1/messages=" + replay_sample("anthropic-messages.sse")});
   auto chat = http_request(server.port, "POST", "/v1/chat/completions", kJson, R"({"stream":true})");
   CHECK(chat.status == 200);
   CHECK(parse_body(chat.body).back().data == "[DONE]");
@@ -92,8 +85,8 @@ TEST_CASE("replay -r serves a recording per method and path; the rest get 404 wi
   CHECK(wrong_method.header("Content-Type")->starts_with("text/plain"));
   CHECK(wrong_method.body == "ssetool replay: no route matches GET /v1/chat/completions\n"
                              "Routes, tried in order (the first match wins):\n"
-                             "  1. POST /v1/chat/completions -> " + sample("openai-chat.sse") + "\n"
-                             "  2. GET,POST /v1/messages -> " + sample("anthropic-messages.sse") + "\n");
+                             "  1. POST /v1/chat/completions -> " + replay_sample("openai-chat.sse") + "\n"
+                             "  2. GET,POST /v1/messages -> " + replay_sample("anthropic-messages.sse") + "\n");
 }
 
 TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query; first match wins",
@@ -132,11 +125,11 @@ TEST_CASE("replay --routes matches on method, path, header, JSON value, body and
 TEST_CASE("replay refuses a bad routes file at start-up with FILE:LINE and exit 2", "[replay][routes]") {
   for (auto [file, message] : std::vector<std::pair<std::string, std::string>>{
            {"bad/routes-unknown-key.json", "bad/routes-unknown-key.json:4: route 1: unknown key 'recordng'"},
-           {"bad/routes-bad-recording.json", "bad/routes-bad-recording.json:3: route 2: " + sample("bad/unknown-field.sse") +
+           {"bad/routes-bad-recording.json", "bad/routes-bad-recording.json:3: route 2: " + replay_sample("bad/unknown-field.sse") +
                                                  ":5: unknown field 'dat'"}}) {
-    Process process({ssetool_binary(), "replay", "--listen", "127.0.0.1:0", "--routes", sample(file)});
+    Process process({ssetool_binary(), "replay", "--listen", "127.0.0.1:0", "--routes", replay_sample(file)});
     CHECK(process.wait() == 2);
-    CHECK(process.stderr_text().starts_with("ssetool: replay: " + sample(message)));
+    CHECK(process.stderr_text().starts_with("ssetool: replay: " + replay_sample(message)));
   }
 }
 

@@ -45,27 +45,6 @@ bool wait_gone(pid_t pid, std::chrono::milliseconds timeout = 10s) {
   return false;
 }
 
-// 'Z' for a zombie, 0 when the process does not exist.
-char process_state(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return 0;
-  auto close_paren = line.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= line.size() ? 0 : line[close_paren + 2];
-}
-
-// Waits (bounded) until a process that is not ssetool's child has died: gone, or a zombie waiting for the
-// process it was re-parented to (not ssetool's to reap).
-bool wait_dead(pid_t pid, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    char state = process_state(pid);
-    if (state == 0 || state == 'Z') return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return false;
-}
-
 // The first event's data as a pid ("sh -c 'echo $$; ...'").
 pid_t first_pid(SseClient& client) {
   auto e = client.next_event();

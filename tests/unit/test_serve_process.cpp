@@ -14,9 +14,12 @@
 
 #include "ssetool/errors.hpp"
 #include "ssetool/serve_process.hpp"
+#include "process_state.hpp"
 
 using namespace ssetool;
 using namespace std::chrono_literals;
+using testsupport::process_state;
+using testsupport::wait_dead;
 
 namespace {
 
@@ -46,26 +49,6 @@ std::string read_all(int fd) {
 bool wait_readable(int fd, std::chrono::milliseconds timeout) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
-}
-
-// 'Z' for a zombie, 0 when the process does not exist.
-char process_state(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return 0;
-  auto close_paren = line.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= line.size() ? 0 : line[close_paren + 2];
-}
-
-// Waits (bounded) until a process has died: gone, or a zombie left for someone else to reap.
-bool wait_dead(pid_t pid, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    char s = process_state(pid);
-    if (s == 0 || s == 'Z') return true;
-    std::this_thread::sleep_for(5ms);  // polling /proc: a grandchild gives us no descriptor to wait on
-  }
-  return false;
 }
 
 }  // namespace
