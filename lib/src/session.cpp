@@ -2,7 +2,7 @@
 #include "ssetool/session.hpp"
 
 #include <cerrno>
-#include <cstdio>
+#include <charconv>
 #include <sys/epoll.h>
 
 namespace ssetool {
@@ -142,8 +142,10 @@ bool Session::fill_batch() {
   }
   std::size_t bytes = 0, count = 0;
   while (count < queue_.size() && count < kMaxIov - 2 && bytes < kMaxBatchBytes) bytes += queue_[count++]->size();
-  int len = std::snprintf(chunk_header_, sizeof chunk_header_, "%zx\r\n", bytes);
-  inflight_.push_back({nullptr, chunk_header_, static_cast<std::size_t>(len)});
+  char* end = std::to_chars(chunk_header_, chunk_header_ + sizeof chunk_header_ - 2, bytes, 16).ptr;  // lower-case hex
+  *end++ = '\r';
+  *end++ = '\n';
+  inflight_.push_back({nullptr, chunk_header_, static_cast<std::size_t>(end - chunk_header_)});
   for (std::size_t i = 0; i < count; ++i) {
     inflight_.push_back({queue_.front(), queue_.front()->data(), queue_.front()->size()});
     queue_.pop_front();
