@@ -53,20 +53,8 @@ async function timeToHeaders(port, path) {
 
 // The value of ssetool_NAME in /metrics.
 async function metric(port, name) {
-  const { socket, text } = await exchange(port, get("/metrics"));
-  // /metrics is small: its body usually comes with the headers; read on until the line is there.
-  let body = text;
-  const line = new RegExp(`\nssetool_${name} (\\d+)`);
-  while (!line.test(body)) {
-    const more = await new Promise((resolve) => {
-      socket.once("data", (c) => resolve(String(c)));
-      socket.once("end", () => resolve(null));
-    });
-    if (more === null) break;
-    body += more;
-  }
-  socket.destroy();
-  const m = body.match(line);
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = body.match(new RegExp(`^ssetool_${name} (\\d+)`, "m"));
   if (!m) throw new Error(`/metrics has no ssetool_${name}`);
   return Number(m[1]);
 }
