@@ -12,11 +12,11 @@
 
 #include "bench_report.hpp"
 #include "command.hpp"
-#include "ssetool/bench_runner.hpp"
-#include "ssetool/errors.hpp"
-#include "ssetool/server.hpp"
-#include "ssetool/server_options.hpp"
-#include "ssetool/units.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/limits.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/bench/runner.hpp"
+#include "ssetool/server/server_options.hpp"
 
 namespace ssetool::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ssetool/bench_stats.hpp"
+#include "ssetool/bench/stats.hpp"
 
 namespace ssetool::cli {
 

@@ -29,12 +29,12 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
-#include "ssetool/client.hpp"
-#include "ssetool/errors.hpp"
-#include "ssetool/event.hpp"
-#include "ssetool/tape.hpp"
-#include "ssetool/units.hpp"
-#include "ssetool/utf8.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/client/client.hpp"
+#include "ssetool/wire/event.hpp"
+#include "ssetool/wire/tape.hpp"
+#include "ssetool/wire/utf8.hpp"
 
 namespace ssetool::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
-#include "ssetool/errors.hpp"
+#include "ssetool/base/errors.hpp"
 
 namespace ssetool::cli {
 

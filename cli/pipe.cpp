@@ -14,13 +14,13 @@
 
 #include "command.hpp"
 #include "server_flags.hpp"
-#include "ssetool/child_process.hpp"
-#include "ssetool/errors.hpp"
-#include "ssetool/event_decoder.hpp"
-#include "ssetool/hub.hpp"
-#include "ssetool/line_splitter.hpp"
-#include "ssetool/publisher.hpp"
-#include "ssetool/units.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/hub/hub.hpp"
+#include "ssetool/loop/publisher.hpp"
+#include "ssetool/sources/child_process.hpp"
+#include "ssetool/sources/event_decoder.hpp"
+#include "ssetool/wire/line_splitter.hpp"
 #include "viewer_page.hpp"
 
 namespace ssetool::cli {

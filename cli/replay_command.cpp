@@ -8,9 +8,10 @@
 #include <random>
 
 #include "command.hpp"
-#include "ssetool/errors.hpp"
-#include "ssetool/replay_routes_file.hpp"
-#include "ssetool/units.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/replay/recording_loader.hpp"
+#include "ssetool/replay/routes_file.hpp"
 
 namespace ssetool::cli {
 namespace {

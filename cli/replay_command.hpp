@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "server_flags.hpp"
-#include "ssetool/loop.hpp"
-#include "ssetool/replay_journal.hpp"
-#include "ssetool/replay_responder.hpp"
-#include "ssetool/server.hpp"
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/replay/journal.hpp"
+#include "ssetool/replay/responder.hpp"
+#include "ssetool/server/server.hpp"
 
 namespace ssetool::cli {
 

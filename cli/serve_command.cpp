@@ -6,9 +6,9 @@
 #include <fmt/core.h>
 
 #include "command.hpp"
-#include "ssetool/errors.hpp"
-#include "ssetool/serve_environment.hpp"
-#include "ssetool/units.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/serve/cgi_environment.hpp"
 #include "viewer_page.hpp"
 
 namespace ssetool::cli {
@@ -79,7 +79,7 @@ void ServeCommand::validate() {
   endpoint_options_.log = [this](const std::string& line) { log(line); };
   if (options_.verbosity == Verbosity::verbose) endpoint_options_.trace = [this](const std::string& line) { log(line); };
   slots_ = std::make_unique<ProcessSlots>(flags_.max_procs);
-  registry_ = std::make_unique<SessionRegistry>(stdin_buffer);
+  registry_ = std::make_unique<StdinRegistry>(stdin_buffer);
 }
 
 int ServeCommand::run() {
@@ -170,11 +170,11 @@ Reply ServeCommand::post_stdin(const Request& req) {
   std::string data = req.body;
   if (data.empty() || data.back() != '\n') data += '\n';
   switch (registry_->reserve(id, data.size())) {
-    case SessionRegistry::Admission::unknown:
+    case StdinRegistry::Admission::unknown:
       return Reply::text(404, "no such session, or its command no longer reads input\n");
-    case SessionRegistry::Admission::full:
+    case StdinRegistry::Admission::full:
       return busy("the session's stdin buffer is full (its command is not reading)");
-    case SessionRegistry::Admission::accepted: break;
+    case StdinRegistry::Admission::accepted: break;
   }
   loop_.post([this, id, data = std::move(data)]() mutable { write_stdin(id, std::move(data)); });
   return Reply::text(202, "accepted\n");

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "server_flags.hpp"
-#include "ssetool/serve_endpoint.hpp"
-#include "ssetool/serve_registry.hpp"
-#include "ssetool/serve_slots.hpp"
+#include "ssetool/serve/endpoint.hpp"
+#include "ssetool/serve/process_slots.hpp"
+#include "ssetool/serve/stdin_registry.hpp"
 
 namespace ssetool::cli {
 
@@ -74,7 +74,7 @@ class ServeCommand {
   std::size_t max_body_ = 0;
   // Declared before the loop: a request still in the loop's queue at exit holds a slot until the loop goes.
   std::unique_ptr<ProcessSlots> slots_;
-  std::unique_ptr<SessionRegistry> registry_;
+  std::unique_ptr<StdinRegistry> registry_;
   Loop loop_;
   std::map<std::string, Running> endpoints_;  // loop thread only
   std::unique_ptr<Server> server_;

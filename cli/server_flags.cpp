@@ -4,8 +4,8 @@
 #include <csignal>
 #include <fmt/core.h>
 
-#include "ssetool/errors.hpp"
-#include "ssetool/units.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
 
 namespace ssetool::cli {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "ssetool/loop.hpp"
-#include "ssetool/server.hpp"
-#include "ssetool/server_options.hpp"
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/server/server.hpp"
+#include "ssetool/server/server_options.hpp"
 
 namespace ssetool::cli {
 

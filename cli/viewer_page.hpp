@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ssetool/request.hpp"
+#include "ssetool/server/reply.hpp"
 
 namespace ssetool::cli {
 

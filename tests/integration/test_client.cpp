@@ -5,8 +5,8 @@
 
 #include <thread>
 
-#include "ssetool/client.hpp"
-#include "ssetool/errors.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/client/client.hpp"
 #include "testsupport.hpp"
 
 using namespace std::chrono_literals;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "ssetool/tape.hpp"
+#include "ssetool/wire/tape.hpp"
 #include "testsupport.hpp"
 
 using namespace std::chrono_literals;

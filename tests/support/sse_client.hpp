@@ -24,7 +24,7 @@
 
 #include "process.hpp"  // kDefaultTimeout
 #include "raw_connection.hpp"
-#include "ssetool/parser.hpp"
+#include "ssetool/wire/parser.hpp"
 
 namespace testsupport {
 

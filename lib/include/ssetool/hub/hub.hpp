@@ -1,0 +1,75 @@
+// The hub: numbers published events, encodes each one once into an immutable frame, keeps a bounded
+// history for Last-Event-ID resume, and offers every frame to each subscriber. It knows nothing of
+// sockets or HTTP: a subscriber is anything that accepts frames. Single-threaded: call it from one thread
+// (the stream loop); sources reach it through a Publisher.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ssetool/wire/event.hpp"
+#include "ssetool/wire/frame.hpp"
+
+namespace ssetool {
+
+// Whatever receives frames: a client's stream. push() must not call back into the hub.
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual void push(const Frame& frame) = 0;
+};
+
+enum class IdMode { automatic, none };
+
+struct HubOptions {
+  std::size_t history = 1000;  // events kept for resume; the oldest is forgotten first
+  IdMode ids = IdMode::automatic;
+};
+
+// What a resuming subscriber was told about its Last-Event-ID.
+enum class Resume { fresh, resumed, gap };
+
+class Hub {
+ public:
+  explicit Hub(HubOptions options = {});
+
+  // Assigns an id (automatic mode, when the event has none), encodes once, stores, fans out.
+  // Throws InvalidEvent for an event that cannot be encoded; nothing is stored then.
+  void publish(Event event);
+
+  // Adds a subscriber. With a last_event_id, it first receives every stored event after that id; when the
+  // id is not in the history it receives a `gap` event (see gap_frame) then the whole history. Without one
+  // it receives the last `replay_last` events, and every event published after the first `published_before`
+  // ones (the count when the client's request was accepted: nothing published while its stream was being
+  // set up is missed). Then the live ones.
+  Resume subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last,
+                   std::optional<std::uint64_t> published_before = std::nullopt);
+  void unsubscribe(FrameSink* sink);
+
+  std::size_t subscribers() const { return sinks_.size(); }
+  std::size_t history_length() const { return history_.size(); }
+  std::uint64_t published() const { return published_; }
+
+  // The in-band gap signal: `event: gap` with JSON data {"last_event_id": ID, "oldest_id": ID}.
+  static Frame gap_frame(const std::string& requested_id, const std::string& oldest_id);
+
+ private:
+  struct Stored {
+    std::string id;
+    Frame frame;
+  };
+
+  HubOptions options_;
+  std::deque<Stored> history_;
+  std::vector<FrameSink*> sinks_;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t published_ = 0;
+};
+
+}  // namespace ssetool

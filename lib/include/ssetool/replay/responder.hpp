@@ -1,0 +1,60 @@
+// The request handler of `ssetool replay`: finds the first route that matches a request and answers it — a
+// simulated failure (--fail-first), a short response (a status/body route, a recorded error), or an event stream
+// whose Playback starts on the loop when the stream opens — and journals every request once it is over.
+//
+// A route serves a tape's responses in turn: its first stream request gets the tape's first response, the second
+// the second, and every later one the last (a recording that reconnected replays the same story). Requests that
+// fail through --fail-first do not use up a response.
+//
+// handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ssetool/replay/journal.hpp"
+#include "ssetool/replay/route.hpp"
+#include "ssetool/server/reply.hpp"
+
+namespace ssetool {
+
+struct ResponderOptions {
+  std::vector<Route> routes;
+  std::uint64_t seed = 0;                   // each connection's jitter/chunking generator derives from it
+  std::shared_ptr<Journal> journal;         // null: no journal
+  std::function<std::optional<std::string>(const Request&)> last_event_id;  // what a request resumes from
+  std::function<void()> on_request_done;    // any thread; once per request answered or stream ended
+};
+
+class ReplayResponder {
+ public:
+  explicit ReplayResponder(ResponderOptions options);
+
+  Reply handle(const Request& request);
+
+  // The body of the 404 for an unmatched request: what was asked, and every route in order.
+  std::string not_found_text(const Request& request) const;
+
+ private:
+  struct RouteState {
+    std::atomic<std::uint64_t> requests{0};  // requests matched, for --fail-first
+    std::atomic<std::uint64_t> streams{0};   // streams served, to pick the tape's response
+  };
+
+  Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
+  Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
+                    JournalEntry& entry);
+  Reply stream(std::size_t index, JournalEntry entry);
+  void finish(const JournalEntry& entry);
+
+  ResponderOptions options_;
+  std::unique_ptr<RouteState[]> states_;
+  std::atomic<std::uint64_t> requests_{0};
+};
+
+}  // namespace ssetool

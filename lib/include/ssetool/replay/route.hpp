@@ -1,0 +1,65 @@
+// Routes for `ssetool replay`: which requests a route answers (method, path, query parameters, request headers, a
+// substring of the body, values at JSON pointers in a JSON body) and what it answers with (a recording played
+// back, or a short response with a status and body), each with its own timing and faults. Routes are tried in
+// order; the first that matches wins.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ssetool/replay/playback_settings.hpp"
+#include "ssetool/replay/recording.hpp"
+#include "ssetool/wire/request.hpp"
+
+namespace ssetool {
+
+struct RouteMatch {
+  std::vector<std::string> methods;  // upper case; empty: any method
+  std::string path;                  // exact, or a prefix when it ends with '*'; empty: any path
+  Headers query;                     // parameters that must be present with exactly this value
+  Headers headers;                   // request headers (names case-insensitive) with exactly this value
+  std::vector<std::string> body_contains;             // substrings the body must contain
+  std::vector<std::pair<std::string, std::string>> json;  // JSON pointer -> expected value as compact JSON text
+
+  bool operator==(const RouteMatch&) const = default;
+};
+
+struct Route {
+  std::string name;    // shown in the 404 listing and the journal; may be empty
+  std::string origin;  // where it was defined, for messages: "FILE", "--route ...", "routes.json:12"
+  RouteMatch match;
+  std::shared_ptr<const Recording> recording;  // null: a short response (status, body)
+  std::optional<int> status;                   // default: the recording's, else 200
+  Headers headers;                             // added to the response
+  std::string body;                            // short responses
+  std::string content_type = "text/plain; charset=utf-8";
+  PlaybackSettings playback;
+  std::uint64_t fail_first = 0;  // the first N requests this route matches fail...
+  int fail_status = 503;         // ...with this status (503 and 429 also get Retry-After: 1)
+};
+
+// True when `request` satisfies every rule of `match`.
+bool route_matches(const RouteMatch& match, const Request& request);
+
+// One line for the 404 listing: "POST /v1/chat/completions [header x-api-key=k, json /stream=true] -> chat.sse".
+std::string describe_route(const Route& route);
+
+// The parts of a -r/--route option "PATH=FILE" or "METHOD PATH=FILE" (METHOD may be "GET,POST"). Without a
+// method the route answers GET and POST. Throws InvalidArgument.
+struct RouteOption {
+  std::vector<std::string> methods;
+  std::string path;
+  std::string file;
+};
+RouteOption parse_route_option(std::string_view text);
+
+// The value at `pointer` (RFC 6901) in `body` parsed as JSON equals the JSON text `expected` (compared as JSON
+// values, so 1 equals 1.0 and key order does not matter). False when the body is not JSON or has no such value.
+bool json_value_equals(const std::string& body, const std::string& pointer, const std::string& expected);
+
+}  // namespace ssetool

@@ -1,0 +1,48 @@
+// The one place that knows cpp-httplib on the server side. A worker thread hands it a connection whose
+// request bytes have (mostly) arrived; httplib parses and routes the request, our handler answers it, and
+// httplib writes the response. For an event stream, httplib writes only the status line and headers
+// (Transfer-Encoding: chunked) and the connection is handed back to the stream loop with the stream's
+// opener: every later byte of the stream is written by the loop.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "ssetool/loop/transport.hpp"
+#include "ssetool/server/reply.hpp"
+
+namespace ssetool {
+
+struct PeerInfo {
+  std::string remote_addr;
+  int remote_port = 0;
+  std::string local_addr;
+  int local_port = 0;
+};
+
+struct BridgeOutcome {
+  enum Kind { keep_alive, close, stream } kind = close;
+  Request request;                                // for a stream: the request that opened it
+  std::function<void(Session&)> open_stream;      // for a stream
+  bool stream_offered = false;                    // the handler answered with a stream (even if not taken)
+};
+
+class HttpBridge {
+ public:
+  // `handler` runs on worker threads. `listen_fd` is our listening socket (httplib runs providers only
+  // while its own listening descriptor is valid; it never accepts on it).
+  HttpBridge(Handler handler, int listen_fd, std::chrono::milliseconds io_timeout);
+  ~HttpBridge();
+
+  // Answers one request on the calling thread: reads from `input` (bytes already received) and then from
+  // the transport, writes the response. Leftover pipelined bytes stay in `input`.
+  BridgeOutcome process(Transport& transport, std::string& input, const PeerInfo& peer);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ssetool

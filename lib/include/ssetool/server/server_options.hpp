@@ -1,0 +1,49 @@
+// The options every ssetool server shares (pipe, serve, replay), and parsing of listen addresses.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ssetool/wire/headers.hpp"
+
+namespace ssetool {
+
+struct ListenAddress {
+  enum Kind { tcp, unix_socket } kind = tcp;
+  std::string host = "127.0.0.1";  // without brackets
+  int port = 8080;
+  std::string path;  // unix socket path
+
+  // "HOST:PORT", ":PORT" (all IPv4 interfaces), "[::1]:PORT", "PORT", "unix:PATH". Throws InvalidArgument.
+  static ListenAddress parse(const std::string& text);
+};
+
+enum class Verbosity { quiet, normal, verbose };
+
+struct ServerOptions {
+  ListenAddress listen;
+  std::string port_file;                           // written atomically once accepting
+  std::string path = "/events";                    // where the event stream is served
+  std::chrono::microseconds heartbeat{15'000'000};  // 0: off
+  std::optional<std::chrono::milliseconds> retry;  // `retry:` sent at stream start
+  std::size_t max_clients = 0;                     // 0: derived from the descriptor limit
+  std::size_t client_buffer = 4 << 20;             // bytes waiting for one client before it is dropped
+  std::vector<std::string> cors_origins;           // "*" allowed
+  std::string token;                               // required as Bearer or access_token when set
+  Headers extra_headers;                           // on every response
+  std::string tls_cert, tls_key;
+  Verbosity verbosity = Verbosity::normal;
+  std::chrono::microseconds grace{2'000'000};      // shutdown: time to flush before streams are cut
+  std::size_t workers = 4;                         // threads answering short requests
+  std::chrono::milliseconds request_timeout{30'000};  // a request must arrive within this
+  std::function<void(const std::string&)> log;     // one line, no newline; stderr in the CLI
+};
+
+// Parses "Name: value" for -H. Throws InvalidArgument (missing colon, CR or LF in it).
+std::pair<std::string, std::string> parse_header_option(const std::string& text);
+
+}  // namespace ssetool

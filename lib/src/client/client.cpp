@@ -1,0 +1,344 @@
+// The SSE client (see client/client.hpp). One httplib::Client per connection attempt, so that every attempt starts on a
+// fresh socket; the attempt loop in run() implements the reconnection rules of WHATWG HTML 9.2.3.
+//
+// Stopping: stop() sets a flag that every callback wrapper and the body receiver check, wakes the reconnection
+// wait, and calls httplib::Client::stop() on the attempt in progress (which shuts its socket down). httplib
+// connects while holding its socket mutex, so a stop() during a connect takes effect when the connect ends
+// (bounded by the connect timeout); the socket-options hook covers a stop() just before the socket exists.
+#include "ssetool/client/client.hpp"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+
+#include "ssetool/base/errors.hpp"
+
+namespace ssetool {
+namespace {
+
+constexpr std::size_t kBodyStartLimit = 1024;
+// httplib needs some read timeout; without an idle timeout a stream may be silent for this long.
+constexpr auto kNoIdleTimeout = std::chrono::hours(24 * 7);
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// True for "text/event-stream", whatever the case and parameters ("; charset=utf-8").
+bool is_event_stream(std::string_view content_type) {
+  std::string_view essence = content_type.substr(0, content_type.find(';'));
+  std::size_t first = essence.find_first_not_of(" \t");
+  std::size_t last = essence.find_last_not_of(" \t");
+  if (first == std::string_view::npos) return false;
+  return lowercase(essence.substr(first, last - first + 1)) == "text/event-stream";
+}
+
+// The end of the line starting at `from` (after its CR, LF or CRLF), or the end of `bytes`.
+std::size_t line_end(std::string_view bytes, std::size_t from) {
+  std::size_t end = bytes.find_first_of("\r\n", from);
+  if (end == std::string_view::npos) return bytes.size();
+  if (bytes[end] == '\r' && end + 1 < bytes.size() && bytes[end + 1] == '\n') ++end;
+  return end + 1;
+}
+
+// httplib's own names for its errors are terse ("Connection"); these say what happened.
+std::string describe(httplib::Error error) {
+  using E = httplib::Error;
+  switch (error) {
+    case E::Connection: return "cannot connect";
+    case E::ConnectionTimeout: return "connect timed out";
+    case E::BindIPAddress: return "cannot bind the local address";
+    case E::Read: return "connection lost while reading (or read timed out)";
+    case E::Write: return "connection lost while sending the request";
+    case E::ExceedRedirectCount: return "too many redirects";
+    case E::Canceled: return "canceled";
+    case E::SSLConnection: return "TLS handshake failed";
+    case E::SSLLoadingCerts: return "cannot load the system's CA certificates";
+    case E::SSLServerVerification: return "the server's TLS certificate does not verify (-k accepts it)";
+    case E::Compression: return "cannot decompress the response";
+    default: return httplib::to_string(error);
+  }
+}
+
+std::string describe_rejection(int status, const std::string& reason, const std::string& content_type) {
+  if (status != 200) return fmt::format("HTTP {}{}{}", status, reason.empty() ? "" : " ", reason);
+  return fmt::format("HTTP 200 with Content-Type '{}' instead of text/event-stream", content_type);
+}
+
+}  // namespace
+
+Url parse_url(std::string_view text) {
+  auto fail = [&](const std::string& why) -> Url {
+    throw InvalidArgument(fmt::format("invalid URL '{}': {}", text, why));
+  };
+  std::size_t scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return fail("it must start with http:// or https://");
+  Url url;
+  url.scheme = lowercase(text.substr(0, scheme_end));
+  if (url.scheme != "http" && url.scheme != "https") return fail("only http and https are supported");
+  std::string_view rest = text.substr(scheme_end + 3);
+  std::size_t authority_end = rest.find_first_of("/?#");
+  url.authority = std::string(rest.substr(0, authority_end));
+  if (url.authority.empty()) return fail("no host");
+  if (url.authority.find('@') != std::string::npos)
+    return fail("credentials in the URL are not supported (send an Authorization header with -H)");
+  std::string_view target = authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
+  target = target.substr(0, target.find('#'));
+  url.target = target.empty() || target[0] != '/' ? "/" + std::string(target) : std::string(target);
+  if (url.target.find_first_of(" \r\n") != std::string::npos) return fail("spaces and line breaks must be %-encoded");
+  return url;
+}
+
+// What one connection attempt came to.
+struct Client::Attempt {
+  enum class Kind { stopped, no_content, rejected, ended, lost, fatal };
+  Kind kind = Kind::lost;
+  int status = 0;
+  std::string message = {};
+  std::string body_start = {};
+};
+
+Client::Client(ClientOptions options, ClientCallbacks callbacks)
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      parser_(
+          Parser::Callbacks{
+              [this](ParsedEvent&& e) {
+                if (!stopping() && callbacks_.on_event) callbacks_.on_event(std::move(e));
+              },
+              [this](std::uint64_t retry) {
+                reconnection_time_ = std::chrono::milliseconds(retry);
+                if (!stopping() && callbacks_.on_retry) callbacks_.on_retry(retry);
+              },
+              [this](std::string_view comment) {
+                if (!stopping() && callbacks_.on_comment) callbacks_.on_comment(comment);
+              },
+          },
+          options_.limits),
+      reconnection_time_(options_.retry),
+      last_event_id_(options_.last_event_id) {
+  parser_.set_last_event_id(options_.last_event_id);
+}
+
+Client::~Client() = default;
+
+ClientResult Client::run() {
+  run_thread_.store(std::this_thread::get_id());
+  const Url url = parse_url(options_.url);
+  ClientResult result;
+  for (std::uint64_t attempt = 1;; ++attempt) {
+    Attempt outcome = connect_once(url, attempt);
+    result.status = outcome.status;
+    result.message = outcome.message;
+    switch (outcome.kind) {
+      case Attempt::Kind::stopped:
+        result.reason = ClientResult::Reason::stopped;
+        return result;
+      case Attempt::Kind::no_content:
+        log("HTTP 204: the server asks not to reconnect");
+        result.reason = ClientResult::Reason::no_content;
+        return result;
+      case Attempt::Kind::rejected:
+        result.reason = ClientResult::Reason::rejected;
+        result.body_start = std::move(outcome.body_start);
+        return result;
+      case Attempt::Kind::fatal:
+        result.reason = ClientResult::Reason::failed;
+        return result;
+      case Attempt::Kind::ended:
+      case Attempt::Kind::lost:
+        break;
+    }
+    result.reason = outcome.kind == Attempt::Kind::ended ? ClientResult::Reason::ended : ClientResult::Reason::failed;
+    if (!options_.reconnect) {
+      log("not reconnecting: reconnection is off");
+      return result;
+    }
+    if (options_.max_reconnects && result.reconnects >= *options_.max_reconnects) {
+      log(fmt::format("not reconnecting: {} reconnection(s) made, the maximum", result.reconnects));
+      return result;
+    }
+    log(fmt::format("reconnecting in {} ms", reconnection_time_.count()));
+    if (!wait_before_reconnect(reconnection_time_)) {
+      result.reason = ClientResult::Reason::stopped;
+      return result;
+    }
+    ++result.reconnects;
+  }
+}
+
+Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
+  std::shared_ptr<httplib::Client> http = make_http_client(url);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping()) return {Attempt::Kind::stopped};
+    http_ = http;
+  }
+
+  httplib::Request request;
+  request.method = options_.method;
+  request.path = url.target;
+  for (const auto& [name, value] : options_.headers) request.headers.emplace(name, value);
+  if (!find_header(options_.headers, "Accept")) request.headers.emplace("Accept", "text/event-stream");
+  if (!find_header(options_.headers, "Cache-Control")) request.headers.emplace("Cache-Control", "no-cache");
+  if (!find_header(options_.headers, "User-Agent")) request.headers.emplace("User-Agent", "ssetool/" SSETOOL_VERSION);
+  std::optional<std::string> sent_id;
+  if (!parser_.last_event_id().empty()) {
+    sent_id = parser_.last_event_id();
+    request.headers.emplace("Last-Event-ID", *sent_id);
+  }
+  if (options_.body) {
+    request.body = *options_.body;
+    if (!find_header(options_.headers, "Content-Type")) request.headers.emplace("Content-Type", "application/json");
+  }
+  log(fmt::format("{} {} {}{}", attempt == 1 ? "connecting:" : "reconnecting:", options_.method, options_.url,
+                  sent_id ? " with Last-Event-ID: " + *sent_id : ""));
+
+  // What the callbacks learn while httplib reads the response.
+  struct State {
+    bool reported = false;  // on_response was called
+    bool accepted = false;
+    std::string content_type;
+    std::string body_start;
+    std::string limit_error;
+    std::exception_ptr error;
+  } state;
+
+  auto report = [&](const httplib::Response& res) {
+    state.reported = true;
+    state.content_type = res.get_header_value("Content-Type");
+    state.accepted = res.status == 200 && is_event_stream(state.content_type);
+    ResponseInfo info{res.status, res.reason, {}, state.accepted, options_.method, options_.url, sent_id, attempt};
+    for (const auto& [name, value] : res.headers) info.headers.emplace_back(name, value);
+    log(fmt::format("HTTP {} {}, Content-Type: {}", res.status, res.reason, state.content_type));
+    if (state.accepted) parser_.restart();
+    if (callbacks_.on_response) callbacks_.on_response(info);
+  };
+
+  request.response_handler = [&](const httplib::Response& res) {
+    try {
+      report(res);
+    } catch (...) {
+      state.error = std::current_exception();
+      return false;
+    }
+    return !stopping();
+  };
+  request.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+    if (stopping()) return false;
+    if (!state.accepted) {  // a rejected response: keep the start of its body for the message
+      state.body_start.append(data, std::min(size, kBodyStartLimit - state.body_start.size()));
+      return state.body_start.size() < kBodyStartLimit;
+    }
+    try {
+      consume(std::string_view(data, size));
+    } catch (const LimitExceeded& e) {
+      state.limit_error = e.what();
+      return false;
+    } catch (...) {
+      state.error = std::current_exception();
+      return false;
+    }
+    return !stopping();
+  };
+
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  bool ok = http->send(request, response, error);
+  {
+    std::lock_guard lock(mutex_);
+    http_.reset();
+  }
+  if (state.error) std::rethrow_exception(state.error);
+  if (ok && !state.reported) report(response);  // httplib calls no response handler for a 204
+
+  if (state.accepted) {
+    parser_.finish();
+    StreamEnd how = stopping() ? StreamEnd::stopped : ok ? StreamEnd::complete : StreamEnd::dropped;
+    std::string detail = !state.limit_error.empty() ? state.limit_error : ok ? "" : describe(error);
+    log(how == StreamEnd::complete  ? "stream ended by the server"
+        : how == StreamEnd::stopped ? "stopped"
+                                    : "stream dropped: " + detail);
+    if (callbacks_.on_stream_end) callbacks_.on_stream_end(how, detail);
+    if (how == StreamEnd::stopped) return {Attempt::Kind::stopped, 200};
+    if (how == StreamEnd::complete) return {Attempt::Kind::ended, 200};
+    return {Attempt::Kind::lost, 200, "stream dropped: " + detail};
+  }
+  if (stopping()) return {Attempt::Kind::stopped, response.status};
+  if (state.reported && response.status == 204) return {Attempt::Kind::no_content, 204};
+  if (state.reported) {
+    return {Attempt::Kind::rejected, response.status,
+            describe_rejection(response.status, response.reason, state.content_type), state.body_start};
+  }
+  std::string message = "connection failed: " + describe(error);
+  log(message);
+  // A certificate that does not verify will not verify next time either: like a bad status, it is final.
+  bool final = error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts;
+  return {final ? Attempt::Kind::fatal : Attempt::Kind::lost, 0, message};
+}
+
+// Feeds a read to the parser line by line, so that a stop() from a callback leaves the rest unparsed, then
+// reports the parsed bytes.
+void Client::consume(std::string_view bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size() && !stopping()) {
+    std::size_t end = line_end(bytes, done);
+    parser_.feed(bytes.substr(done, end - done));
+    done = end;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (last_event_id_ != parser_.last_event_id()) last_event_id_ = parser_.last_event_id();
+  }
+  if (done > 0 && callbacks_.on_bytes) callbacks_.on_bytes(bytes.substr(0, done));
+}
+
+std::shared_ptr<httplib::Client> Client::make_http_client(const Url& url) {
+  auto http = std::make_shared<httplib::Client>(url.scheme + "://" + url.authority);
+  if (!http->is_valid()) throw InvalidArgument(fmt::format("invalid URL '{}'", options_.url));
+  http->set_connection_timeout(options_.connect_timeout);
+  if (options_.idle_timeout.count() > 0) http->set_read_timeout(options_.idle_timeout);
+  else http->set_read_timeout(kNoIdleTimeout);
+  http->set_keep_alive(false);
+  http->set_follow_location(true);
+  http->set_url_encode(false);
+  http->enable_server_certificate_verification(options_.verify_tls);
+  // Runs on the new socket before it connects: a stop() that came just before must not be missed.
+  http->set_socket_options([this](socket_t socket) {
+    if (stopping()) ::shutdown(socket, SHUT_RDWR);
+  });
+  return http;
+}
+
+bool Client::wait_before_reconnect(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return !wake_.wait_for(lock, delay, [&] { return stopping(); });
+}
+
+void Client::stop() {
+  stopping_ = true;
+  std::shared_ptr<httplib::Client> http;
+  {
+    std::lock_guard lock(mutex_);  // orders the flag with a waiter's check of it
+    http = http_;
+  }
+  wake_.notify_all();
+  // From inside a callback the receiver simply returns false; from another thread, abort the blocking read.
+  if (http && std::this_thread::get_id() != run_thread_.load()) http->stop();
+}
+
+std::string Client::last_event_id() const {
+  std::lock_guard lock(mutex_);
+  return last_event_id_;
+}
+
+void Client::log(const std::string& line) {
+  if (callbacks_.on_log) callbacks_.on_log(line);
+}
+
+}  // namespace ssetool

@@ -1,0 +1,134 @@
+// The request handler of `ssetool replay` (see replay/responder.hpp).
+#include "ssetool/replay/responder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ssetool/loop/session.hpp"
+#include "ssetool/replay/playback.hpp"
+
+namespace ssetool {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Spreads the run's seed over connections: each gets its own, reproducible, well-mixed generator seed.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// A stream between the handler and the end of its playback. It journals the request when playback ends; if the
+// server never opened the stream (--max-clients reached, shutting down), it journals it as refused when dropped.
+struct PendingStream {
+  PendingStream(JournalEntry e, std::shared_ptr<Journal> j, std::function<void()> done)
+      : entry(std::move(e)), journal(std::move(j)), on_done(std::move(done)) {}
+  PendingStream(const PendingStream&) = delete;
+  PendingStream& operator=(const PendingStream&) = delete;
+
+  JournalEntry entry;
+  std::shared_ptr<Journal> journal;
+  std::function<void()> on_done;
+  SteadyClock::time_point started = SteadyClock::now();
+  bool finished = false;
+
+  void done(const PlaybackResult& result) {
+    finished = true;
+    entry.events = result.events_sent;
+    entry.ended = std::string(to_string(result.end));
+    entry.resumed = result.resumed_after.has_value();
+    entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started);
+    if (journal) journal->write(entry);
+    if (on_done) on_done();
+  }
+
+  ~PendingStream() {
+    if (finished || !journal) return;
+    entry.ended = "refused";
+    entry.status = 503;
+    journal->write(entry);
+  }
+};
+
+}  // namespace
+
+ReplayResponder::ReplayResponder(ResponderOptions options)
+    : options_(std::move(options)), states_(std::make_unique<RouteState[]>(options_.routes.size())) {}
+
+Reply ReplayResponder::handle(const Request& request) {
+  JournalEntry entry;
+  entry.request = requests_.fetch_add(1) + 1;
+  entry.time = std::chrono::system_clock::now();
+  entry.http = request;
+  if (options_.last_event_id) entry.last_event_id = options_.last_event_id(request);
+  const auto& routes = options_.routes;
+  auto found = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return route_matches(r.match, request); });
+  if (found == routes.end()) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
+
+  std::size_t index = static_cast<std::size_t>(found - routes.begin());
+  const Route& route = *found;
+  entry.route = index + 1;
+  entry.route_name = route.name;
+  std::uint64_t nth = states_[index].requests.fetch_add(1);
+  if (nth < route.fail_first) return failure(route, nth, entry);
+  if (!route.recording)
+    return short_reply(route.status.value_or(200), route.headers, route.content_type, route.body, entry);
+  return stream(index, std::move(entry));
+}
+
+Reply ReplayResponder::failure(const Route& route, std::uint64_t nth, JournalEntry& entry) {
+  std::string body = fmt::format("ssetool replay: simulated failure {} of {} (--fail-first)\n", nth + 1, route.fail_first);
+  Headers headers;
+  if (route.fail_status == 503 || route.fail_status == 429) headers.emplace_back("Retry-After", "1");
+  return short_reply(route.fail_status, headers, "text/plain; charset=utf-8", body, entry);
+}
+
+Reply ReplayResponder::short_reply(int status, const Headers& headers, const std::string& content_type,
+                                   const std::string& body, JournalEntry& entry) {
+  Reply reply = Reply::text(status, body);
+  reply.content_type = content_type;
+  reply.headers = headers;
+  entry.status = status;
+  finish(entry);
+  return reply;
+}
+
+Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
+  const Route& route = options_.routes[index];
+  const auto& responses = route.recording->responses;
+  std::uint64_t nth = states_[index].streams.fetch_add(1);
+  const ReplayResponse& response = responses[std::min<std::uint64_t>(nth, responses.size() - 1)];
+  Headers headers = response.headers;
+  headers.insert(headers.end(), route.headers.begin(), route.headers.end());
+  if (!response.is_stream) return short_reply(response.status, headers, response.content_type, response.body, entry);
+
+  entry.status = route.status.value_or(response.status);
+  auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
+  std::uint64_t seed = mix(options_.seed + pending->entry.request);
+  Reply reply = Reply::stream([recording = route.recording, &response, settings = route.playback, seed,
+                               pending](Session& session) {
+    Playback::start(session, recording, response, settings, pending->entry.last_event_id, seed,
+                    [pending](const PlaybackResult& result) { pending->done(result); });
+  });
+  reply.status = pending->entry.status;
+  reply.headers = std::move(headers);
+  return reply;
+}
+
+void ReplayResponder::finish(const JournalEntry& entry) {
+  if (options_.journal) options_.journal->write(entry);
+  if (options_.on_request_done) options_.on_request_done();
+}
+
+std::string ReplayResponder::not_found_text(const Request& request) const {
+  std::string text = fmt::format("ssetool replay: no route matches {} {}\nRoutes, tried in order (the first match wins):\n",
+                                 request.method, request.path);
+  for (std::size_t i = 0; i < options_.routes.size(); ++i)
+    text += fmt::format("  {}. {}\n", i + 1, describe_route(options_.routes[i]));
+  return text;
+}
+
+}  // namespace ssetool

@@ -1,0 +1,174 @@
+// cpp-httplib glue (see server/http_bridge.hpp). Facts relied on, each covered by tests/unit/test_http_bridge.cpp:
+// - Server::process_request(Stream&, ...) is protected and works on a server that never listens, provided
+//   the protected svr_sock_ holds a valid descriptor (otherwise content providers never run).
+// - For a chunked content provider, write_response_core writes the status line and all headers, then calls
+//   the provider; a provider returning false makes httplib write nothing more for that response.
+// - Content-Type exactly "text/event-stream" is never compressed.
+#include "ssetool/server/http_bridge.hpp"
+
+#include <cerrno>
+#include <httplib.h>
+#include <poll.h>
+
+namespace ssetool {
+namespace {
+
+// The exchange in progress on this worker thread: lets the route handler hand the stream over.
+struct Exchange {
+  BridgeOutcome* outcome = nullptr;
+  bool handled = false;          // our handler ran (otherwise httplib answered an error itself)
+  bool headers_written = false;
+};
+thread_local Exchange* current_exchange = nullptr;
+
+// httplib::Stream over our transport: buffered input first, then non-blocking I/O with poll timeouts.
+class TransportStream final : public httplib::Stream {
+ public:
+  TransportStream(Transport& t, std::string& input, const PeerInfo& peer, int timeout_ms)
+      : t_(t), input_(input), peer_(peer), timeout_ms_(timeout_ms) {}
+
+  bool is_readable() const override {
+    return !input_.empty() || t_.has_buffered_input() || wait_for(POLLIN);
+  }
+  bool is_writable() const override { return wait_for(POLLOUT); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (!input_.empty()) {
+      size_t n = std::min(size, input_.size());
+      input_.copy(ptr, n);
+      input_.erase(0, n);
+      return static_cast<ssize_t>(n);
+    }
+    for (;;) {
+      ssize_t n = t_.read(ptr, size);
+      if (n >= 0 || errno != EAGAIN) return n;
+      if (!wait_for(t_.last_wait() == IoWait::write ? POLLOUT : POLLIN)) return -1;
+    }
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    size_t done = 0;
+    while (done < size) {
+      iovec iov{const_cast<char*>(ptr + done), size - done};
+      ssize_t n = t_.writev(&iov, 1);
+      if (n > 0) {
+        done += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EAGAIN && wait_for(t_.last_wait() == IoWait::read ? POLLIN : POLLOUT)) continue;
+      return -1;
+    }
+    return static_cast<ssize_t>(size);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.remote_addr;
+    port = peer_.remote_port;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_.local_addr;
+    port = peer_.local_port;
+  }
+  socket_t socket() const override { return t_.fd(); }
+
+ private:
+  bool wait_for(short events) const {
+    pollfd p{t_.fd(), events, 0};
+    int r;
+    do r = ::poll(&p, 1, timeout_ms_);
+    while (r < 0 && errno == EINTR);
+    return r > 0;
+  }
+
+  Transport& t_;
+  std::string& input_;
+  const PeerInfo& peer_;
+  int timeout_ms_;
+};
+
+Request to_request(const httplib::Request& in) {
+  Request out;
+  out.method = in.method;
+  out.path = in.path;
+  auto q = in.target.find('?');
+  if (q != std::string::npos) out.query_string = in.target.substr(q + 1);
+  for (const auto& [k, v] : in.params) out.query.emplace_back(k, v);
+  for (const auto& [k, v] : in.headers)
+    if (k != "REMOTE_ADDR" && k != "REMOTE_PORT" && k != "LOCAL_ADDR" && k != "LOCAL_PORT")
+      out.headers.emplace_back(k, v);
+  out.body = in.body;
+  out.remote_addr = in.remote_addr;
+  out.remote_port = in.remote_port;
+  out.local_port = in.local_port;
+  return out;
+}
+
+void apply_reply(Reply&& reply, const httplib::Request& req, httplib::Response& res) {
+  res.status = reply.status;
+  for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+  if (!reply.open_stream) {
+    if (!reply.body.empty() || reply.status >= 200) res.set_content(reply.body, reply.content_type);
+    return;
+  }
+  Exchange* exchange = current_exchange;
+  exchange->outcome->stream_offered = true;
+  exchange->outcome->request = to_request(req);
+  exchange->outcome->open_stream = std::move(reply.open_stream);
+  // Called by httplib once the status line and headers are written: take the connection over.
+  res.set_chunked_content_provider("text/event-stream", [exchange](size_t, httplib::DataSink&) {
+    exchange->headers_written = true;
+    return false;
+  });
+}
+
+}  // namespace
+
+class HttpBridge::Impl : public httplib::Server {
+ public:
+  Impl(ssetool::Handler handler, int listen_fd, std::chrono::milliseconds io_timeout)
+      : handler_(std::move(handler)), timeout_ms_(static_cast<int>(io_timeout.count())) {
+    svr_sock_ = listen_fd;
+    auto route = [this](const httplib::Request& req, httplib::Response& res) {
+      current_exchange->handled = true;
+      apply_reply(handler_(to_request(req)), req, res);
+    };
+    Get(".*", route);
+    Post(".*", route);
+    Put(".*", route);
+    Patch(".*", route);
+    Delete(".*", route);
+    Options(".*", route);
+    set_keep_alive_max_count(1000000);
+  }
+  ~Impl() override { svr_sock_ = INVALID_SOCKET; }  // the descriptor is ours; httplib must not close it
+
+  BridgeOutcome process(Transport& t, std::string& input, const PeerInfo& peer) {
+    TransportStream stream(t, input, peer, timeout_ms_);
+    BridgeOutcome outcome;
+    Exchange exchange{&outcome};
+    current_exchange = &exchange;
+    bool connection_closed = false;
+    bool ok = process_request(stream, false, connection_closed, nullptr);
+    current_exchange = nullptr;
+    if (exchange.headers_written) outcome.kind = BridgeOutcome::stream;
+    else if (ok && !connection_closed && exchange.handled) outcome.kind = BridgeOutcome::keep_alive;
+    else outcome.kind = BridgeOutcome::close;
+    if (outcome.kind != BridgeOutcome::stream) outcome.open_stream = nullptr;
+    return outcome;
+  }
+
+ private:
+  ssetool::Handler handler_;
+  int timeout_ms_;
+};
+
+HttpBridge::HttpBridge(Handler handler, int listen_fd, std::chrono::milliseconds io_timeout)
+    : impl_(std::make_unique<Impl>(std::move(handler), listen_fd, io_timeout)) {}
+
+HttpBridge::~HttpBridge() = default;
+
+BridgeOutcome HttpBridge::process(Transport& transport, std::string& input, const PeerInfo& peer) {
+  return impl_->process(transport, input, peer);
+}
+
+}  // namespace ssetool

@@ -1,0 +1,469 @@
+// The SSE server (see server/server.hpp): accept and request reading on the loop, requests answered on workers,
+// streams handed back to the loop as sessions, and the built-in routes and policies.
+#include "ssetool/server/server.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/crypto.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/limits.hpp"
+#include "ssetool/server/request_scan.hpp"
+
+namespace ssetool {
+
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxBodyBytes = 8 * 1024 * 1024;
+constexpr std::chrono::milliseconds kWorkerIoTimeout{5000};
+
+std::string describe(const ListenAddress& a) {
+  if (a.kind == ListenAddress::unix_socket) return "unix:" + a.path;
+  bool v6 = a.host.find(':') != std::string::npos;
+  return (v6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
+PeerInfo peer_of(int fd, const sockaddr_storage& ss) {
+  PeerInfo p;
+  char text[INET6_ADDRSTRLEN] = "";
+  if (ss.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    p.remote_port = ntohs(in->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    p.remote_port = ntohs(in6->sin6_port);
+  } else {
+    std::strcpy(text, "unix");
+  }
+  p.remote_addr = text;
+  sockaddr_storage local{};
+  socklen_t len = sizeof local;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+    if (local.ss_family == AF_INET) p.local_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    if (local.ss_family == AF_INET6) p.local_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+  }
+  return p;
+}
+
+bool same_secret(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) {
+    CRYPTO_memcmp(expected.data(), expected.data(), expected.size());  // same work either way
+    return false;
+  }
+  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace
+
+struct Server::Connection {
+  std::uint64_t id;
+  std::unique_ptr<Transport> transport;
+  std::string input;
+  PeerInfo peer;
+  Loop::TimerId timer = 0;
+  bool handshaking = false;
+};
+
+Server::Server(Loop& loop, ServerOptions options, Handler handler)
+    : loop_(loop), options_(std::move(options)), handler_(std::move(handler)) {
+  std::size_t fds = raise_descriptor_limit();
+  if (options_.max_clients == 0) options_.max_clients = fds > 128 ? fds - 64 : 64;
+  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+    if (options_.tls_cert.empty() || options_.tls_key.empty())
+      throw InvalidArgument("--tls-cert and --tls-key go together");
+    tls_ = std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key);
+  }
+}
+
+Server::~Server() {
+  workers_.reset();  // joins: no worker touches this server afterwards
+  for (auto& [id, s] : sessions_) s->abort();
+  if (listen_fd_ >= 0) {
+    loop_.unwatch(listen_fd_);
+    ::close(listen_fd_);
+    if (options_.listen.kind == ListenAddress::unix_socket) ::unlink(options_.listen.path.c_str());
+  }
+}
+
+void Server::start() {
+  bind_and_listen();
+  bridge_ = std::make_unique<HttpBridge>([this](const Request& r) { return dispatch_request(r); }, listen_fd_,
+                                         kWorkerIoTimeout);
+  workers_ = std::make_unique<WorkerPool>(options_.workers);
+  loop_.watch(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); });
+  sweep();
+  write_port_file();
+}
+
+void Server::bind_and_listen() {
+  const ListenAddress& a = options_.listen;
+  std::string where = describe(a);
+  if (a.kind == ListenAddress::unix_socket) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (a.path.size() >= sizeof addr.sun_path) throw InvalidArgument("--listen " + where + ": path too long");
+    std::strcpy(addr.sun_path, a.path.c_str());
+    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == EADDRINUSE) {
+      int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      bool alive = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      ::close(probe);
+      if (alive) throw SystemError("cannot listen on " + where + ": another server is using it");
+      ::unlink(a.path.c_str());  // a stale socket file left by a process that died
+      if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw SystemError("cannot listen on " + where + ": " + std::strerror(errno));
+    }
+  } else {
+    addrinfo hints{}, *found = nullptr;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(a.host.c_str(), std::to_string(a.port).c_str(), &hints, &found);
+    if (rc != 0) throw InvalidArgument("--listen " + where + ": " + gai_strerror(rc));
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(found, freeaddrinfo);
+    listen_fd_ = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd_ < 0) throw SystemError("cannot listen on " + where + ": " + std::strerror(errno));
+    int one = 1, zero = 0;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // never SO_REUSEPORT
+    if (found->ai_family == AF_INET6) setsockopt(listen_fd_, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (::bind(listen_fd_, found->ai_addr, found->ai_addrlen) != 0) {
+      std::string why = errno == EADDRINUSE ? "address already in use" : std::strerror(errno);
+      throw SystemError("cannot listen on " + where + ": " + why);
+    }
+  }
+  if (::listen(listen_fd_, 4096) != 0) throw SystemError("cannot listen on " + where + ": " + std::strerror(errno));
+  if (a.kind == ListenAddress::tcp) {
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+    port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    options_.listen.port = port_;
+  }
+}
+
+void Server::write_port_file() const {
+  if (options_.port_file.empty()) return;
+  std::string tmp = options_.port_file + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) throw SystemError("--port-file " + options_.port_file + ": " + std::strerror(errno));
+  std::fprintf(f, "%d\n", port_);
+  bool ok = std::fclose(f) == 0 && std::rename(tmp.c_str(), options_.port_file.c_str()) == 0;
+  if (!ok) throw SystemError("--port-file " + options_.port_file + ": " + std::strerror(errno));
+}
+
+std::string Server::url() const {
+  if (options_.listen.kind == ListenAddress::unix_socket) return "unix:" + options_.listen.path;
+  std::string host = options_.listen.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return fmt::format("{}://{}:{}/", tls_ ? "https" : "http", host, port_);
+}
+
+void Server::on_accept() {
+  for (;;) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: stop accepting for a moment rather than spin.
+        log(Verbosity::normal, "out of file descriptors; pausing accept for 100ms");
+        loop_.unwatch(listen_fd_);
+        loop_.add_timer(std::chrono::milliseconds(100), [this] {
+          if (!stopping_) loop_.watch(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); });
+        });
+      }
+      return;
+    }
+    int one = 1;
+    if (ss.ss_family != AF_UNIX) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto c = std::make_shared<Connection>();
+    c->id = next_id_++;
+    c->peer = peer_of(fd, ss);
+    if (tls_) {
+      c->transport = std::make_unique<TlsTransport>(fd, *tls_);
+      c->handshaking = true;
+    } else {
+      c->transport = std::make_unique<Transport>(fd);
+    }
+    stats_.connections_total.fetch_add(1, std::memory_order_relaxed);
+    watch_connection(c);
+  }
+}
+
+// Puts a connection (new, or back from a worker) under the loop's watch with a deadline for its request.
+void Server::watch_connection(const ConnectionPtr& c) {
+  connections_[c->id] = c;
+  std::weak_ptr<Connection> weak = c;
+  loop_.watch(c->transport->fd(), EPOLLIN | EPOLLRDHUP, [this, weak](std::uint32_t events) {
+    if (auto conn = weak.lock()) on_connection_io(conn, events);
+  });
+  c->timer = loop_.add_timer(options_.request_timeout, [this, weak] {
+    if (auto conn = weak.lock()) {
+      conn->timer = 0;
+      close_connection(conn);
+    }
+  });
+  if (!c->input.empty()) try_dispatch(c);
+}
+
+void Server::on_connection_io(const ConnectionPtr& c, std::uint32_t events) {
+  if (c->handshaking && !continue_handshake(c)) return;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = c->transport->read(buf, sizeof buf);
+    if (n > 0) {
+      c->input.append(buf, static_cast<std::size_t>(n));
+      if (c->input.size() > kMaxHeaderBytes + kMaxBodyBytes) break;
+      continue;
+    }
+    if (n < 0 && errno == EAGAIN) break;
+    close_connection(c);  // closed, or an error, before a whole request arrived
+    return;
+  }
+  if (events & (EPOLLHUP | EPOLLERR)) {
+    close_connection(c);
+    return;
+  }
+  try_dispatch(c);
+}
+
+// Drives a TLS handshake on the loop. False while it is not done (or when it failed and c was closed).
+bool Server::continue_handshake(const ConnectionPtr& c) {
+  auto* tls = static_cast<TlsTransport*>(c->transport.get());
+  switch (tls->handshake()) {
+    case Handshake::done:
+      c->handshaking = false;
+      loop_.modify(c->transport->fd(), EPOLLIN | EPOLLRDHUP);
+      return true;
+    case Handshake::want_read: loop_.modify(c->transport->fd(), EPOLLIN | EPOLLRDHUP); return false;
+    case Handshake::want_write: loop_.modify(c->transport->fd(), EPOLLOUT | EPOLLRDHUP); return false;
+    case Handshake::failed: break;
+  }
+  log(Verbosity::verbose, fmt::format("{}:{} TLS handshake failed", c->peer.remote_addr, c->peer.remote_port));
+  close_connection(c);
+  return false;
+}
+
+void Server::try_dispatch(const ConnectionPtr& c) {
+  switch (scan_request(c->input, kMaxHeaderBytes, kMaxBodyBytes)) {
+    case RequestScan::incomplete: return;
+    case RequestScan::complete: dispatch(c); return;
+    case RequestScan::headers_too_large: refuse(c, 431, "Request Header Fields Too Large"); return;
+    case RequestScan::body_too_large: refuse(c, 413, "Payload Too Large"); return;
+  }
+}
+
+// Answers a request the loop will not hand to a worker, then closes the connection.
+void Server::refuse(const ConnectionPtr& c, int status, const char* reason) {
+  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status, reason);
+  iovec iov{response.data(), response.size()};
+  c->transport->writev(&iov, 1);
+  close_connection(c);
+}
+
+void Server::dispatch(const ConnectionPtr& c) {
+  loop_.unwatch(c->transport->fd());
+  loop_.cancel_timer(c->timer);
+  connections_.erase(c->id);
+  ++in_workers_;
+  workers_->submit([this, c] {
+    BridgeOutcome outcome = bridge_->process(*c->transport, c->input, c->peer);
+    loop_.post([this, c, outcome = std::move(outcome)]() mutable { on_worker_done(c, std::move(outcome)); });
+  });
+}
+
+void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
+  --in_workers_;
+  if (outcome.stream_offered && outcome.kind != BridgeOutcome::stream) streams_reserved_.fetch_sub(1);
+  switch (outcome.kind) {
+    case BridgeOutcome::stream: open_session(c, std::move(outcome)); break;
+    case BridgeOutcome::keep_alive:
+      if (stopping_) c->transport.reset();
+      else watch_connection(c);
+      break;
+    case BridgeOutcome::close: c->transport.reset(); break;
+  }
+  check_shutdown_done();
+}
+
+void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
+  std::uint64_t id = c->id;
+  auto session = std::make_shared<Session>(loop_, std::move(c->transport), std::move(outcome.request), id,
+                                           options_.client_buffer, &stats_.delivered);
+  sessions_[id] = session;
+  stats_.clients_connected.fetch_add(1, std::memory_order_relaxed);
+  const Request& req = session->request();
+  std::string who = fmt::format("{}:{} {} {}", req.remote_addr, req.remote_port, req.method, req.path);
+  log(Verbosity::verbose, who + " stream opened");
+  session->on_close([this, id, who, s = session.get()](SessionEnd why) {
+    auto seconds = std::chrono::duration<double>(Loop::Clock::now() - s->opened_at()).count();
+    Verbosity level = why == SessionEnd::slow ? Verbosity::normal : Verbosity::verbose;
+    log(level, fmt::format("{} stream closed ({}): {} events, {:.1f}s", who, to_string(why), s->frames_sent(),
+                           seconds));
+    if (why == SessionEnd::slow) stats_.clients_dropped_slow.fetch_add(1, std::memory_order_relaxed);
+    stats_.clients_connected.fetch_sub(1, std::memory_order_relaxed);
+    streams_reserved_.fetch_sub(1);
+    loop_.defer([this, id] {
+      sessions_.erase(id);
+      check_shutdown_done();
+    });
+  });
+  session->start();
+  if (options_.retry) {
+    Event retry;
+    retry.has_data = false;
+    retry.retry = static_cast<std::uint64_t>(options_.retry->count());
+    session->send(retry);
+  }
+  outcome.open_stream(*session);
+  if (stopping_) session->end();
+}
+
+void Server::close_connection(const ConnectionPtr& c) {
+  if (c->transport) loop_.unwatch(c->transport->fd());
+  if (c->timer) loop_.cancel_timer(c->timer);
+  c->timer = 0;
+  c->transport.reset();
+  connections_.erase(c->id);
+}
+
+// Periodic work: heartbeats on idle streams.
+void Server::sweep() {
+  auto hb = options_.heartbeat;
+  if (hb.count() > 0) {
+    auto now = Loop::Clock::now();
+    for (auto& [id, s] : sessions_) s->heartbeat_if_idle(now, hb);
+  }
+  auto every = hb.count() > 0 ? std::clamp(hb / 4, std::chrono::microseconds(5000), std::chrono::microseconds(1000000))
+                              : std::chrono::microseconds(1000000);
+  sweep_timer_ = loop_.add_timer(every, [this] { sweep(); });
+}
+
+void Server::shutdown(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  on_stopped_ = std::move(done);
+  if (listen_fd_ >= 0) {
+    loop_.unwatch(listen_fd_);  // the descriptor stays open until ~Server: httplib checks it
+    ::shutdown(listen_fd_, SHUT_RDWR);
+  }
+  loop_.cancel_timer(sweep_timer_);
+  auto idle = connections_;
+  for (auto& [id, c] : idle) close_connection(c);
+  for (auto& [id, s] : sessions_) s->end();
+  loop_.add_timer(options_.grace, [this] {
+    auto left = sessions_;
+    if (!left.empty()) log(Verbosity::normal, fmt::format("grace period over: cutting {} stream(s)", left.size()));
+    for (auto& [id, s] : left) s->abort();
+  });
+  check_shutdown_done();
+}
+
+void Server::check_shutdown_done() {
+  if (!stopping_ || !sessions_.empty() || in_workers_ > 0 || !on_stopped_) return;
+  auto done = std::move(on_stopped_);
+  on_stopped_ = nullptr;
+  loop_.defer(std::move(done));
+}
+
+// ---- worker threads ----
+
+Reply Server::dispatch_request(const Request& req) {
+  Reply reply;
+  if (req.method == "OPTIONS" && !options_.cors_origins.empty()) {
+    reply = Reply::text(204, "");
+    reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    reply.headers.emplace_back("Access-Control-Allow-Headers",
+                               req.header("Access-Control-Request-Headers")
+                                   .value_or("Authorization, Last-Event-ID, Content-Type, Cache-Control"));
+    reply.headers.emplace_back("Access-Control-Max-Age", "600");
+  } else if (req.path == "/healthz") {
+    reply = Reply::text(200, "ok\n");
+  } else if (!authorized(req)) {
+    reply = Reply::text(401, "unauthorized: a valid token is required (Authorization: Bearer, or access_token)\n");
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+  } else if (req.path == "/metrics") {
+    reply = Reply::text(200, metrics_text());
+    reply.content_type = "text/plain; version=0.0.4";
+  } else {
+    reply = handler_(req);
+  }
+  if (reply.open_stream) {
+    if (streams_reserved_.fetch_add(1) >= options_.max_clients || stopping_) {
+      streams_reserved_.fetch_sub(1);
+      reply = Reply::text(503, "too many clients; retry later\n");
+      reply.headers.emplace_back("Retry-After", "1");
+    } else {
+      reply.headers.emplace_back("Cache-Control", "no-cache");
+      reply.headers.emplace_back("X-Accel-Buffering", "no");
+    }
+  }
+  add_common_headers(req, reply);
+  return reply;
+}
+
+bool Server::authorized(const Request& req) const {
+  if (options_.token.empty()) return true;
+  if (auto auth = req.header("Authorization"); auth && auth->rfind("Bearer ", 0) == 0)
+    return same_secret(auth->substr(7), options_.token);
+  if (auto param = req.param("access_token")) return same_secret(*param, options_.token);
+  return false;
+}
+
+void Server::add_common_headers(const Request& req, Reply& reply) const {
+  if (!options_.cors_origins.empty()) {
+    auto origin = req.header("Origin");
+    for (const auto& allowed : options_.cors_origins) {
+      if (allowed == "*") {
+        reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
+        break;
+      }
+      if (origin && *origin == allowed) {
+        reply.headers.emplace_back("Access-Control-Allow-Origin", *origin);
+        reply.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+        reply.headers.emplace_back("Vary", "Origin");
+        break;
+      }
+    }
+  }
+  for (const auto& h : options_.extra_headers) reply.headers.push_back(h);
+}
+
+std::string Server::metrics_text() const {
+  auto metric = [](const char* name, const char* type, const char* help, std::uint64_t value) {
+    return fmt::format("# HELP ssetool_{0} {1}\n# TYPE ssetool_{0} {2}\nssetool_{0} {3}\n", name, help, type, value);
+  };
+  auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return metric("clients_connected", "gauge", "Event streams open now.", v(stats_.clients_connected)) +
+         metric("connections_total", "counter", "TCP connections accepted.", v(stats_.connections_total)) +
+         metric("events_published_total", "counter", "Events published.", v(stats_.events_published)) +
+         metric("frames_delivered_total", "counter", "Frames written to clients.", v(stats_.delivered.frames)) +
+         metric("bytes_delivered_total", "counter", "Bytes written to event streams.", v(stats_.delivered.bytes)) +
+         metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
+                v(stats_.clients_dropped_slow)) +
+         metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", v(stats_.history_length));
+}
+
+void Server::log(Verbosity level, const std::string& line) const {
+  if (options_.log && static_cast<int>(options_.verbosity) >= static_cast<int>(level)) options_.log(line);
+}
+
+}  // namespace ssetool

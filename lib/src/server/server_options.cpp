@@ -1,0 +1,61 @@
+// Listen addresses and header options (see server/server_options.hpp).
+#include "ssetool/server/server_options.hpp"
+
+#include <charconv>
+
+#include "ssetool/base/errors.hpp"
+
+namespace ssetool {
+namespace {
+
+int parse_port(const std::string& text, const std::string& whole) {
+  int port = -1;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || port < 0 || port > 65535)
+    throw InvalidArgument("--listen '" + whole + "': invalid port '" + text + "'");
+  return port;
+}
+
+}  // namespace
+
+ListenAddress ListenAddress::parse(const std::string& text) {
+  ListenAddress a;
+  if (text.rfind("unix:", 0) == 0) {
+    a.kind = unix_socket;
+    a.path = text.substr(5);
+    if (a.path.empty()) throw InvalidArgument("--listen '" + text + "': empty unix socket path");
+    return a;
+  }
+  if (!text.empty() && text[0] == '[') {
+    auto close = text.find("]:");
+    if (close == std::string::npos) throw InvalidArgument("--listen '" + text + "': expected [ADDRESS]:PORT");
+    a.host = text.substr(1, close - 1);
+    a.port = parse_port(text.substr(close + 2), text);
+    return a;
+  }
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    a.port = parse_port(text, text);
+    return a;
+  }
+  a.host = colon == 0 ? "0.0.0.0" : text.substr(0, colon);
+  if (a.host.find(':') != std::string::npos)
+    throw InvalidArgument("--listen '" + text + "': write IPv6 addresses in brackets, e.g. [::1]:8080");
+  a.port = parse_port(text.substr(colon + 1), text);
+  return a;
+}
+
+std::pair<std::string, std::string> parse_header_option(const std::string& text) {
+  if (text.find_first_of("\r\n") != std::string::npos)
+    throw InvalidArgument("--header '" + text + "': CR or LF is not allowed in a header");
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0)
+    throw InvalidArgument("--header '" + text + "': expected 'Name: value'");
+  std::string name = text.substr(0, colon);
+  for (char c : name)
+    if (c <= ' ' || c == 127) throw InvalidArgument("--header '" + text + "': invalid header name");
+  std::size_t start = text.find_first_not_of(" \t", colon + 1);
+  return {name, start == std::string::npos ? "" : text.substr(start)};
+}
+
+}  // namespace ssetool
