@@ -1,4 +1,4 @@
-// bench/responsiveness.mjs — the engine's responsiveness figures (issue 3) for scripts/bench: how soon the server
+// perf/responsiveness.mjs — the engine's responsiveness figures (issue 3) for scripts/bench: how soon the server
 // notices a client that closed its socket (heartbeats off, as seen in /metrics), and how much 256 connections that
 // send nothing, half a request, or a request one byte per second delay `GET /healthz` and a new stream's headers.
 import { connect } from "node:net";

@@ -1,11 +1,11 @@
-// bench/driver.mjs — the scenario driver of scripts/bench (issue 8). It starts each server under test with its
+// perf/driver.mjs — the scenario driver of scripts/bench (issue 8). It starts each server under test with its
 // stdin fed by the paced generator, loads it with `ssetool bench`, reads the server's CPU time and memory from
 // /proc, and writes report.json and report.md (see report.mjs). Every figure is put next to a baseline measured
-// in the same run: the raw-write program (bench/raw_write.cpp), `cat`, and two Node peers.
+// in the same run: the raw-write program (perf/raw_write.cpp), `cat`, and two Node peers.
 //
 //   node bench/driver.mjs --ssetool build/ssetool --out build/bench [--quick]
 //
-// Servers: raw (bench/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (bench/peers).
+// Servers: raw (perf/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (perf/peers).
 // Every server turns each stdin line into one event "id: N / data: @<epoch us> LINE" for every client of /events.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";

@@ -1,4 +1,4 @@
-// bench/pace: the paced line generator of scripts/bench. Writes RATE lines per second for SECONDS seconds to
+// perf/pace: the paced line generator of scripts/bench. Writes RATE lines per second for SECONDS seconds to
 // stdout, each line SIZE bytes long (newline included), on an absolute schedule (clock_nanosleep), so a slow
 // write delays one line but not the pace. With --rate 0 it writes as fast as the pipe takes them.
 //

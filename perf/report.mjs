@@ -1,4 +1,4 @@
-// bench/report.mjs — turns the results of bench/driver.mjs into report.json, report.md (tables with every figure
+// perf/report.mjs — turns the results of perf/driver.mjs into report.json, report.md (tables with every figure
 // as a ratio to its baseline, and the targets of issue 8 met or missed) and, when gnuplot is installed, report.png.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -203,7 +203,7 @@ function markdown(report, targets) {
   md += "## Targets (issue 8)\n\n| target | measured | |\n|---|---|---|\n";
   for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
   md += "\n## Paced fan-out through `ssetool pipe --stamp` and the peers (scenarios 1 and 2)\n\n";
-  md += "`raw` is bench/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
+  md += "`raw` is perf/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
   for (const s of ["fanout_1000x100", "fanout_100x1000", "fanout_10000x10", "fanout_1x100"])
     md += fanOutTable(report.results, s);
   const slow = slowTable(report.results);

@@ -1,4 +1,4 @@
-// bench/ready_time: time to ready for scripts/bench. Starts a server command RUNS times and measures, each
+// perf/ready_time: time to ready for scripts/bench. Starts a server command RUNS times and measures, each
 // time, the wall time from just before fork() to the moment its port file appears (an inotify event on the
 // file's directory: no polling). The server's stdin is a pipe kept open, so an input-driven server does not
 // stop at end of input. After each run the server gets SIGTERM (SIGKILL after 5 s). Prints one JSON object:

@@ -1,4 +1,4 @@
-// bench/raw_write: the floor that scripts/bench measures ssetool against. The least work an SSE server can do
+// perf/raw_write: the floor that scripts/bench measures ssetool against. The least work an SSE server can do
 // for the same sockets and the same frames: one thread, accept(), a fixed response head, then for the lines of
 // each stdin read the same bytes `ssetool pipe --stamp` sends — frames "id: N\ndata: @<epoch us> LINE\n\n" in
 // one HTTP chunk — written with one send() to every client in turn. Like ssetool, lines that arrive together go
