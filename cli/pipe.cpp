@@ -18,10 +18,10 @@
 #include "ssetool/base/units.hpp"
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/publisher.hpp"
+#include "ssetool/server/viewer_page.hpp"
 #include "ssetool/sources/child_process.hpp"
 #include "ssetool/sources/event_decoder.hpp"
 #include "ssetool/wire/line_splitter.hpp"
-#include "viewer_page.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -134,7 +134,7 @@ Reply PipeCommand::handle(const Request& req) {
 }
 
 void PipeCommand::open_stream(Session& session, std::uint64_t published_before) {
-  hub_->subscribe(&session, requested_last_event_id(session.request()), flags_.replay_last, published_before);
+  hub_->subscribe(&session, session.request().last_event_id(), flags_.replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd) { hub_->unsubscribe(s); });
 }
 

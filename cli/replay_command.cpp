@@ -103,7 +103,7 @@ int ReplayCommand::run() {
   for (const Route& r : routes) descriptions.push_back(describe_route(r));
   prepare_server_process();
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
-      std::move(routes), seed, journal_, [](const Request& r) { return requested_last_event_id(r); },
+      std::move(routes), seed, journal_, [](const Request& r) { return r.last_event_id(); },
       [this] { loop_.post([this] { request_done(); }); }});
   server_ = std::make_unique<Server>(loop_, options_, [this](const Request& r) { return responder_->handle(r); });
   server_->start();

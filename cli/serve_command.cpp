@@ -9,7 +9,7 @@
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/serve/cgi_environment.hpp"
-#include "viewer_page.hpp"
+#include "ssetool/server/viewer_page.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -140,7 +140,7 @@ Reply ServeCommand::start_stream(const Request& req) {
   std::string id = make_session_id();
   CgiOptions cgi{.script_name = options_.path,
                  .session_id = id,
-                 .last_event_id = requested_last_event_id(req),
+                 .last_event_id = req.last_event_id(),
                  .pass_auth = flags_.pass_auth,
                  .clear = flags_.env_clear};
   ServeSpawnOptions spawn{.program = program_,

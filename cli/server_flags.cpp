@@ -82,9 +82,4 @@ void announce(const Server& server, const ServerOptions& options, const std::str
   fmt::print(stderr, "ssetool: serving {} (events at {})\n", server.url(), options.path);
 }
 
-std::optional<std::string> requested_last_event_id(const Request& request) {
-  if (auto h = request.header("Last-Event-ID")) return h;
-  return request.param("lastEventId");
-}
-
 }  // namespace ssetool::cli
