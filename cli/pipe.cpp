@@ -100,7 +100,7 @@ int PipeCommand::run() {
   }
   server_ = std::make_unique<Server>(loop_, options_, [this](const Request& r) { return handle(r); });
   server_->start();
-  announce(*server_, options_, "pipe");
+  announce(server_->url(), options_);
 
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); },

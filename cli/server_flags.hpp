@@ -37,6 +37,6 @@ struct ServerFlags {
 void prepare_server_process();
 
 // Prints "ssetool: serving URL (events at PATH)" on stderr unless quiet.
-void announce(const Server& server, const ServerOptions& options, const std::string& subcommand);
+void announce(const std::string& url, const ServerOptions& options);
 
 }  // namespace ssetool::cli

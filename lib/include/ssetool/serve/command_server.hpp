@@ -1,7 +1,8 @@
-// `ssetool serve -- COMMAND`: the flags of the subcommand and the object that runs it — a server on the stream
-// loop that starts one COMMAND per client (on a worker thread, so a failure can still be answered with 503),
-// joins each to the client's stream as a ProcessEndpoint, routes POSTs to a session's stdin endpoint, and on
-// SIGINT/SIGTERM lets every child finish (SIGTERM, then SIGKILL after --kill-grace) before the server stops.
+// The engine of `ssetool serve -- COMMAND`: a server on its own stream loop that starts one COMMAND per client (on
+// a worker thread, so a failure can still be answered with 503), joins each to the client's stream as a
+// ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on stop() or a
+// stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server stops.
+// The process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
 #pragma once
 
 #include <atomic>
@@ -11,38 +12,48 @@
 #include <string>
 #include <vector>
 
-#include "server_flags.hpp"
+#include "ssetool/loop/loop.hpp"
 #include "ssetool/serve/endpoint.hpp"
 #include "ssetool/serve/process_slots.hpp"
 #include "ssetool/serve/stdin_registry.hpp"
+#include "ssetool/server/server.hpp"
 
-namespace ssetool::cli {
+namespace ssetool {
 
-struct ServeFlags {
-  ServerFlags server;
-  std::string format = "lines";
-  std::string event;
-  bool stderr_events = false;
-  std::string exit_event;
-  std::string kill_grace = "2s";
-  std::size_t max_procs = 64;
-  bool pass_auth = false;
-  bool env_clear = false;
-  bool pty = false;
-  bool stdin_endpoint = false;
-  std::string max_body = "1MiB";
-  std::string stdin_buffer = "4MiB";
-  std::string max_line = "16MiB";
-  std::vector<std::string> command;
+struct CommandServerOptions {
+  ServerOptions server;
+  std::string program;                // the command, resolved (see find_executable)
+  std::vector<std::string> argv;      // the command and its arguments, as given
+  EndpointOptions endpoint;           // its log, trace and pause_above are set from `server`
+  std::size_t max_procs = 64;         // commands running at once; more clients get 503 + Retry-After
+  bool pass_auth = false;             // Authorization and access_token reach the command's environment
+  bool env_clear = false;             // the command gets only PATH and the request's variables
+  bool pty = false;                   // the command's stdout on a pseudo-terminal
+  bool stdin_endpoint = false;        // first event `endpoint`; a POST there writes the command's stdin
+  std::size_t max_body = 1 << 20;     // largest POST body a stdin endpoint accepts (more: 413)
+  std::size_t stdin_buffer = 4 << 20;  // bytes that may wait for one command's stdin (more: 503)
+  std::vector<int> stop_signals;      // stop on these (blocked in every thread: block_signals)
 };
 
 // The URL path prefix of the stdin endpoints: PREFIX + session id.
 inline constexpr const char* kStdinPrefix = "/stdin/";
 
-class ServeCommand {
+class CommandServer {
  public:
-  explicit ServeCommand(const ServeFlags& flags) : flags_(flags) {}
-  int run();
+  // Builds the server (throws what Server's constructor throws). Call block_signals first when stop_signals are
+  // given: the server's threads start in start().
+  explicit CommandServer(CommandServerOptions options);
+
+  // Binds and starts accepting; writes the port file. Throws SystemError (busy port...) or InvalidArgument.
+  void start();
+  // Where it listens: between start() and the end of run().
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
+
+  // Runs the loop until the server has stopped, then cuts the streams left and kills what still runs. Once.
+  void run();
+  // Thread-safe: a graceful stop, as a stop signal does.
+  void stop();
 
  private:
   struct Pending;  // a child started for a request whose stream has not opened yet
@@ -51,7 +62,6 @@ class ServeCommand {
     ProcessSlots::Slot slot;
   };
 
-  void validate();
   // Worker threads.
   Reply handle(const Request& req);
   Reply start_stream(const Request& req);
@@ -66,12 +76,8 @@ class ServeCommand {
   void log(const std::string& line) const;
   void trace(const std::string& line) const;
 
-  const ServeFlags& flags_;
-  ServerOptions options_;
-  EndpointOptions endpoint_options_;
-  std::string program_;                   // COMMAND resolved in PATH at start-up
+  CommandServerOptions options_;
   std::vector<std::string> environment_;  // ours, read once at start-up
-  std::size_t max_body_ = 0;
   // Declared before the loop: a request still in the loop's queue at exit holds a slot until the loop goes.
   std::unique_ptr<ProcessSlots> slots_;
   std::unique_ptr<StdinRegistry> registry_;
@@ -82,4 +88,4 @@ class ServeCommand {
   bool server_stopping_ = false;
 };
 
-}  // namespace ssetool::cli
+}  // namespace ssetool
