@@ -18,10 +18,10 @@
 #include "ssetool/base/units.hpp"
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/publisher.hpp"
+#include "ssetool/server/viewer_page.hpp"
 #include "ssetool/sources/child_process.hpp"
 #include "ssetool/sources/event_decoder.hpp"
 #include "ssetool/wire/line_splitter.hpp"
-#include "viewer_page.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -100,7 +100,7 @@ int PipeCommand::run() {
   }
   server_ = std::make_unique<Server>(loop_, options_, [this](const Request& r) { return handle(r); });
   server_->start();
-  announce(*server_, options_, "pipe");
+  announce(server_->url(), options_);
 
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); },
@@ -134,7 +134,7 @@ Reply PipeCommand::handle(const Request& req) {
 }
 
 void PipeCommand::open_stream(Session& session, std::uint64_t published_before) {
-  hub_->subscribe(&session, requested_last_event_id(session.request()), flags_.replay_last, published_before);
+  hub_->subscribe(&session, session.request().last_event_id(), flags_.replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd) { hub_->unsubscribe(s); });
 }
 

@@ -1,9 +1,174 @@
 // `ssetool replay`: recorded streams (SSE text or tapes) served as mock SSE endpoints, with their timing, faults,
-// request matching and resume. This file defines the subcommand's flags and help; replay_command.cpp runs it.
+// request matching and resume. This file defines the subcommand's flags and help, loads the recordings and routes
+// they name (any mistake stops here, exit 2) and runs a ReplayServer until SIGINT/SIGTERM, --exit-after or
+// --timeout.
+#include <fmt/core.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
 #include "command.hpp"
-#include "replay_command.hpp"
+#include "server_flags.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/replay/recording_loader.hpp"
+#include "ssetool/replay/replay_server.hpp"
+#include "ssetool/replay/routes_file.hpp"
 
 namespace ssetool::cli {
+namespace {
+
+struct ReplayFlags {
+  ServerFlags server;
+  std::string file;                 // served at --path for GET and POST
+  std::vector<std::string> routes;  // -r 'METHOD PATH=FILE'
+  std::string routes_file;          // --routes
+  double speed = 1.0;
+  std::string interval = "0";
+  std::string first_byte_delay = "0";
+  std::string jitter = "0";
+  std::optional<std::uint64_t> seed;
+  bool loop = false;
+  std::string chunking = "event";
+  std::optional<std::uint64_t> drop_after;
+  std::optional<std::uint64_t> stall_after;
+  std::uint64_t fail_first = 0;
+  int fail_status = 503;
+  std::string journal;
+  std::optional<std::uint64_t> exit_after;
+  std::string timeout;
+};
+
+// Exit status when --timeout passes first (documented in ssetool-replay(1)).
+constexpr int kExitTimeout = 1;
+
+std::chrono::microseconds duration_flag(const char* flag, const std::string& value) {
+  try {
+    return parse_duration(value);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string(flag) + ": " + e.what());
+  }
+}
+
+Route route_for_file(const Route& defaults, std::vector<std::string> methods, const std::string& path,
+                     const std::string& file, std::string origin) {
+  Route route = defaults;
+  route.origin = std::move(origin);
+  route.match.methods = std::move(methods);
+  route.match.path = path;
+  route.recording = load_recording(file);
+  return route;
+}
+
+// The timing and faults of the command line: every route starts from them.
+Route route_defaults(const ReplayFlags& flags) {
+  Route d;
+  if (!(flags.speed >= 0) || !std::isfinite(flags.speed))
+    throw InvalidArgument(
+        fmt::format("--speed {}: must be a number >= 0 (2: twice as fast, 0: no delays)", flags.speed));
+  if (flags.fail_status < 100 || flags.fail_status > 599)
+    throw InvalidArgument(fmt::format("--fail-status {}: must be an HTTP status from 100 to 599", flags.fail_status));
+  d.playback.speed = flags.speed;
+  d.playback.interval = duration_flag("--interval", flags.interval);
+  d.playback.first_byte_delay = duration_flag("--first-byte-delay", flags.first_byte_delay);
+  d.playback.jitter = duration_flag("--jitter", flags.jitter);
+  d.playback.loop = flags.loop;
+  try {
+    d.playback.chunking = parse_chunking(flags.chunking);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--chunking ") + e.what());
+  }
+  d.playback.drop_after = flags.drop_after;
+  d.playback.stall_after = flags.stall_after;
+  d.fail_first = flags.fail_first;
+  d.fail_status = flags.fail_status;
+  return d;
+}
+
+// FILE at --path first, then each --route in order, then the routes file's routes.
+std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path, const Route& defaults) {
+  std::vector<Route> routes;
+  if (!flags.file.empty())
+    routes.push_back(route_for_file(defaults, {"GET", "POST"}, path, flags.file, flags.file));
+  for (const std::string& text : flags.routes) {
+    RouteOption option;
+    try {
+      option = parse_route_option(text);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--route ") + e.what());
+    }
+    routes.push_back(route_for_file(defaults, option.methods, option.path, option.file, "--route " + text));
+  }
+  if (!flags.routes_file.empty()) {
+    auto more = load_routes_file(flags.routes_file, defaults);
+    routes.insert(routes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  if (routes.empty()) throw InvalidArgument("nothing to replay: give a FILE, --route PATH=FILE or --routes FILE");
+  return routes;
+}
+
+std::shared_ptr<Journal> open_journal(const std::string& path) {
+  if (path.empty()) return nullptr;
+  try {
+    return std::make_shared<Journal>(path);
+  } catch (const SystemError& e) {
+    throw InvalidArgument(e.what());
+  }
+}
+
+// "ssetool: serving URL (N routes, first match wins)", then one line per route.
+void announce(const std::string& url, const std::vector<std::string>& routes) {
+  fmt::print(stderr, "ssetool: serving {} ({} route{}, first match wins)\n", url, routes.size(),
+             routes.size() == 1 ? "" : "s");
+  for (std::size_t i = 0; i < routes.size(); ++i) fmt::print(stderr, "ssetool: replay:   {}. {}\n", i + 1, routes[i]);
+}
+
+// Every flag checked and every file loaded: the replay server's options.
+ReplayOptions replay_options(const ReplayFlags& flags) {
+  ReplayOptions o;
+  o.server = flags.server.options("replay");
+  Route defaults = route_defaults(flags);
+  if (!flags.timeout.empty()) o.timeout = duration_flag("--timeout", flags.timeout);
+  if (flags.exit_after && *flags.exit_after == 0) throw InvalidArgument("--exit-after 0: must be at least 1");
+  o.exit_after = flags.exit_after;
+  o.routes = load_routes(flags, o.server.path, defaults);
+  o.journal = open_journal(flags.journal);
+  o.seed = flags.seed ? *flags.seed : std::random_device{}();
+  o.stop_signals = {SIGINT, SIGTERM};
+  o.on_timeout = [&flags](std::uint64_t completed) {
+    print_error("replay", fmt::format("--timeout {} passed with {} request(s) completed{}", flags.timeout, completed,
+                                      flags.exit_after ? fmt::format(" of --exit-after {}", *flags.exit_after) : ""));
+  };
+  return o;
+}
+
+int run_replay(const ReplayFlags& flags) {
+  ReplayOptions options = replay_options(flags);
+  Verbosity verbosity = options.server.verbosity;
+  if (verbosity == Verbosity::verbose)
+    options.server.log(fmt::format("seed {} (repeat a run with --seed {})", options.seed, options.seed));
+  std::vector<std::string> descriptions;
+  for (const Route& r : options.routes) descriptions.push_back(describe_route(r));
+  std::shared_ptr<Journal> journal = options.journal;
+
+  prepare_server_process();
+  ReplayServer replay(std::move(options));
+  replay.start();
+  if (verbosity != Verbosity::quiet) announce(replay.url(), descriptions);
+  ReplayServer::End end = replay.run();
+  if (journal && journal->failed()) {
+    print_error("replay", "--journal " + flags.journal + ": a write failed (disk full?)");
+    return kExitFailure;
+  }
+  return end == ReplayServer::End::timeout ? kExitTimeout : kExitOk;
+}
+
+}  // namespace
 
 Runner add_replay_command(CLI::App& app) {
   auto flags = std::make_shared<ReplayFlags>();
@@ -56,7 +221,7 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("N")->group("CI");
   sub->add_option("--timeout", flags->timeout, "Exit 1 if still running after DURATION")
       ->type_name("DURATION")->group("CI");
-  return [flags] { return ReplayCommand(*flags).run(); };
+  return [flags] { return run_replay(*flags); };
 }
 
 }  // namespace ssetool::cli

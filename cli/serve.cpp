@@ -1,9 +1,121 @@
 // `ssetool serve -- COMMAND`: every client that connects gets its own run of COMMAND, and what the command
-// prints becomes that client's events. This file defines the subcommand's flags; serve_command.cpp runs it.
+// prints becomes that client's events. This file defines the subcommand's flags and help, checks them and runs a
+// CommandServer until SIGINT/SIGTERM.
+#include <fmt/core.h>
+
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "command.hpp"
-#include "serve_command.hpp"
+#include "server_flags.hpp"
+#include "ssetool/base/errors.hpp"
+#include "ssetool/base/units.hpp"
+#include "ssetool/serve/command_server.hpp"
 
 namespace ssetool::cli {
+namespace {
+
+struct ServeFlags {
+  ServerFlags server;
+  std::string format = "lines";
+  std::string event;
+  bool stderr_events = false;
+  std::string exit_event;
+  std::string kill_grace = "2s";
+  std::size_t max_procs = 64;
+  bool pass_auth = false;
+  bool env_clear = false;
+  bool pty = false;
+  bool stdin_endpoint = false;
+  std::string max_body = "1MiB";
+  std::string stdin_buffer = "4MiB";
+  std::string max_line = "16MiB";
+  std::vector<std::string> command;
+};
+
+// The largest request body the server reads at all (lib/src/server/server.cpp answers 413 beyond it).
+constexpr std::uint64_t kServerBodyLimit = 8 << 20;
+
+std::uint64_t size_flag(const char* flag, const std::string& value) {
+  try {
+    return parse_size(value);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string(flag) + ": " + e.what());
+  }
+}
+
+void check_event_name(const char* flag, const std::string& name) {
+  if (name.find_first_of("\r\n") != std::string::npos)
+    throw InvalidArgument(std::string(flag) + " '" + name + "': an event type cannot contain CR or LF");
+}
+
+// How each command's output becomes events.
+EndpointOptions endpoint_options(const ServeFlags& flags, std::uint64_t stdin_buffer) {
+  EndpointOptions o;
+  o.format = parse_input_format(flags.format);
+  if (!flags.event.empty()) o.event_type = flags.event;
+  o.stderr_events = flags.stderr_events;
+  if (!flags.exit_event.empty()) o.exit_event = flags.exit_event;
+  try {
+    o.kill_grace = parse_duration(flags.kill_grace);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--kill-grace: ") + e.what());
+  }
+  o.max_line = size_flag("--max-line", flags.max_line);
+  o.stdin_limit = stdin_buffer;
+  return o;
+}
+
+// Every flag checked, COMMAND found in PATH: the command server's options.
+CommandServerOptions serve_options(const ServeFlags& flags) {
+  CommandServerOptions o;
+  o.server = flags.server.options("serve");
+  if (flags.command.empty())
+    throw InvalidArgument("no command given: ssetool serve [OPTIONS] -- COMMAND [ARGS...]");
+  const char* path = std::getenv("PATH");
+  o.program = find_executable(flags.command[0], path ? path : "/usr/local/bin:/usr/bin:/bin");
+  o.argv = flags.command;
+  if (flags.max_procs == 0) throw InvalidArgument("--max-procs: must be at least 1");
+  o.max_procs = flags.max_procs;
+  check_event_name("--event", flags.event);
+  check_event_name("--exit-event", flags.exit_event);
+  o.max_body = size_flag("--max-body", flags.max_body);
+  if (o.max_body > kServerBodyLimit) throw InvalidArgument("--max-body: at most 8MiB (the server's request limit)");
+  o.stdin_buffer = size_flag("--stdin-buffer", flags.stdin_buffer);
+  if (o.stdin_buffer < o.max_body + 1)
+    throw InvalidArgument("--stdin-buffer: must be larger than --max-body (" + flags.max_body + ")");
+  const std::string& stream_path = o.server.path;
+  if (flags.stdin_endpoint && (stream_path + "/").rfind(kStdinPrefix, 0) == 0)
+    throw InvalidArgument("--path '" + stream_path + "': " + kStdinPrefix + " is where the stdin endpoints are");
+  o.endpoint = endpoint_options(flags, o.stdin_buffer);
+  o.pass_auth = flags.pass_auth;
+  o.env_clear = flags.env_clear;
+  o.pty = flags.pty;
+  o.stdin_endpoint = flags.stdin_endpoint;
+  o.stop_signals = {SIGINT, SIGTERM};
+  return o;
+}
+
+int run_serve(const ServeFlags& flags) {
+  CommandServerOptions options = serve_options(flags);
+  ServerOptions server_options = options.server;
+
+  prepare_server_process();
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, nullptr);  // a child that closed its stdin shows as EPIPE (children get SIG_DFL)
+
+  CommandServer server(std::move(options));
+  server.start();
+  announce(server.url(), server_options);
+  server.run();
+  return kExitOk;
+}
+
+}  // namespace
 
 Runner add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
@@ -50,7 +162,7 @@ Runner add_serve_command(CLI::App& app) {
   sub->add_option("--max-line", flags->max_line, "Longest output line; a longer one stops that command")
       ->type_name("SIZE")->capture_default_str();
   sub->add_option("command", flags->command, "The command and its arguments (after --)")->type_name("COMMAND");
-  return [flags] { return ServeCommand(*flags).run(); };
+  return [flags] { return run_serve(*flags); };
 }
 
 }  // namespace ssetool::cli

@@ -76,15 +76,9 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
 
 void prepare_server_process() { block_signals({SIGINT, SIGTERM}); }
 
-void announce(const Server& server, const ServerOptions& options, const std::string& subcommand) {
-  (void)subcommand;
+void announce(const std::string& url, const ServerOptions& options) {
   if (options.verbosity == Verbosity::quiet) return;
-  fmt::print(stderr, "ssetool: serving {} (events at {})\n", server.url(), options.path);
-}
-
-std::optional<std::string> requested_last_event_id(const Request& request) {
-  if (auto h = request.header("Last-Event-ID")) return h;
-  return request.param("lastEventId");
+  fmt::print(stderr, "ssetool: serving {} (events at {})\n", url, options.path);
 }
 
 }  // namespace ssetool::cli

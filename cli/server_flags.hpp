@@ -37,9 +37,6 @@ struct ServerFlags {
 void prepare_server_process();
 
 // Prints "ssetool: serving URL (events at PATH)" on stderr unless quiet.
-void announce(const Server& server, const ServerOptions& options, const std::string& subcommand);
-
-// The Last-Event-ID a client asked to resume from: the header, else the `lastEventId` query parameter.
-std::optional<std::string> requested_last_event_id(const Request& request);
+void announce(const std::string& url, const ServerOptions& options);
 
 }  // namespace ssetool::cli

@@ -11,4 +11,9 @@ std::optional<std::string> Request::param(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string> Request::last_event_id() const {
+  if (auto h = header("Last-Event-ID")) return h;
+  return param("lastEventId");
+}
+
 }  // namespace ssetool

@@ -22,6 +22,8 @@ struct Request {
 
   std::optional<std::string> header(std::string_view name) const;  // case-insensitive, first match
   std::optional<std::string> param(std::string_view name) const;   // first query parameter of that name
+  // The Last-Event-ID a client asked to resume from: the header, else the `lastEventId` query parameter.
+  std::optional<std::string> last_event_id() const;
 };
 
 }  // namespace ssetool

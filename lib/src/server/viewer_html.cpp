@@ -14,9 +14,9 @@
 // - Bounds: the page keeps the newest 5000 rows (and holds at most that many while paused); older ones are dropped
 //   and counted. One event's data is shown up to 10000 characters. Rows are added once per animation frame.
 // - All event text goes into the page through textContent: nothing from the stream is parsed as HTML.
-#include "viewer_html.hpp"
+#include "ssetool/server/viewer_html.hpp"
 
-namespace ssetool::cli {
+namespace ssetool {
 
 namespace {
 
@@ -316,4 +316,4 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
 std::string_view viewer_html_template() { return kPage; }
 
-}  // namespace ssetool::cli
+}  // namespace ssetool

@@ -1,18 +1,18 @@
-// The reply to GET / by `ssetool pipe`: the viewer page with its configuration filled in. Whatever --path and the
-// event type names contain, nothing can leave the JSON string it is put in: the path is percent-encoded (it
-// becomes the stream's URL as it is) and the JSON has every '<', '>' and '&' escaped, so "</script>" or "<!--"
-// cannot appear in it. A Content-Security-Policy with a fresh nonce allows only the page's own script and style,
-// and connections to its own origin.
-#include "viewer_page.hpp"
+// The reply to GET / by `ssetool pipe` and `ssetool serve`: the viewer page with its configuration filled in.
+// Whatever --path and the event type names contain, nothing can leave the JSON string it is put in: the path is
+// percent-encoded (it becomes the stream's URL as it is) and the JSON has every '<', '>' and '&' escaped, so
+// "</script>" or "<!--" cannot appear in it. A Content-Security-Policy with a fresh nonce allows only the page's
+// own script and style, and connections to its own origin.
+#include "ssetool/server/viewer_page.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string_view>
 
-#include "viewer_html.hpp"
+#include "ssetool/server/viewer_html.hpp"
 
-namespace ssetool::cli {
+namespace ssetool {
 
 namespace {
 
@@ -80,4 +80,4 @@ Reply viewer_reply(const std::string& events_path, const std::vector<std::string
   return reply;
 }
 
-}  // namespace ssetool::cli
+}  // namespace ssetool

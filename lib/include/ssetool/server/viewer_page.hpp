@@ -1,5 +1,5 @@
-// The viewer page served at GET / by `ssetool pipe`: one self-contained HTML page compiled into the binary
-// (viewer_html.cpp), configured per response with the stream's path and the event types to listen to.
+// The viewer page served at GET / by `ssetool pipe` and `ssetool serve`: one self-contained HTML page compiled into
+// the binary (viewer_html.cpp), configured per response with the stream's path and the event types to listen to.
 #pragma once
 
 #include <string>
@@ -7,7 +7,7 @@
 
 #include "ssetool/server/reply.hpp"
 
-namespace ssetool::cli {
+namespace ssetool {
 
 // The page, configured to connect to `events_path`.
 Reply viewer_reply(const std::string& events_path);
@@ -16,4 +16,4 @@ Reply viewer_reply(const std::string& events_path);
 // name ("message" is always listened to). Pass the `-e NAME` of the server, if any.
 Reply viewer_reply(const std::string& events_path, const std::vector<std::string>& event_types);
 
-}  // namespace ssetool::cli
+}  // namespace ssetool

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace ssetool::cli {
+namespace ssetool {
 
 // Replaced by the Content-Security-Policy nonce (hex digits only) wherever it appears.
 inline constexpr std::string_view kViewerNoncePlaceholder = "@SSETOOL_NONCE@";
@@ -15,4 +15,4 @@ inline constexpr std::string_view kViewerConfigPlaceholder = "@SSETOOL_CONFIG@";
 // The page with both placeholders still in it.
 std::string_view viewer_html_template();
 
-}  // namespace ssetool::cli
+}  // namespace ssetool

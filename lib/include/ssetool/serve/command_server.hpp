@@ -1,0 +1,91 @@
+// The engine of `ssetool serve -- COMMAND`: a server on its own stream loop that starts one COMMAND per client (on
+// a worker thread, so a failure can still be answered with 503), joins each to the client's stream as a
+// ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on stop() or a
+// stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server stops.
+// The process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/serve/endpoint.hpp"
+#include "ssetool/serve/process_slots.hpp"
+#include "ssetool/serve/stdin_registry.hpp"
+#include "ssetool/server/server.hpp"
+
+namespace ssetool {
+
+struct CommandServerOptions {
+  ServerOptions server;
+  std::string program;                // the command, resolved (see find_executable)
+  std::vector<std::string> argv;      // the command and its arguments, as given
+  EndpointOptions endpoint;           // its log, trace and pause_above are set from `server`
+  std::size_t max_procs = 64;         // commands running at once; more clients get 503 + Retry-After
+  bool pass_auth = false;             // Authorization and access_token reach the command's environment
+  bool env_clear = false;             // the command gets only PATH and the request's variables
+  bool pty = false;                   // the command's stdout on a pseudo-terminal
+  bool stdin_endpoint = false;        // first event `endpoint`; a POST there writes the command's stdin
+  std::size_t max_body = 1 << 20;     // largest POST body a stdin endpoint accepts (more: 413)
+  std::size_t stdin_buffer = 4 << 20;  // bytes that may wait for one command's stdin (more: 503)
+  std::vector<int> stop_signals;      // stop on these (blocked in every thread: block_signals)
+};
+
+// The URL path prefix of the stdin endpoints: PREFIX + session id.
+inline constexpr const char* kStdinPrefix = "/stdin/";
+
+class CommandServer {
+ public:
+  // Builds the server (throws what Server's constructor throws). Call block_signals first when stop_signals are
+  // given: the server's threads start in start().
+  explicit CommandServer(CommandServerOptions options);
+
+  // Binds and starts accepting; writes the port file. Throws SystemError (busy port...) or InvalidArgument.
+  void start();
+  // Where it listens: between start() and the end of run().
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
+
+  // Runs the loop until the server has stopped, then cuts the streams left and kills what still runs. Once.
+  void run();
+  // Thread-safe: a graceful stop, as a stop signal does.
+  void stop();
+
+ private:
+  struct Pending;  // a child started for a request whose stream has not opened yet
+  struct Running {
+    std::shared_ptr<ProcessEndpoint> endpoint;
+    ProcessSlots::Slot slot;
+  };
+
+  // Worker threads.
+  Reply handle(const Request& req);
+  Reply start_stream(const Request& req);
+  Reply post_stdin(const Request& req);
+  bool is_stream_path(const std::string& path) const;
+  // Loop thread.
+  void open_stream(Session& session, Pending& pending);
+  void write_stdin(const std::string& id, std::string data);
+  void endpoint_done(const std::string& id);
+  void stop_serving();
+  void shutdown_server();
+  void log(const std::string& line) const;
+  void trace(const std::string& line) const;
+
+  CommandServerOptions options_;
+  std::vector<std::string> environment_;  // ours, read once at start-up
+  // Declared before the loop: a request still in the loop's queue at exit holds a slot until the loop goes.
+  std::unique_ptr<ProcessSlots> slots_;
+  std::unique_ptr<StdinRegistry> registry_;
+  Loop loop_;
+  std::map<std::string, Running> endpoints_;  // loop thread only
+  std::unique_ptr<Server> server_;
+  std::atomic<bool> stopping_{false};
+  bool server_stopping_ = false;
+};
+
+}  // namespace ssetool

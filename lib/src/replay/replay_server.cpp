@@ -1,0 +1,47 @@
+// The engine of `ssetool replay` (see replay/replay_server.hpp).
+#include "ssetool/replay/replay_server.hpp"
+
+namespace ssetool {
+
+ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options)) {
+  responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
+      std::move(options_.routes), options_.seed, options_.journal,
+      [](const Request& r) { return r.last_event_id(); },
+      [this] { loop_.post([this] { request_done(); }); }});
+  server_ = std::make_unique<Server>(loop_, options_.server,
+                                    [this](const Request& r) { return responder_->handle(r); });
+}
+
+void ReplayServer::start() { server_->start(); }
+
+ReplayServer::End ReplayServer::run() {
+  if (!options_.stop_signals.empty())
+    loop_.watch_signals(options_.stop_signals, [this](int) { shut_down(End::stopped); });
+  if (options_.timeout) {
+    loop_.add_timer(*options_.timeout, [this] {
+      if (options_.on_timeout) options_.on_timeout(completed_);
+      shut_down(End::timeout);
+    });
+  }
+  loop_.run();
+  server_.reset();
+  return end_;
+}
+
+void ReplayServer::stop() {
+  loop_.post([this] { shut_down(End::stopped); });
+}
+
+void ReplayServer::request_done() {
+  ++completed_;
+  if (options_.exit_after && completed_ >= *options_.exit_after) shut_down(End::exit_after);
+}
+
+void ReplayServer::shut_down(End end) {
+  if (stopping_) return;
+  stopping_ = true;
+  end_ = end;
+  server_->shutdown([this] { loop_.stop(); });
+}
+
+}  // namespace ssetool

@@ -1,0 +1,108 @@
+// Unit tests of the serve engine without the binary: a CommandServer built from options on port 0 runs a command
+// per stream (its output as events, the request in its environment), writes a POST to a session's stdin endpoint,
+// serves the viewer page, refuses other methods on the stream, and stops when asked.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "ssetool/serve/command_server.hpp"
+
+using namespace ssetool;
+using namespace std::chrono_literals;
+
+namespace {
+
+// SIGPIPE ignored for the scope of a test, as `ssetool serve` does.
+struct IgnoreSigpipe {
+  struct sigaction old {};
+  IgnoreSigpipe() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, &old);
+  }
+  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old, nullptr); }
+};
+
+CommandServerOptions options_for(std::vector<std::string> argv) {
+  CommandServerOptions o;
+  o.server.listen = ListenAddress::parse("127.0.0.1:0");
+  o.server.verbosity = Verbosity::quiet;
+  o.program = argv.at(0);
+  o.argv = std::move(argv);
+  o.endpoint.kill_grace = 1s;
+  return o;
+}
+
+// Runs the server on a thread of its own; stops it and waits at the end of the scope.
+struct Running {
+  CommandServer& server;
+  std::thread thread;
+  explicit Running(CommandServer& s) : server(s), thread([this] { server.run(); }) {}
+  ~Running() {
+    server.stop();
+    thread.join();
+  }
+};
+
+httplib::Client client_of(const CommandServer& server) {
+  httplib::Client client("127.0.0.1", server.port());
+  client.set_read_timeout(10s);
+  return client;
+}
+
+}  // namespace
+
+TEST_CASE("command server: each stream runs the command, its output lines are the events", "[serve][command_server][concurrency]") {
+  IgnoreSigpipe sigpipe;
+  CommandServer server(options_for({"/bin/sh", "-c", "echo hello; echo \"$REQUEST_METHOD $QUERY_STRING\""}));
+  server.start();
+  Running running(server);
+  auto client = client_of(server);
+
+  auto stream = client.Get("/events?x=1");
+  REQUIRE(stream);
+  CHECK(stream->status == 200);
+  CHECK(stream->body.find("data: hello\n\n") != std::string::npos);
+  CHECK(stream->body.find("data: GET x=1\n\n") != std::string::npos);
+
+  auto post = client.Post("/events", "", "text/plain");
+  REQUIRE(post);
+  CHECK(post->status == 405);
+  CHECK(post->get_header_value("Allow") == "GET");
+
+  auto page = client.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->get_header_value("Content-Type") == "text/html; charset=utf-8");
+}
+
+TEST_CASE("command server: a POST to the session's stdin endpoint reaches the command", "[serve][command_server][concurrency]") {
+  IgnoreSigpipe sigpipe;
+  CommandServerOptions options = options_for({"/bin/cat"});
+  options.stdin_endpoint = true;
+  CommandServer server(std::move(options));
+  server.start();
+  Running running(server);
+
+  std::string received;
+  int posted = 0;
+  auto client = client_of(server);
+  auto poster = client_of(server);
+  client.Get("/events", [&](const char* data, std::size_t size) {
+    received.append(data, size);
+    auto at = received.find("event: endpoint\ndata: ");
+    if (posted == 0 && at != std::string::npos && received.find("\n\n", at) != std::string::npos) {
+      std::size_t start = at + std::string_view("event: endpoint\ndata: ").size();
+      std::string endpoint = received.substr(start, received.find('\n', start) - start);
+      auto r = poster.Post(endpoint, "round trip", "text/plain");
+      posted = r ? r->status : -1;
+    }
+    return received.find("data: round trip\n\n") == std::string::npos;  // false: got it, cancel the stream
+  });
+  CHECK(posted == 202);
+  CHECK(received.find("data: round trip\n\n") != std::string::npos);
+}
