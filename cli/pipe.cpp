@@ -18,8 +18,8 @@
 #include "ssetool/base/units.hpp"
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/publisher.hpp"
-#include "ssetool/sources/child_process.hpp"
 #include "ssetool/sources/event_decoder.hpp"
+#include "ssetool/sources/process.hpp"
 #include "ssetool/wire/line_splitter.hpp"
 #include "viewer_page.hpp"
 
@@ -70,7 +70,7 @@ class PipeCommand {
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
-  std::optional<ChildProcess> child_;
+  std::optional<Process> child_;
   int cancel_fd_ = -1;
   std::atomic<bool> input_failed_{false};
   bool stopping_ = false;
@@ -91,7 +91,7 @@ int PipeCommand::run() {
   int input_fd = STDIN_FILENO;
   if (!flags_.command.empty()) {
     try {
-      child_ = ChildProcess::spawn({.argv = flags_.command});
+      child_ = Process::spawn({.argv = flags_.command});
     } catch (const SystemError& e) {
       throw InvalidArgument(e.what());
     }
@@ -119,7 +119,7 @@ int PipeCommand::run() {
   ::close(cancel_fd_);
   server_.reset();
   if (input_failed_) return kExitFailure;
-  if (child_) return exit_code_of(child_->wait());
+  if (child_) return child_->reap().code();
   return kExitOk;
 }
 

@@ -41,7 +41,7 @@ Reply busy(const std::string& why) {
 }  // namespace
 
 struct ServeCommand::Pending {
-  ServeProcess process;
+  Process process;
   ProcessSlots::Slot slot;
   std::string id;
 };
@@ -143,12 +143,17 @@ Reply ServeCommand::start_stream(const Request& req) {
                  .last_event_id = requested_last_event_id(req),
                  .pass_auth = flags_.pass_auth,
                  .clear = flags_.env_clear};
-  ServeSpawnOptions spawn{.program = program_,
-                          .argv = flags_.command,
-                          .env = cgi_environment(req, cgi, environment_),
-                          .pty = flags_.pty};
+  ProcessOptions spawn{.argv = flags_.command,
+                       .program = program_,
+                       .env = cgi_environment(req, cgi, environment_),
+                       .in = StreamMode::pipe,
+                       .out = flags_.pty ? StreamMode::pty : StreamMode::pipe,
+                       .err = StreamMode::pipe,
+                       .grouping = Grouping::session,
+                       .pidfd = true,
+                       .nonblocking = true};
   try {
-    auto pending = std::make_shared<Pending>(Pending{ServeProcess::spawn(spawn), std::move(*slot), id});
+    auto pending = std::make_shared<Pending>(Pending{Process::spawn(spawn), std::move(*slot), id});
     trace(fmt::format("[{}] pid {} started for {}:{}", id, pending->process.pid(), req.remote_addr,
                       req.remote_port));
     return Reply::stream([this, pending](Session& session) { open_stream(session, *pending); });
