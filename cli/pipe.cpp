@@ -1,15 +1,11 @@
 // `ssetool pipe`: broadcast stdin, or a command's stdout, to every client connected to the event stream.
-// A source thread reads and decodes the input and hands events to the loop (Publisher); the loop numbers,
-// encodes and fans them out (Hub) to every client's session.
-#include <atomic>
+// An FdSource reads and decodes the input on its own thread and hands events to the loop (Publisher); the loop
+// numbers, encodes and fans them out (Hub) to every client's session.
 #include <chrono>
 #include <csignal>
 #include <fmt/core.h>
 #include <memory>
 #include <optional>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <thread>
 #include <unistd.h>
 
 #include "command.hpp"
@@ -19,9 +15,9 @@
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/publisher.hpp"
 #include "ssetool/server/viewer_page.hpp"
-#include "ssetool/sources/child_process.hpp"
 #include "ssetool/sources/event_decoder.hpp"
-#include "ssetool/wire/line_splitter.hpp"
+#include "ssetool/sources/fd_source.hpp"
+#include "ssetool/sources/process.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -55,24 +51,18 @@ class PipeCommand {
   Reply handle(const Request& req);
   void open_stream(Session& session, std::uint64_t published_before);
   void publish_batch(std::vector<Event>& batch);
-  void read_input(int fd);
-  void read_lines(int fd, LineSplitter& splitter, EventDecoder& decoder);
-  void input_error(const std::string& message, bool fatal);
+  void input_error(const InputError& error) const;
   void stop(bool by_signal);
 
   const PipeFlags& flags_;
   ServerOptions options_;
-  std::unique_ptr<EventDecoder> decoder_;
   std::string input_name_ = "stdin";
-  std::size_t line_number_ = 0;
-  std::uint64_t max_line_ = 0;
   Loop loop_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
-  std::optional<ChildProcess> child_;
-  int cancel_fd_ = -1;
-  std::atomic<bool> input_failed_{false};
+  std::optional<Process> child_;
+  std::unique_ptr<FdSource> source_;
   bool stopping_ = false;
 };
 
@@ -82,16 +72,16 @@ int PipeCommand::run() {
     throw InvalidArgument("--id '" + flags_.ids + "': expected auto or none");
   if (flags_.on_eof != "close" && flags_.on_eof != "stay")
     throw InvalidArgument("--on-eof '" + flags_.on_eof + "': expected close or stay");
-  max_line_ = parse_size(flags_.max_line);
-  decoder_ = EventDecoder::create(parse_input_format(flags_.format),
-                                  flags_.event.empty() ? std::nullopt : std::optional(flags_.event));
+  std::uint64_t max_line = parse_size(flags_.max_line);
+  auto decoder = EventDecoder::create(parse_input_format(flags_.format),
+                                      flags_.event.empty() ? std::nullopt : std::optional(flags_.event));
   hub_ = std::make_unique<Hub>(HubOptions{flags_.history, flags_.ids == "auto" ? IdMode::automatic : IdMode::none});
 
   prepare_server_process();
   int input_fd = STDIN_FILENO;
   if (!flags_.command.empty()) {
     try {
-      child_ = ChildProcess::spawn({.argv = flags_.command});
+      child_ = Process::spawn({.argv = flags_.command});
     } catch (const SystemError& e) {
       throw InvalidArgument(e.what());
     }
@@ -105,21 +95,22 @@ int PipeCommand::run() {
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); },
       [this] {
-        if (flags_.on_eof == "close" || input_failed_) stop(false);
+        if (flags_.on_eof == "close" || source_->failed()) stop(false);
       });
-  cancel_fd_ = eventfd(0, EFD_CLOEXEC);
-  std::thread source([this, input_fd] { read_input(input_fd); });
+  source_ = std::make_unique<FdSource>(
+      input_fd, std::move(decoder), FdSourceOptions{.max_line = max_line, .strict = flags_.strict},
+      FdSource::Handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                         .error = [this](const InputError& error) { input_error(error); },
+                         .end = [this] { publisher_->close(); }});
   loop_.watch_signals({SIGINT, SIGTERM}, [this](int) { stop(true); });
   loop_.run();
 
-  std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(cancel_fd_, &one, sizeof one);
+  source_->cancel();
   publisher_->cancel();
-  source.join();
-  ::close(cancel_fd_);
+  source_->join();
   server_.reset();
-  if (input_failed_) return kExitFailure;
-  if (child_) return exit_code_of(child_->wait());
+  if (source_->failed()) return kExitFailure;
+  if (child_) return child_->reap().code();
   return kExitOk;
 }
 
@@ -154,56 +145,9 @@ void PipeCommand::stop(bool by_signal) {
   server_->shutdown([this] { loop_.stop(); });
 }
 
-void PipeCommand::input_error(const std::string& message, bool fatal) {
-  fmt::print(stderr, "ssetool: pipe: {}:{}: {}{}\n", input_name_, line_number_, message, fatal ? "" : " (skipped)");
-  if (fatal) input_failed_ = true;
-}
-
-// The source thread: reads until end of input (or cancellation), then closes the publisher.
-void PipeCommand::read_input(int fd) {
-  LineSplitter splitter(max_line_);
-  try {
-    read_lines(fd, splitter, *decoder_);
-  } catch (const LimitExceeded& e) {
-    ++line_number_;
-    input_error(e.what(), true);
-  }
-  publisher_->close();
-}
-
-void PipeCommand::read_lines(int fd, LineSplitter& splitter, EventDecoder& decoder) {
-  std::vector<Event> events;
-  auto on_line = [&](std::string_view line) {
-    ++line_number_;
-    try {
-      decoder.line(line, events);
-    } catch (const Error& e) {
-      input_error(e.what(), flags_.strict);
-      if (flags_.strict) throw LimitExceeded("stop");  // ends reading; the message was printed
-    }
-  };
-  char buf[64 * 1024];
-  for (;;) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {cancel_fd_, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) continue;
-    if (fds[1].revents) return;
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) break;
-    try {
-      splitter.feed(std::string_view(buf, static_cast<std::size_t>(n)), on_line);
-    } catch (const LimitExceeded&) {
-      if (input_failed_) {
-        publisher_->publish_all(events);
-        return;
-      }
-      throw;
-    }
-    if (!publisher_->publish_all(events)) return;
-  }
-  splitter.finish(on_line);
-  decoder.finish(events);
-  publisher_->publish_all(events);
+void PipeCommand::input_error(const InputError& error) const {
+  fmt::print(stderr, "ssetool: pipe: {}:{}: {}{}\n", input_name_, error.line, error.message,
+             error.fatal ? "" : " (skipped)");
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ Reply busy(const std::string& why) {
 }  // namespace
 
 struct CommandServer::Pending {
-  ServeProcess process;
+  Process process;
   ProcessSlots::Slot slot;
   std::string id;
 };
@@ -95,12 +95,17 @@ Reply CommandServer::start_stream(const Request& req) {
                  .last_event_id = req.last_event_id(),
                  .pass_auth = options_.pass_auth,
                  .clear = options_.env_clear};
-  ServeSpawnOptions spawn{.program = options_.program,
-                          .argv = options_.argv,
-                          .env = cgi_environment(req, cgi, environment_),
-                          .pty = options_.pty};
+  ProcessOptions spawn{.argv = options_.argv,
+                       .program = options_.program,
+                       .env = cgi_environment(req, cgi, environment_),
+                       .in = StreamMode::pipe,
+                       .out = options_.pty ? StreamMode::pty : StreamMode::pipe,
+                       .err = StreamMode::pipe,
+                       .grouping = Grouping::session,
+                       .pidfd = true,
+                       .nonblocking = true};
   try {
-    auto pending = std::make_shared<Pending>(Pending{ServeProcess::spawn(spawn), std::move(*slot), id});
+    auto pending = std::make_shared<Pending>(Pending{Process::spawn(spawn), std::move(*slot), id});
     trace(fmt::format("[{}] pid {} started for {}:{}", id, pending->process.pid(), req.remote_addr,
                       req.remote_port));
     return Reply::stream([this, pending](Session& session) { open_stream(session, *pending); });

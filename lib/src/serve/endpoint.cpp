@@ -5,7 +5,6 @@
 #include <sys/epoll.h>
 
 #include "ssetool/base/errors.hpp"
-#include "ssetool/sources/child_process.hpp"
 
 namespace ssetool {
 namespace {
@@ -14,7 +13,7 @@ constexpr std::chrono::milliseconds kBackpressureCheck{10};
 
 }  // namespace
 
-ProcessEndpoint::ProcessEndpoint(Loop& loop, Session& session, ServeProcess process, std::string id,
+ProcessEndpoint::ProcessEndpoint(Loop& loop, Session& session, Process process, std::string id,
                                  EndpointOptions options, Hooks hooks)
     : loop_(loop),
       session_(session.weak_from_this()),
@@ -136,10 +135,10 @@ void ProcessEndpoint::on_child_exit() {
   loop_.unwatch(process_.pidfd());
   watching_exit_ = false;
   child_exited_ = true;
-  exit_status_ = process_.exit_status().value_or(0);
+  exit_status_ = process_.exit_status().value_or(ExitStatus(0));
   loop_.cancel_timer(kill_timer_);
   stdin_->close();
-  trace("pid " + std::to_string(process_.pid()) + " ended: " + describe_wait_status(exit_status_));
+  trace("pid " + std::to_string(process_.pid()) + " ended: " + exit_status_.description());
   if (client_gone_) {
     teardown();
     return;
@@ -159,7 +158,7 @@ void ProcessEndpoint::on_child_exit() {
 // (a pipe's worth at most; a client that cannot take it is dropped as slow), so the stream ends either way.
 void ProcessEndpoint::on_drain_timeout() {
   drain_timer_ = 0;
-  process_.signal_group(SIGKILL);
+  process_.signal(SIGKILL);
   stderr_->drain_and_end();
   stdout_->drain_and_end();
 }
@@ -174,7 +173,7 @@ void ProcessEndpoint::finish() {
   if (options_.exit_event) {
     Event e;
     e.type = options_.exit_event;
-    e.data = exit_status_text(exit_status_);
+    e.data = exit_status_.text();
     std::vector<Event> events{e};
     send_all(events);
   }
@@ -197,13 +196,13 @@ void ProcessEndpoint::on_session_closed(SessionEnd why) {
 
 void ProcessEndpoint::terminate_child() {
   if (kill_timer_ || child_exited_) return;
-  process_.signal_group(SIGTERM);
+  process_.signal(SIGTERM);
   std::weak_ptr<ProcessEndpoint> weak = weak_from_this();
   kill_timer_ = loop_.add_timer(options_.kill_grace, [weak] {
     auto self = weak.lock();
     if (!self || self->child_exited_) return;
     self->trace("pid " + std::to_string(self->process_.pid()) + " still running after the kill grace: SIGKILL");
-    self->process_.signal_group(SIGKILL);
+    self->process_.signal(SIGKILL);
   });
 }
 
@@ -216,7 +215,7 @@ void ProcessEndpoint::teardown() {
   stdout_->close();
   stderr_->close();
   stdin_->close();
-  process_.signal_group(SIGKILL);
+  process_.signal(SIGKILL);
   process_.reap();
   if (hooks_.done) hooks_.done();
 }

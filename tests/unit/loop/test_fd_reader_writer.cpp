@@ -10,28 +10,13 @@
 
 #include "ssetool/loop/fd_reader.hpp"
 #include "ssetool/loop/fd_writer.hpp"
+#include "test_pipe.hpp"
 
 using namespace ssetool;
 using namespace std::chrono_literals;
+using testsupport::Pipe;
 
 namespace {
-
-struct Pipe {
-  int read_end = -1, write_end = -1;
-  Pipe() {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~Pipe() {
-    if (read_end >= 0) ::close(read_end);
-    if (write_end >= 0) ::close(write_end);
-  }
-  int take_read() { return std::exchange(read_end, -1); }
-  int take_write() { return std::exchange(write_end, -1); }
-  void write(const std::string& s) { REQUIRE(::write(write_end, s.data(), s.size()) == static_cast<ssize_t>(s.size())); }
-};
 
 // Runs the loop until it is stopped, or at most 10 s.
 void run_bounded(Loop& loop) {
@@ -58,7 +43,7 @@ struct IgnoreSigpipe {
 
 TEST_CASE("pipe reader: lines until end of output, an unterminated last line included", "[serve]") {
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
   std::optional<std::string> error = "not ended";
   FdReader reader(
@@ -78,7 +63,7 @@ TEST_CASE("pipe reader: lines until end of output, an unterminated last line inc
 
 TEST_CASE("pipe reader: a line over the limit ends reading with an error", "[serve]") {
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::optional<std::string> error;
   FdReader reader(
       loop, pipe.take_read(), 8, [](std::string_view) {},
@@ -94,7 +79,7 @@ TEST_CASE("pipe reader: a line over the limit ends reading with an error", "[ser
 
 TEST_CASE("pipe reader: nothing is read while paused; resume delivers what waited", "[serve]") {
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
   FdReader reader(
       loop, pipe.take_read(), 1024, [&](std::string_view l) { lines.emplace_back(l); },
@@ -112,7 +97,7 @@ TEST_CASE("pipe reader: nothing is read while paused; resume delivers what waite
 
 TEST_CASE("pipe reader: drain_and_end takes what is there without waiting for end of output", "[serve]") {
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
   bool ended = false;
   FdReader reader(
@@ -130,7 +115,7 @@ TEST_CASE("pipe reader: drain_and_end takes what is there without waiting for en
 
 TEST_CASE("pipe writer: a full pipe keeps data waiting, bounded, and it goes out in order", "[serve]") {
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::size_t released = 0;
   FdWriter writer(loop, pipe.take_write(), 128 * 1024, [&](std::size_t n) { released += n; }, [] {});
   std::string first(100 * 1024, 'a'), second(30 * 1024, 'b');
@@ -161,7 +146,7 @@ TEST_CASE("pipe writer: a full pipe keeps data waiting, bounded, and it goes out
 TEST_CASE("pipe writer: when the reader is gone, what waits is dropped and the writer closes", "[serve]") {
   IgnoreSigpipe ignore;
   Loop loop;
-  Pipe pipe;
+  Pipe pipe(O_NONBLOCK);
   std::size_t released = 0;
   int closed = 0;
   FdWriter writer(loop, pipe.take_write(), 1 << 20, [&](std::size_t n) { released += n; }, [&] { ++closed; });

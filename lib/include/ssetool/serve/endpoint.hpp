@@ -53,7 +53,7 @@ class ProcessEndpoint : public std::enable_shared_from_this<ProcessEndpoint> {
     std::function<void()> done;                              // reaped and over: the owner may drop this endpoint
   };
 
-  ProcessEndpoint(Loop& loop, Session& session, ServeProcess process, std::string id, EndpointOptions options,
+  ProcessEndpoint(Loop& loop, Session& session, Process process, std::string id, EndpointOptions options,
                   Hooks hooks);
   ~ProcessEndpoint();
   ProcessEndpoint(const ProcessEndpoint&) = delete;
@@ -88,7 +88,7 @@ class ProcessEndpoint : public std::enable_shared_from_this<ProcessEndpoint> {
 
   Loop& loop_;
   std::weak_ptr<Session> session_;
-  ServeProcess process_;
+  Process process_;
   std::string id_;
   EndpointOptions options_;
   Hooks hooks_;
@@ -105,7 +105,7 @@ class ProcessEndpoint : public std::enable_shared_from_this<ProcessEndpoint> {
   bool client_gone_ = false;
   bool finished_ = false;
   bool torn_down_ = false;
-  int exit_status_ = 0;
+  ExitStatus exit_status_{0};
   Loop::TimerId kill_timer_ = 0;
   Loop::TimerId drain_timer_ = 0;
   Loop::TimerId backpressure_timer_ = 0;
