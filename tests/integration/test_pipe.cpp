@@ -13,12 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-SsetoolProcess start_pipe(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"pipe"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return start_ssetool(args);
-}
-
 std::string numbered_lines(int from, int to) {
   std::string s;
   for (int i = from; i <= to; ++i) s += std::to_string(i) + "\n";

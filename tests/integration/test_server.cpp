@@ -12,16 +12,6 @@
 using namespace testsupport;
 using namespace std::chrono_literals;
 
-namespace {
-
-SsetoolProcess start_pipe(std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"pipe"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return start_ssetool(args);
-}
-
-}  // namespace
-
 TEST_CASE("pipe: an idle stream gets heartbeats and the retry field", "[server][pipe]") {
   auto server = start_pipe({"--heartbeat", "50ms", "--retry", "1500ms"});
   SseClient client(server.port, "/events");

@@ -10,8 +10,10 @@
 
 #include "ssetool/loop/fd_reader.hpp"
 #include "ssetool/loop/fd_writer.hpp"
+#include "run_bounded.hpp"
 
 using namespace ssetool;
+using testsupport::run_bounded;
 using namespace std::chrono_literals;
 
 namespace {
@@ -32,16 +34,6 @@ struct Pipe {
   int take_write() { return std::exchange(write_end, -1); }
   void write(const std::string& s) { REQUIRE(::write(write_end, s.data(), s.size()) == static_cast<ssize_t>(s.size())); }
 };
-
-// Runs the loop until it is stopped, or at most 10 s.
-void run_bounded(Loop& loop) {
-  auto guard = loop.add_timer(10s, [&] {
-    FAIL_CHECK("the loop was not stopped within 10 s");
-    loop.stop();
-  });
-  loop.run();
-  loop.cancel_timer(guard);
-}
 
 // SIGPIPE ignored for the scope of a test, as `ssetool serve` does.
 struct IgnoreSigpipe {

@@ -12,21 +12,13 @@
 #include <unistd.h>
 
 #include "ssetool/loop/loop.hpp"
+#include "run_bounded.hpp"
 
 using namespace ssetool;
+using testsupport::run_bounded;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Runs the loop until it is stopped, or at most 10 s.
-void run_bounded(Loop& loop) {
-  auto guard = loop.add_timer(10s, [&] {
-    FAIL_CHECK("the loop was not stopped within 10 s");
-    loop.stop();
-  });
-  loop.run();
-  loop.cancel_timer(guard);
-}
 
 // An eventfd made readable on demand.
 struct Wakeable {

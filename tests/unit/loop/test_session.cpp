@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ssetool/loop/session.hpp"
+#include "run_bounded.hpp"
 
 using namespace ssetool;
 using namespace std::chrono_literals;
@@ -55,15 +56,7 @@ struct Harness {
   ~Harness() { ::close(client); }
 
   // Runs the loop until it is stopped (the session closing stops it), or at most 10 s.
-  void run() {
-    loop.post([] {});  // an iteration now, so that work deferred before run() gets done
-    auto guard = loop.add_timer(10s, [this] {
-      FAIL_CHECK("the loop was not stopped within 10 s");
-      loop.stop();
-    });
-    loop.run();
-    loop.cancel_timer(guard);
-  }
+  void run() { testsupport::run_bounded(loop); }
 
   // What the client can read now; `eof` says whether the session's end of the socket is closed.
   std::string read_available(bool* eof = nullptr) {
