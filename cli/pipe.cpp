@@ -76,6 +76,7 @@ int PipeCommand::run() {
   auto decoder = EventDecoder::create(parse_input_format(flags_.format),
                                       flags_.event.empty() ? std::nullopt : std::optional(flags_.event));
   hub_ = std::make_unique<Hub>(HubOptions{flags_.history, flags_.ids == "auto" ? IdMode::automatic : IdMode::none});
+  options_.application_metrics = [this] { return ApplicationMetrics{hub_->published(), hub_->history_length()}; };
 
   prepare_server_process();
   int input_fd = STDIN_FILENO;
@@ -116,7 +117,7 @@ int PipeCommand::run() {
 
 Reply PipeCommand::handle(const Request& req) {
   if (req.path == options_.path) {
-    std::uint64_t published = server_->stats().events_published.load();
+    std::uint64_t published = hub_->published();  // the cut-off: nothing published from now on is missed
     return Reply::stream([this, published](Session& s) { open_stream(s, published); });
   }
   if (req.path == "/" && req.method == "GET")
@@ -134,8 +135,6 @@ void PipeCommand::publish_batch(std::vector<Event>& batch) {
     if (flags_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
     hub_->publish(std::move(e));  // validated by the source thread: cannot throw here
   }
-  server_->stats().events_published.store(hub_->published(), std::memory_order_relaxed);
-  server_->stats().history_length.store(hub_->history_length(), std::memory_order_relaxed);
 }
 
 void PipeCommand::stop(bool by_signal) {

@@ -64,4 +64,10 @@ SsetoolProcess start_ssetool(const std::vector<std::string>& args, const Ssetool
   return started;
 }
 
+SsetoolProcess start_pipe(std::vector<std::string> extra) {
+  std::vector<std::string> args{"pipe"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return start_ssetool(args);
+}
+
 }  // namespace testsupport

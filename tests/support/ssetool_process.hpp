@@ -41,4 +41,7 @@ std::string ssetool_binary();
 // port or does not write it within startup_timeout.
 SsetoolProcess start_ssetool(const std::vector<std::string>& args, const SsetoolOptions& options = {});
 
+// Starts `ssetool pipe EXTRA...`: the server under test of test_pipe.cpp and test_server.cpp.
+SsetoolProcess start_pipe(std::vector<std::string> extra = {});
+
 }  // namespace testsupport

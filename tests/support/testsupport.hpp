@@ -3,7 +3,7 @@
 //   process.hpp          Process: a child program with collected stdout/stderr and bounded waits
 //   process_state.hpp    process_state(), wait_dead(): /proc's view of a grandchild
 //   temp_dir.hpp         TempDir: a private directory removed afterwards
-//   ssetool_process.hpp  start_ssetool(): the built binary, on port 0, with its port read back
+//   ssetool_process.hpp  start_ssetool(), start_pipe(): the built binary, on port 0, with its port read back
 //   raw_connection.hpp   RawConnection: exact bytes over TCP with deadlines
 //   replay_fixtures.hpp  replay_sample(), start_replay(): sample recordings and `ssetool replay` on port 0
 //   server_metrics.hpp   metric(), await_metric(): a server's /metrics, read and awaited

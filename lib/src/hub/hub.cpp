@@ -12,10 +12,11 @@ void Hub::publish(Event event) {
   if (options_.ids == IdMode::automatic && !event.id) event.id = std::to_string(next_id_);
   auto frame = std::make_shared<const std::string>(encode(event));
   ++next_id_;
-  ++published_;
+  published_.store(published_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (options_.history > 0) {
     if (history_.size() >= options_.history) history_.pop_front();
     history_.push_back({event.id.value_or(""), frame});
+    history_length_.store(history_.size(), std::memory_order_relaxed);
   }
   for (FrameSink* sink : sinks_) sink->push(frame);
 }
@@ -25,7 +26,9 @@ Resume Hub::subscribe(FrameSink* sink, const std::optional<std::string>& last_ev
   sinks_.push_back(sink);
   Resume result = Resume::fresh;
   std::size_t tail = replay_last;
-  if (published_before && *published_before < published_) tail = std::max<std::size_t>(tail, published_ - *published_before);
+  std::uint64_t published = published_.load(std::memory_order_relaxed);
+  if (published_before && *published_before < published)
+    tail = std::max<std::size_t>(tail, published - *published_before);
   std::size_t start = history_.size() - std::min(tail, history_.size());
   if (last_event_id && !last_event_id->empty()) {
     auto found = std::find_if(history_.rbegin(), history_.rend(),

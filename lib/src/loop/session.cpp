@@ -75,6 +75,7 @@ void Session::enqueue(const Frame& frame) {
   }
   queue_.push_back(frame);
   queued_bytes_ += frame->size();
+  if (queued_bytes_ > low_water_) above_low_water_ = true;
   last_activity_ = Loop::Clock::now();
   if (queued_bytes_ >= kEagerWriteBytes && !writing_blocked_) write_eagerly();
   else schedule_flush();
@@ -103,6 +104,12 @@ void Session::comment(std::string_view text) {
 void Session::heartbeat_if_idle(Loop::Clock::time_point now, std::chrono::microseconds interval) {
   if (state_ == State::open && heartbeats_ && queued_bytes_ == 0 && now - last_activity_ >= interval)
     enqueue(heartbeat_frame());
+}
+
+void Session::on_drained(std::size_t low_water, std::function<void()> fn) {
+  low_water_ = low_water;
+  on_drained_ = std::move(fn);
+  above_low_water_ = queued_bytes_ > low_water_;
 }
 
 void Session::end() {
@@ -169,6 +176,22 @@ void Session::consume(std::size_t written) {
       inflight_.pop_front();
     }
   }
+  if (above_low_water_ && queued_bytes_ <= low_water_) {
+    above_low_water_ = false;
+    notify_drained();
+  }
+}
+
+// Deferred: a write can happen inside push() (write_eagerly), where the producer must not be re-entered.
+void Session::notify_drained() {
+  if (!on_drained_) return;
+  std::weak_ptr<Session> weak = weak_from_this();
+  loop_.defer([weak] {
+    auto self = weak.lock();
+    if (!self || self->state_ == State::closed || !self->on_drained_) return;
+    auto fn = self->on_drained_;  // a copy: fn may replace or remove the callback
+    fn();
+  });
 }
 
 // Writes as much as the socket takes. Never ends the session itself: it says why it should end.
@@ -239,6 +262,7 @@ void Session::finish(SessionEnd why) {
   queue_.clear();
   inflight_.clear();
   queued_bytes_ = 0;
+  on_drained_ = nullptr;
   auto callbacks = std::move(on_close_);
   on_close_.clear();
   for (auto& fn : callbacks) fn(why);

@@ -13,7 +13,6 @@ using std::chrono::microseconds;
 
 // A piece after the first of the same item goes out in a later loop iteration, so in a write of its own.
 constexpr microseconds kNextIteration{1};
-constexpr microseconds kBackpressureRetry{1000};
 
 }  // namespace
 
@@ -36,6 +35,10 @@ void Playback::start(Session& session, std::shared_ptr<const Recording> recordin
   auto playback = std::make_shared<Playback>(session, std::move(recording), response, settings, seed, std::move(done));
   playback->resume_from(last_event_id);
   session.on_close([playback](SessionEnd why) { playback->on_closed(why); });
+  std::weak_ptr<Playback> weak = playback;
+  session.on_drained(kBackpressureBytes - 1, [weak] {
+    if (auto self = weak.lock()) self->on_drained();
+  });
   playback->begin();
 }
 
@@ -145,7 +148,7 @@ void Playback::step() {
     return;
   }
   if (session->queued_bytes() >= kBackpressureBytes) {
-    schedule(Loop::Clock::now() + kBackpressureRetry);
+    waiting_for_drain_ = true;  // until the session has drained below kBackpressureBytes (on_drained)
     return;
   }
   for (;;) {
@@ -252,6 +255,13 @@ std::string Playback::shifted_id(const std::string& id, std::uint64_t pass) cons
   if (!is_numeric_id(id)) return id + "-" + std::to_string(pass + 1);
   std::uint64_t span = std::max<std::uint64_t>(response_.max_numeric_id, 1);
   return std::to_string(std::stoull(id) + pass * span);
+}
+
+// The client's queue fell below kBackpressureBytes: play on if playback was waiting for that.
+void Playback::on_drained() {
+  if (!waiting_for_drain_) return;
+  waiting_for_drain_ = false;
+  step();
 }
 
 void Playback::on_closed(SessionEnd why) {

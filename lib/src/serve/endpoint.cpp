@@ -7,11 +7,6 @@
 #include "ssetool/base/errors.hpp"
 
 namespace ssetool {
-namespace {
-
-constexpr std::chrono::milliseconds kBackpressureCheck{10};
-
-}  // namespace
 
 ProcessEndpoint::ProcessEndpoint(Loop& loop, Session& session, Process process, std::string id,
                                  EndpointOptions options, Hooks hooks)
@@ -25,17 +20,21 @@ ProcessEndpoint::ProcessEndpoint(Loop& loop, Session& session, Process process, 
       stderr_decoder_(EventDecoder::create(InputFormat::lines, std::string("stderr"))) {}
 
 ProcessEndpoint::~ProcessEndpoint() {
-  for (auto timer : {kill_timer_, drain_timer_, backpressure_timer_}) loop_.cancel_timer(timer);
+  for (auto timer : {kill_timer_, drain_timer_}) loop_.cancel_timer(timer);
   if (watching_exit_) loop_.unwatch(process_.pidfd());
   // process_'s destructor kills and reaps a child that is still there (only when the loop is being torn down).
 }
 
 void ProcessEndpoint::start() {
   std::weak_ptr<ProcessEndpoint> weak = weak_from_this();
-  if (auto session = session_.lock())
+  if (auto session = session_.lock()) {
     session->on_close([weak](SessionEnd why) {
       if (auto self = weak.lock()) self->on_session_closed(why);
     });
+    session->on_drained(options_.pause_above / 2, [weak] {
+      if (auto self = weak.lock()) self->release_backpressure();
+    });
+  }
   stdout_ = std::make_unique<FdReader>(
       loop_, process_.take_stdout(), options_.max_line, [this](std::string_view line) { on_stdout_line(line); },
       [this](const std::optional<std::string>& error) { on_stdout_end(error); });
@@ -113,20 +112,14 @@ void ProcessEndpoint::send_all(std::vector<Event>& events) {
 void ProcessEndpoint::apply_backpressure() {
   auto session = session_.lock();
   if (!session || stdout_->paused() || session->queued_bytes() <= options_.pause_above) return;
-  stdout_->pause();
-  check_backpressure();
+  stdout_->pause();  // until the session says it has drained (release_backpressure)
 }
 
-void ProcessEndpoint::check_backpressure() {
-  std::weak_ptr<ProcessEndpoint> weak = weak_from_this();
-  backpressure_timer_ = loop_.add_timer(kBackpressureCheck, [weak] {
-    auto self = weak.lock();
-    if (!self || self->client_gone_ || !self->stdout_->open()) return;
-    auto session = self->session_.lock();
-    if (!session) return;
-    if (session->queued_bytes() <= self->options_.pause_above / 2) self->stdout_->resume();
-    else self->check_backpressure();
-  });
+// The client's queue has drained to half of pause_above: read stdout again (unless it filled up since).
+void ProcessEndpoint::release_backpressure() {
+  if (client_gone_ || !stdout_->open() || !stdout_->paused()) return;
+  auto session = session_.lock();
+  if (session && session->queued_bytes() <= options_.pause_above / 2) stdout_->resume();
 }
 
 // ---- the child's end ----
@@ -210,8 +203,8 @@ void ProcessEndpoint::terminate_child() {
 void ProcessEndpoint::teardown() {
   if (torn_down_) return;
   torn_down_ = true;
-  for (auto timer : {kill_timer_, drain_timer_, backpressure_timer_}) loop_.cancel_timer(timer);
-  kill_timer_ = drain_timer_ = backpressure_timer_ = 0;
+  for (auto timer : {kill_timer_, drain_timer_}) loop_.cancel_timer(timer);
+  kill_timer_ = drain_timer_ = 0;
   stdout_->close();
   stderr_->close();
   stdin_->close();

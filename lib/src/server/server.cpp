@@ -1,5 +1,5 @@
-// The SSE server (see server/server.hpp): accept and request reading on the loop, requests answered on workers,
-// streams handed back to the loop as sessions, and the built-in routes and policies.
+// The SSE server (see server/server.hpp): accept and request reading on the loop, requests answered on workers
+// (through the HttpPolicy), streams handed back to the loop as sessions, graceful shutdown.
 #include "ssetool/server/server.hpp"
 
 #include <arpa/inet.h>
@@ -11,7 +11,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/crypto.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -60,14 +59,6 @@ PeerInfo peer_of(int fd, const sockaddr_storage& ss) {
   return p;
 }
 
-bool same_secret(const std::string& given, const std::string& expected) {
-  if (given.size() != expected.size()) {
-    CRYPTO_memcmp(expected.data(), expected.data(), expected.size());  // same work either way
-    return false;
-  }
-  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
-}
-
 }  // namespace
 
 struct Server::Connection {
@@ -80,7 +71,7 @@ struct Server::Connection {
 };
 
 Server::Server(Loop& loop, ServerOptions options, Handler handler)
-    : loop_(loop), options_(std::move(options)), handler_(std::move(handler)) {
+    : loop_(loop), options_(std::move(options)) {
   std::size_t fds = raise_descriptor_limit();
   if (options_.max_clients == 0) options_.max_clients = fds > 128 ? fds - 64 : 64;
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
@@ -88,6 +79,7 @@ Server::Server(Loop& loop, ServerOptions options, Handler handler)
       throw InvalidArgument("--tls-cert and --tls-key go together");
     tls_ = std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key);
   }
+  policy_ = std::make_unique<HttpPolicy>(options_, stats_, std::move(handler));
 }
 
 Server::~Server() {
@@ -102,7 +94,7 @@ Server::~Server() {
 
 void Server::start() {
   bind_and_listen();
-  bridge_ = std::make_unique<HttpBridge>([this](const Request& r) { return dispatch_request(r); }, listen_fd_,
+  bridge_ = std::make_unique<HttpBridge>([this](const Request& r) { return policy_->answer(r); }, listen_fd_,
                                          kWorkerIoTimeout);
   workers_ = std::make_unique<WorkerPool>(options_.workers);
   loop_.watch(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); });
@@ -292,7 +284,7 @@ void Server::dispatch(const ConnectionPtr& c) {
 
 void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
   --in_workers_;
-  if (outcome.stream_offered && outcome.kind != BridgeOutcome::stream) streams_reserved_.fetch_sub(1);
+  if (outcome.stream_offered && outcome.kind != BridgeOutcome::stream) policy_->release_stream();
   switch (outcome.kind) {
     case BridgeOutcome::stream: open_session(c, std::move(outcome)); break;
     case BridgeOutcome::keep_alive:
@@ -320,7 +312,7 @@ void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
                            seconds));
     if (why == SessionEnd::slow) stats_.clients_dropped_slow.fetch_add(1, std::memory_order_relaxed);
     stats_.clients_connected.fetch_sub(1, std::memory_order_relaxed);
-    streams_reserved_.fetch_sub(1);
+    policy_->release_stream();
     loop_.defer([this, id] {
       sessions_.erase(id);
       check_shutdown_done();
@@ -360,6 +352,7 @@ void Server::sweep() {
 void Server::shutdown(std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
+  policy_->stop_admitting();
   on_stopped_ = std::move(done);
   if (listen_fd_ >= 0) {
     loop_.unwatch(listen_fd_);  // the descriptor stays open until ~Server: httplib checks it
@@ -382,84 +375,6 @@ void Server::check_shutdown_done() {
   auto done = std::move(on_stopped_);
   on_stopped_ = nullptr;
   loop_.defer(std::move(done));
-}
-
-// ---- worker threads ----
-
-Reply Server::dispatch_request(const Request& req) {
-  Reply reply;
-  if (req.method == "OPTIONS" && !options_.cors_origins.empty()) {
-    reply = Reply::text(204, "");
-    reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    reply.headers.emplace_back("Access-Control-Allow-Headers",
-                               req.header("Access-Control-Request-Headers")
-                                   .value_or("Authorization, Last-Event-ID, Content-Type, Cache-Control"));
-    reply.headers.emplace_back("Access-Control-Max-Age", "600");
-  } else if (req.path == "/healthz") {
-    reply = Reply::text(200, "ok\n");
-  } else if (!authorized(req)) {
-    reply = Reply::text(401, "unauthorized: a valid token is required (Authorization: Bearer, or access_token)\n");
-    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
-  } else if (req.path == "/metrics") {
-    reply = Reply::text(200, metrics_text());
-    reply.content_type = "text/plain; version=0.0.4";
-  } else {
-    reply = handler_(req);
-  }
-  if (reply.open_stream) {
-    if (streams_reserved_.fetch_add(1) >= options_.max_clients || stopping_) {
-      streams_reserved_.fetch_sub(1);
-      reply = Reply::text(503, "too many clients; retry later\n");
-      reply.headers.emplace_back("Retry-After", "1");
-    } else {
-      reply.headers.emplace_back("Cache-Control", "no-cache");
-      reply.headers.emplace_back("X-Accel-Buffering", "no");
-    }
-  }
-  add_common_headers(req, reply);
-  return reply;
-}
-
-bool Server::authorized(const Request& req) const {
-  if (options_.token.empty()) return true;
-  if (auto auth = req.header("Authorization"); auth && auth->rfind("Bearer ", 0) == 0)
-    return same_secret(auth->substr(7), options_.token);
-  if (auto param = req.param("access_token")) return same_secret(*param, options_.token);
-  return false;
-}
-
-void Server::add_common_headers(const Request& req, Reply& reply) const {
-  if (!options_.cors_origins.empty()) {
-    auto origin = req.header("Origin");
-    for (const auto& allowed : options_.cors_origins) {
-      if (allowed == "*") {
-        reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
-        break;
-      }
-      if (origin && *origin == allowed) {
-        reply.headers.emplace_back("Access-Control-Allow-Origin", *origin);
-        reply.headers.emplace_back("Access-Control-Allow-Credentials", "true");
-        reply.headers.emplace_back("Vary", "Origin");
-        break;
-      }
-    }
-  }
-  for (const auto& h : options_.extra_headers) reply.headers.push_back(h);
-}
-
-std::string Server::metrics_text() const {
-  auto metric = [](const char* name, const char* type, const char* help, std::uint64_t value) {
-    return fmt::format("# HELP ssetool_{0} {1}\n# TYPE ssetool_{0} {2}\nssetool_{0} {3}\n", name, help, type, value);
-  };
-  auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return metric("clients_connected", "gauge", "Event streams open now.", v(stats_.clients_connected)) +
-         metric("connections_total", "counter", "TCP connections accepted.", v(stats_.connections_total)) +
-         metric("events_published_total", "counter", "Events published.", v(stats_.events_published)) +
-         metric("frames_delivered_total", "counter", "Frames written to clients.", v(stats_.delivered.frames)) +
-         metric("bytes_delivered_total", "counter", "Bytes written to event streams.", v(stats_.delivered.bytes)) +
-         metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
-                v(stats_.clients_dropped_slow)) +
-         metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", v(stats_.history_length));
 }
 
 void Server::log(Verbosity level, const std::string& line) const {

@@ -10,23 +10,16 @@
 
 #include "ssetool/loop/fd_reader.hpp"
 #include "ssetool/loop/fd_writer.hpp"
+#include "run_bounded.hpp"
 #include "test_pipe.hpp"
 
 using namespace ssetool;
+using testsupport::run_bounded;
 using namespace std::chrono_literals;
 using testsupport::Pipe;
 
 namespace {
 
-// Runs the loop until it is stopped, or at most 10 s.
-void run_bounded(Loop& loop) {
-  auto guard = loop.add_timer(10s, [&] {
-    FAIL_CHECK("the loop was not stopped within 10 s");
-    loop.stop();
-  });
-  loop.run();
-  loop.cancel_timer(guard);
-}
 
 // SIGPIPE ignored for the scope of a test, as `ssetool serve` does.
 struct IgnoreSigpipe {

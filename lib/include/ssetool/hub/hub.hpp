@@ -1,9 +1,11 @@
 // The hub: numbers published events, encodes each one once into an immutable frame, keeps a bounded
 // history for Last-Event-ID resume, and offers every frame to each subscriber. It knows nothing of
 // sockets or HTTP: a subscriber is anything that accepts frames. Single-threaded: call it from one thread
-// (the stream loop); sources reach it through a Publisher.
+// (the stream loop); sources reach it through a Publisher. Only published() and history_length() may be read
+// from any thread (a worker taking a new client's cut-off, /metrics).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -53,8 +55,9 @@ class Hub {
   void unsubscribe(FrameSink* sink);
 
   std::size_t subscribers() const { return sinks_.size(); }
-  std::size_t history_length() const { return history_.size(); }
-  std::uint64_t published() const { return published_; }
+  // Thread-safe: events published so far, and events kept for resume.
+  std::size_t history_length() const { return history_length_.load(std::memory_order_relaxed); }
+  std::uint64_t published() const { return published_.load(std::memory_order_relaxed); }
 
   // The in-band gap signal: `event: gap` with JSON data {"last_event_id": ID, "oldest_id": ID}.
   static Frame gap_frame(const std::string& requested_id, const std::string& oldest_id);
@@ -69,7 +72,8 @@ class Hub {
   std::deque<Stored> history_;
   std::vector<FrameSink*> sinks_;
   std::uint64_t next_id_ = 1;
-  std::uint64_t published_ = 0;
+  std::atomic<std::uint64_t> published_{0};       // written by the hub's thread only
+  std::atomic<std::size_t> history_length_{0};    // history_.size(), for other threads
 };
 
 }  // namespace ssetool

@@ -1,6 +1,7 @@
 // One client's event stream on the stream loop: a bounded queue of frames written to the client's
 // socket as HTTP chunks, as many frames per write as are waiting; EPOLLOUT when the socket is full;
-// a closed peer noticed at once (EPOLLRDHUP, EPOLLHUP, or a read of 0). Lives on the loop's thread.
+// a closed peer noticed at once (EPOLLRDHUP, EPOLLHUP, or a read of 0); a low-water callback for a
+// producer that waits for a slow client to catch up. Lives on the loop's thread.
 #pragma once
 
 #include <atomic>
@@ -61,6 +62,14 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
     else on_close_.push_back(std::move(fn));
   }
 
+  // Low water: calls fn each time writes bring the bytes queued for the client down to low_water or below
+  // after they were above it. A producer that stopped producing while the client was behind resumes from
+  // here (it never polls queued_bytes()); it checks queued_bytes() again then, as it may have queued more
+  // since. One callback at a time: a new call replaces it, an empty fn removes it. fn runs on the loop's
+  // thread at the end of the loop iteration (never inside push() or send()), and never once the session
+  // is closed (on_close says so).
+  void on_drained(std::size_t low_water, std::function<void()> fn);
+
   bool is_open() const { return state_ != State::closed; }
   bool is_ending() const { return state_ == State::ending; }
   const Request& request() const { return request_; }
@@ -88,6 +97,7 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   void flush();
   bool fill_batch();
   void consume(std::size_t written);
+  void notify_drained();
   void on_io(std::uint32_t events);
   void want_write(bool on);
   void finish(SessionEnd why);
@@ -114,6 +124,9 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   Loop::Clock::time_point opened_at_;
   Loop::Clock::time_point last_activity_;
   std::vector<std::function<void(SessionEnd)>> on_close_;
+  std::function<void()> on_drained_;
+  std::size_t low_water_ = 0;
+  bool above_low_water_ = false;  // queued_bytes_ rose above low_water_ since on_drained_ was last due
 };
 
 }  // namespace ssetool

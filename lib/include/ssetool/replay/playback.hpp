@@ -6,8 +6,9 @@
 // Timing: the start is when the stream opens, plus first_byte_delay. An item without a recorded time comes
 // `interval` after the one before it (the first at 0). With --loop a pass lasts until the recorded end of the
 // response (or its last item + interval) and the next pass starts there. With speed 0 nothing waits. Each item
-// also gets a random extra delay of 0..jitter. When the client has more than kBackpressureBytes waiting, playback
-// pauses until it has read them (so a fast --speed 0 --loop never floods a slow client into being dropped).
+// also gets a random extra delay of 0..jitter. When the client has kBackpressureBytes or more waiting, playback
+// pauses until the session reports it has drained below that (so a fast --speed 0 --loop never floods a slow
+// client into being dropped).
 //
 // Resume: with a Last-Event-ID, playback continues after the first event whose id it is (in a later --loop pass
 // when the id is one of that pass's shifted ids), keeping the recorded gap to the next event. An unknown id plays
@@ -85,6 +86,7 @@ class Playback : public std::enable_shared_from_this<Playback> {
   bool fault_applies();
   void end_of_recording();
   void finish_recording();
+  void on_drained();
   void on_closed(SessionEnd why);
   std::string shifted_id(const std::string& id, std::uint64_t pass) const;
 
@@ -109,6 +111,7 @@ class Playback : public std::enable_shared_from_this<Playback> {
   PlaybackResult result_;
   bool ended_by_us_ = false;  // end()/end_abruptly() called by playback: its outcome is already in result_
   bool stalled_ = false;
+  bool waiting_for_drain_ = false;  // step() found the client too far behind and waits for Session::on_drained
 };
 
 }  // namespace ssetool

@@ -10,7 +10,7 @@
 //  - stop() (server shutdown): as if the child had been asked to finish — stdin closed, SIGTERM, SIGKILL after
 //    kill_grace — while its output, exit event and clean end are still delivered.
 // A client that reads slowly slows its own child: above `pause_above` bytes queued for the client, stdout is
-// not read (the child blocks on its full pipe) until the queue has drained to half of that.
+// not read (the child blocks on its full pipe) until the session reports its queue drained to half of that.
 // Lives on the loop thread; the owner keeps it alive until `done` is called.
 #pragma once
 
@@ -78,7 +78,7 @@ class ProcessEndpoint : public std::enable_shared_from_this<ProcessEndpoint> {
   void on_session_closed(SessionEnd why);
   void send_all(std::vector<Event>& events);
   void apply_backpressure();
-  void check_backpressure();
+  void release_backpressure();
   void terminate_child();
   void maybe_finish();
   void finish();
@@ -108,7 +108,6 @@ class ProcessEndpoint : public std::enable_shared_from_this<ProcessEndpoint> {
   ExitStatus exit_status_{0};
   Loop::TimerId kill_timer_ = 0;
   Loop::TimerId drain_timer_ = 0;
-  Loop::TimerId backpressure_timer_ = 0;
 };
 
 }  // namespace ssetool

@@ -1,8 +1,8 @@
 // An SSE server on the stream loop. The loop owns the listening socket and every connection: it accepts,
 // does TLS handshakes, and reads each request until it is complete; only then does a worker thread run it
 // through cpp-httplib (http_bridge). Short answers are written by the worker; an event stream's socket
-// comes back to the loop as a Session. Built in: auth (--token), CORS, /healthz, /metrics, admission
-// (--max-clients), heartbeats, logging, graceful shutdown.
+// comes back to the loop as a Session. Built in: heartbeats, logging, graceful shutdown, and the HTTP policy
+// of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
 #pragma once
 
 #include <atomic>
@@ -16,18 +16,11 @@
 #include "ssetool/loop/session.hpp"
 #include "ssetool/loop/worker_pool.hpp"
 #include "ssetool/server/http_bridge.hpp"
+#include "ssetool/server/metrics.hpp"
+#include "ssetool/server/policy.hpp"
 #include "ssetool/server/server_options.hpp"
 
 namespace ssetool {
-
-struct ServerStats {
-  std::atomic<std::uint64_t> connections_total{0};
-  std::atomic<std::uint64_t> clients_connected{0};
-  std::atomic<std::uint64_t> clients_dropped_slow{0};
-  std::atomic<std::uint64_t> events_published{0};  // maintained by the application
-  std::atomic<std::uint64_t> history_length{0};    // maintained by the application
-  DeliveryCounters delivered;
-};
 
 class Server {
  public:
@@ -40,7 +33,7 @@ class Server {
   std::string url() const;
   int port() const { return port_; }
   const ServerOptions& options() const { return options_; }
-  ServerStats& stats() { return stats_; }
+  const ServerStats& stats() const { return stats_; }
   std::size_t session_count() const { return sessions_.size(); }
 
   // Graceful shutdown, on the loop's thread: stop accepting, let every stream flush and end cleanly
@@ -67,15 +60,10 @@ class Server {
   void sweep();
   void check_shutdown_done();
 
-  Reply dispatch_request(const Request& req);  // worker threads
-  bool authorized(const Request& req) const;
-  void add_common_headers(const Request& req, Reply& reply) const;
-  std::string metrics_text() const;
   void log(Verbosity level, const std::string& line) const;
 
   Loop& loop_;
   ServerOptions options_;
-  Handler handler_;
   std::unique_ptr<class TlsContext> tls_;
   int listen_fd_ = -1;
   int port_ = 0;
@@ -85,10 +73,10 @@ class Server {
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::uint64_t next_id_ = 1;
   std::size_t in_workers_ = 0;
-  std::atomic<std::size_t> streams_reserved_{0};
   ServerStats stats_;
+  std::unique_ptr<HttpPolicy> policy_;  // answers requests on the workers
   Loop::TimerId sweep_timer_ = 0;
-  std::atomic<bool> stopping_{false};  // read by workers (admission), written on the loop
+  std::atomic<bool> stopping_{false};  // written on the loop
   std::function<void()> on_stopped_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ struct ListenAddress {
 
 enum class Verbosity { quiet, normal, verbose };
 
+// Values /metrics shows that the application owns, not the server (0 when it has none: serve, replay).
+struct ApplicationMetrics {
+  std::uint64_t events_published = 0;
+  std::uint64_t history_length = 0;
+};
+
 struct ServerOptions {
   ListenAddress listen;
   std::string port_file;                           // written atomically once accepting
@@ -41,6 +48,8 @@ struct ServerOptions {
   std::size_t workers = 4;                         // threads answering short requests
   std::chrono::milliseconds request_timeout{30'000};  // a request must arrive within this
   std::function<void(const std::string&)> log;     // one line, no newline; stderr in the CLI
+  // Asked for on each GET /metrics, on a worker thread: it must be thread-safe (read atomics). May be empty.
+  std::function<ApplicationMetrics()> application_metrics;
 };
 
 // Parses "Name: value" for -H. Throws InvalidArgument (missing colon, CR or LF in it).

@@ -1,0 +1,23 @@
+// The /metrics body (see server/metrics.hpp).
+#include "ssetool/server/metrics.hpp"
+
+#include <fmt/core.h>
+
+namespace ssetool {
+
+std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& application) {
+  auto metric = [](const char* name, const char* type, const char* help, std::uint64_t value) {
+    return fmt::format("# HELP ssetool_{0} {1}\n# TYPE ssetool_{0} {2}\nssetool_{0} {3}\n", name, help, type, value);
+  };
+  auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  return metric("clients_connected", "gauge", "Event streams open now.", v(stats.clients_connected)) +
+         metric("connections_total", "counter", "TCP connections accepted.", v(stats.connections_total)) +
+         metric("events_published_total", "counter", "Events published.", application.events_published) +
+         metric("frames_delivered_total", "counter", "Frames written to clients.", v(stats.delivered.frames)) +
+         metric("bytes_delivered_total", "counter", "Bytes written to event streams.", v(stats.delivered.bytes)) +
+         metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
+                v(stats.clients_dropped_slow)) +
+         metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length);
+}
+
+}  // namespace ssetool

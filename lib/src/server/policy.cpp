@@ -1,0 +1,96 @@
+// The HTTP policy around a server's handler: CORS, built-in routes, auth, admission (see server/policy.hpp).
+#include "ssetool/server/policy.hpp"
+
+#include <openssl/crypto.h>
+
+namespace ssetool {
+
+HttpPolicy::HttpPolicy(const ServerOptions& options, const ServerStats& stats, Handler handler)
+    : options_(options), stats_(stats), handler_(std::move(handler)) {}
+
+Reply HttpPolicy::answer(const Request& req) {
+  Reply reply = route(req);
+  if (reply.open_stream) admit(reply);
+  add_common_headers(req, reply);
+  return reply;
+}
+
+Reply HttpPolicy::route(const Request& req) {
+  if (req.method == "OPTIONS" && !options_.cors_origins.empty()) {
+    Reply reply = Reply::text(204, "");
+    reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    reply.headers.emplace_back("Access-Control-Allow-Headers",
+                               req.header("Access-Control-Request-Headers")
+                                   .value_or("Authorization, Last-Event-ID, Content-Type, Cache-Control"));
+    reply.headers.emplace_back("Access-Control-Max-Age", "600");
+    return reply;
+  }
+  if (req.path == "/healthz") return Reply::text(200, "ok\n");
+  if (!authorized(req, options_.token)) {
+    Reply reply =
+        Reply::text(401, "unauthorized: a valid token is required (Authorization: Bearer, or access_token)\n");
+    reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return reply;
+  }
+  if (req.path == "/metrics") {
+    ApplicationMetrics application;
+    if (options_.application_metrics) application = options_.application_metrics();
+    Reply reply = Reply::text(200, metrics_text(stats_, application));
+    reply.content_type = "text/plain; version=0.0.4";
+    return reply;
+  }
+  return handler_(req);
+}
+
+// A stream takes one of the max_clients places, or is refused with 503.
+void HttpPolicy::admit(Reply& reply) {
+  if (streams_reserved_.fetch_add(1) >= options_.max_clients || !admitting_) {
+    streams_reserved_.fetch_sub(1);
+    reply = Reply::text(503, "too many clients; retry later\n");
+    reply.headers.emplace_back("Retry-After", "1");
+    return;
+  }
+  reply.headers.emplace_back("Cache-Control", "no-cache");
+  reply.headers.emplace_back("X-Accel-Buffering", "no");
+}
+
+void HttpPolicy::release_stream() { streams_reserved_.fetch_sub(1); }
+
+void HttpPolicy::stop_admitting() { admitting_ = false; }
+
+void HttpPolicy::add_common_headers(const Request& req, Reply& reply) const {
+  if (!options_.cors_origins.empty()) {
+    auto origin = req.header("Origin");
+    for (const auto& allowed : options_.cors_origins) {
+      if (allowed == "*") {
+        reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
+        break;
+      }
+      if (origin && *origin == allowed) {
+        reply.headers.emplace_back("Access-Control-Allow-Origin", *origin);
+        reply.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+        reply.headers.emplace_back("Vary", "Origin");
+        break;
+      }
+    }
+  }
+  for (const auto& h : options_.extra_headers) reply.headers.push_back(h);
+}
+
+bool authorized(const Request& req, const std::string& token) {
+  if (token.empty()) return true;
+  if (auto auth = req.header("Authorization"); auth && auth->rfind("Bearer ", 0) == 0)
+    return same_secret(auth->substr(7), token);
+  if (auto param = req.param("access_token")) return same_secret(*param, token);
+  return false;
+}
+
+bool same_secret(const std::string& given, const std::string& expected) {
+  if (given.size() != expected.size()) {
+    CRYPTO_memcmp(expected.data(), expected.data(), expected.size());  // same work either way
+    return false;
+  }
+  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace ssetool
