@@ -1,0 +1,82 @@
+// The engine of `ssetool pipe`: one input — a descriptor such as stdin, or the stdout of a command it starts — read
+// and decoded on a thread of its own (FdSource), handed to the stream loop (Publisher), numbered, encoded once and
+// fanned out (Hub) to every client of one event stream, with the viewer page at GET /. It runs until a stop signal,
+// stop(), or the end of the input (unless told to stay), then shuts down gracefully.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ssetool/hub/hub.hpp"
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/loop/publisher.hpp"
+#include "ssetool/server/server.hpp"
+#include "ssetool/sources/event_decoder.hpp"
+#include "ssetool/sources/exit_status.hpp"
+#include "ssetool/sources/fd_source.hpp"
+#include "ssetool/sources/process.hpp"
+
+namespace ssetool {
+
+struct BroadcastOptions {
+  ServerOptions server;
+  HubOptions hub;
+  std::size_t replay_last = 0;              // a new client first gets the last N events
+  bool stamp = false;                       // data prefixed with "@<epoch microseconds> " when published
+  bool stay_at_end = false;                 // keep serving after the input ended (else end streams and stop)
+  InputFormat format = InputFormat::lines;
+  std::optional<std::string> event_type;    // for events that carry none (lines and ndjson); shown by the viewer
+  FdSourceOptions input;
+  int input_fd = 0;                         // read when `command` is empty; stays the caller's
+  std::vector<std::string> command;         // started (argv[0] looked up in PATH); its stdout is the input
+  std::function<void(const InputError&)> on_input_error;  // source thread: a skipped or fatal input line
+  std::vector<int> stop_signals;            // stop on these (blocked in every thread: block_signals); the
+                                            // command gets SIGTERM
+};
+
+class BroadcastServer {
+ public:
+  // How the run ended, for the exit code.
+  struct Outcome {
+    bool input_failed = false;            // a fatal input error ended it
+    std::optional<ExitStatus> command;    // the command's status, when one was started
+  };
+
+  // Starts the command, if any, and builds the server. Throws InvalidArgument (a command that cannot run, a bad
+  // option) or what Server's constructor throws. Call block_signals first when stop_signals are given.
+  explicit BroadcastServer(BroadcastOptions options);
+  ~BroadcastServer();
+
+  // Binds and starts accepting; writes the port file. Throws SystemError (busy port...) or InvalidArgument.
+  void start();
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
+
+  // Starts reading the input, runs the loop until the server has stopped, then joins every thread and waits for
+  // the command. Once.
+  Outcome run();
+  // Thread-safe: a graceful stop, as a stop signal does.
+  void stop();
+
+ private:
+  Reply handle(const Request& req);
+  void open_stream(Session& session, std::uint64_t published_before);
+  void publish_batch(std::vector<Event>& batch);
+  void input_closed();
+  void shut_down(bool by_signal);
+
+  BroadcastOptions options_;
+  Loop loop_;
+  Hub hub_;
+  std::optional<Process> command_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<FdSource> source_;
+  bool stopping_ = false;
+};
+
+}  // namespace ssetool

@@ -1,0 +1,100 @@
+// The engine of `ssetool pipe` (see broadcast/broadcast_server.hpp).
+#include "ssetool/broadcast/broadcast_server.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "ssetool/base/errors.hpp"
+#include "ssetool/server/viewer_page.hpp"
+
+namespace ssetool {
+namespace {
+
+// Microseconds since the Unix epoch: the send timestamp of `stamp` ("@<microseconds> " before the data).
+std::uint64_t epoch_micros() {
+  using namespace std::chrono;
+  return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(options_.hub) {
+  options_.server.application_metrics = [this] { return ApplicationMetrics{hub_.published(), hub_.history_length()}; };
+  if (!options_.command.empty()) {
+    try {
+      command_ = Process::spawn({.argv = options_.command});
+    } catch (const SystemError& e) {
+      throw InvalidArgument(e.what());
+    }
+  }
+  server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
+}
+
+BroadcastServer::~BroadcastServer() = default;
+
+void BroadcastServer::start() { server_->start(); }
+
+BroadcastServer::Outcome BroadcastServer::run() {
+  publisher_ = std::make_unique<Publisher>(
+      loop_, [this](std::vector<Event>& batch) { publish_batch(batch); }, [this] { input_closed(); });
+  int fd = command_ ? command_->stdout_fd() : options_.input_fd;
+  source_ = std::make_unique<FdSource>(
+      fd, EventDecoder::create(options_.format, options_.event_type), options_.input,
+      FdSource::Handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                         .error = [this](const InputError& error) {
+                           if (options_.on_input_error) options_.on_input_error(error);
+                         },
+                         .end = [this] { publisher_->close(); }});
+  if (!options_.stop_signals.empty()) loop_.watch_signals(options_.stop_signals, [this](int) { shut_down(true); });
+  loop_.run();
+
+  source_->cancel();
+  publisher_->cancel();
+  source_->join();
+  server_.reset();
+  Outcome outcome{.input_failed = source_->failed()};
+  if (command_) outcome.command = command_->reap();
+  return outcome;
+}
+
+void BroadcastServer::stop() {
+  loop_.post([this] { shut_down(false); });
+}
+
+Reply BroadcastServer::handle(const Request& req) {
+  const std::string& path = options_.server.path;
+  if (req.path == path) {
+    std::uint64_t published = hub_.published();  // the cut-off: nothing published from now on is missed
+    return Reply::stream([this, published](Session& s) { open_stream(s, published); });
+  }
+  if (req.path == "/" && req.method == "GET")
+    return viewer_reply(path, options_.event_type ? std::vector{*options_.event_type} : std::vector<std::string>{});
+  return Reply::text(404, "not found: the event stream is at " + path + "\n");
+}
+
+void BroadcastServer::open_stream(Session& session, std::uint64_t published_before) {
+  hub_.subscribe(&session, session.request().last_event_id(), options_.replay_last, published_before);
+  session.on_close([this, s = &session](SessionEnd) { hub_.unsubscribe(s); });
+}
+
+void BroadcastServer::publish_batch(std::vector<Event>& batch) {
+  for (Event& e : batch) {
+    if (options_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+    hub_.publish(std::move(e));  // validated by the source thread: cannot throw here
+  }
+}
+
+void BroadcastServer::input_closed() {
+  if (!options_.stay_at_end || source_->failed()) shut_down(false);
+}
+
+void BroadcastServer::shut_down(bool by_signal) {
+  if (stopping_) return;
+  stopping_ = true;
+  if (by_signal && command_) command_->signal(SIGTERM);
+  server_->shutdown([this] { loop_.stop(); });
+}
+
+}  // namespace ssetool
