@@ -19,10 +19,10 @@ bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
 
 }  // namespace
 
-std::string bench_request(const BenchTarget& target,
+std::string bench_request(const Url& target,
                           const std::vector<std::pair<std::string, std::string>>& headers) {
   std::string request = "GET " + target.target + " HTTP/1.1\r\n";
-  if (!has_header(headers, "Host")) request += "Host: " + target.host_header + "\r\n";
+  if (!has_header(headers, "Host")) request += "Host: " + target.authority + "\r\n";
   if (!has_header(headers, "Accept")) request += "Accept: text/event-stream\r\n";
   if (!has_header(headers, "Cache-Control")) request += "Cache-Control: no-cache\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
