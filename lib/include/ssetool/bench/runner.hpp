@@ -44,6 +44,10 @@ struct BenchOptions {
 // the extra headers (which replace a default of the same name).
 std::string bench_request(const Url& target, const std::vector<std::pair<std::string, std::string>>& headers);
 
+// Raises the open-file limit for a run of `clients` streams (one descriptor each, plus a few for the loop, stdio
+// and the resolver). Throws SystemError when the hard limit is too low.
+void reserve_descriptors(std::size_t clients);
+
 class BenchRunner {
  public:
   static constexpr std::size_t kMaxPending = 256;
