@@ -1,5 +1,5 @@
 // Signals and a deadline that stop a client run (see client/stop_watcher.hpp): one Loop on its own thread, with
-// the signals on its signalfd and the deadline and the grace as its timers.
+// the signals on its signalfd and the deadline and the grace as its timers; the stop itself on a second thread.
 #include "ssetool/client/stop_watcher.hpp"
 
 namespace ssetool {
@@ -16,6 +16,7 @@ StopWatcher::StopWatcher(Options options, std::function<void()> stop, std::funct
 StopWatcher::~StopWatcher() {
   loop_.stop();
   thread_.join();
+  if (stopper_.joinable()) stopper_.join();  // set on the loop's thread, which has ended
 }
 
 std::optional<StopReason> StopWatcher::reason() const {
@@ -37,7 +38,11 @@ void StopWatcher::on_cause(StopReason cause) {
     }
     return;
   }
-  if (stop_) stop_();
+  // stop_ may block (a Client's stop() waits for a connect in progress to end): it runs on a thread of its own, so
+  // that this loop still sees the grace end and a second signal.
+  stopper_ = std::thread([this] {
+    if (stop_) stop_();
+  });
   loop_.add_timer(std::chrono::microseconds(options_.grace), [this] {
     if (overdue_called_) return;
     overdue_called_ = true;

@@ -84,6 +84,41 @@ TEST_CASE("StopWatcher: the deadline stops the run, then the grace calls overdue
   CHECK(calls.stops == 1);
 }
 
+TEST_CASE("StopWatcher: a stop that blocks does not hold up the grace or a second signal",
+          "[client][stop][concurrency]") {
+  BlockedSignal blocked;
+  Calls calls;
+  std::mutex gate;  // the stop waits on it, as a Client's stop() waits for a connect in progress to end
+  auto stop = calls.stop();
+  StopWatcher watcher({.signals = {BlockedSignal::kSignal}, .grace = 1h},
+                      [&] {
+                        stop();
+                        std::lock_guard wait(gate);
+                      },
+                      calls.on_overdue());
+  std::unique_lock closed(gate);  // after the watcher: unlocked first, so the watcher can always be joined
+  ::kill(::getpid(), BlockedSignal::kSignal);
+  REQUIRE(calls.wait([&] { return calls.stops == 1; }));
+  ::kill(::getpid(), BlockedSignal::kSignal);
+  REQUIRE(calls.wait([&] { return !calls.overdue.empty(); }));
+  CHECK(calls.overdue[0].signal == BlockedSignal::kSignal);
+}
+
+TEST_CASE("StopWatcher: the grace runs out while the stop blocks", "[client][stop][concurrency]") {
+  Calls calls;
+  std::mutex gate;
+  auto stop = calls.stop();
+  StopWatcher watcher({.deadline = 100ms, .grace = 50ms},  // the gate is closed long before the deadline
+                      [&] {
+                        stop();
+                        std::lock_guard wait(gate);
+                      },
+                      calls.on_overdue());
+  std::unique_lock closed(gate);
+  REQUIRE(calls.wait([&] { return !calls.overdue.empty(); }));
+  CHECK(calls.overdue[0].kind == StopReason::Kind::deadline);
+}
+
 TEST_CASE("StopWatcher: a run that ends by itself is never stopped", "[client][stop][concurrency]") {
   Calls calls;
   {

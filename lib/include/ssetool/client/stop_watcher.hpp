@@ -9,7 +9,7 @@
 //   std::optional<ssetool::StopReason> why = watcher.reason();
 //
 // A stopped run has `grace` to end: if it is still going then, or a second signal comes, `overdue` is called (the
-// CLI exits at once there: a connect in progress cannot be interrupted).
+// CLI exits at once there: a connect in progress cannot be interrupted, and a Client's stop() waits for it).
 #pragma once
 
 #include <chrono>
@@ -38,11 +38,12 @@ class StopWatcher {
     std::chrono::milliseconds grace = std::chrono::seconds(2);
   };
 
-  // `stop` and `overdue` are called on the watcher's thread: `stop` once, at the first signal or the deadline;
-  // `overdue` (with the same reason) at most once, when the stopped run outlives the grace or a second signal
-  // comes.
+  // `stop` is called once, at the first signal or the deadline, on a thread of its own (it may block: a Client's
+  // stop() waits for a connect in progress). `overdue` is called on the watcher's thread, with the same reason, at
+  // most once: when the stopped run outlives the grace, or a second signal comes.
   StopWatcher(Options options, std::function<void()> stop, std::function<void(StopReason)> overdue);
-  // To be called once the run has ended: stops watching (a later signal stays pending) and joins the thread.
+  // To be called once the run has ended: stops watching (a later signal stays pending) and joins its threads (so a
+  // `stop` in progress must return once the run has ended).
   ~StopWatcher();
   StopWatcher(const StopWatcher&) = delete;
   StopWatcher& operator=(const StopWatcher&) = delete;
@@ -60,7 +61,8 @@ class StopWatcher {
   mutable std::mutex mutex_;  // guards reason_
   std::optional<StopReason> reason_;
   bool overdue_called_ = false;  // on the watcher's thread only
-  std::thread thread_;
+  std::thread thread_;           // runs loop_
+  std::thread stopper_;          // runs stop_; started on the watcher's thread
 };
 
 }  // namespace ssetool
