@@ -1,6 +1,8 @@
 // `ssetool bench URL`: the load client. Opens many SSE client streams to one URL from a single thread (the
 // stream loop), holds them for a while, and reports streams held and failed, connect time, time to first event,
 // events per second, lost and reordered ids, and publish->receive latency from '@<epoch us> ' send stamps.
+// The flags become a library BenchRunner (lib/include/ssetool/bench/runner.hpp); its report (bench/report.hpp)
+// is printed on stdout.
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -10,18 +12,17 @@
 #include <string>
 #include <vector>
 
-#include "bench_report.hpp"
 #include "command.hpp"
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/limits.hpp"
 #include "ssetool/base/units.hpp"
+#include "ssetool/bench/report.hpp"
 #include "ssetool/bench/runner.hpp"
+#include "ssetool/bench/target.hpp"
+#include "ssetool/loop/loop.hpp"
 #include "ssetool/server/server_options.hpp"
 
 namespace ssetool::cli {
 namespace {
-
-constexpr std::size_t kSpareDescriptors = 32;  // beyond one per client: the loop's own, stdio, resolver
 
 struct BenchFlags {
   std::string url;
@@ -55,13 +56,6 @@ void write_ready_file(const std::string& path, std::size_t streams_open) {
     throw SystemError("--ready-file '" + path + "': cannot write: " + std::strerror(errno));
 }
 
-void check_descriptor_limit(std::size_t clients) {
-  std::size_t limit = raise_descriptor_limit();
-  if (clients + kSpareDescriptors > limit)
-    throw SystemError(fmt::format("--clients {} needs about {} open files but the limit is {} (see ulimit -Hn)",
-                                  clients, clients + kSpareDescriptors, limit));
-}
-
 BenchOptions options_from(const BenchFlags& flags) {
   BenchOptions o;
   o.target = parse_bench_url(flags.url);
@@ -87,7 +81,7 @@ BenchOptions options_from(const BenchFlags& flags) {
 
 int run_bench(const BenchFlags& flags) {
   BenchOptions options = options_from(flags);
-  check_descriptor_limit(options.clients);
+  reserve_descriptors(options.clients);
   block_signals({SIGINT, SIGTERM});
   Loop loop;
   BenchRunner runner(loop, std::move(options));
@@ -97,7 +91,7 @@ int run_bench(const BenchFlags& flags) {
 
   const BenchStats& stats = runner.stats();
   BenchRun run{flags.url, flags.clients, duration_flag("--duration", flags.duration), runner.elapsed(), stats};
-  std::string report = flags.json ? bench_json(run).dump(2) + "\n" : bench_table(run);
+  std::string report = flags.json ? bench_json(run) : bench_table(run);
   std::fwrite(report.data(), 1, report.size(), stdout);
   std::fflush(stdout);
   if (stats.opened == 0 && stats.stalled == 0) {

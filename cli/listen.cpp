@@ -1,46 +1,37 @@
-// `ssetool listen URL`: an EventSource for the shell. It connects with the library Client (which reconnects as
-// the spec says), prints each event on stdout in the chosen form, flushed at once, optionally records everything
-// to a tape (lib/include/ssetool/tape.hpp), and stops on -n, --until, --timeout, SIGINT/SIGTERM or a closed
-// stdout. Exit codes: see kExitTimeout below and man/ssetool-listen.1.
-//
-// The pieces, top to bottom: flags; StdoutSink (unbuffered writes, EPIPE = stop quietly); FrameNormalizer
-// (parser callbacks -> the frames the server effectively sent, for -o sse and the tape); Recorder (the tape);
-// StopWatcher (signals and --timeout, on their own thread); ListenSession (the client's callbacks and the stop
-// conditions); run_listen (wiring and exit codes).
-#include <fcntl.h>
-#include <poll.h>
+// `ssetool listen URL`: an EventSource for the shell. The flags become a library Listener
+// (lib/include/ssetool/client/listener.hpp: the Client, the output forms, the tape, -n and --until) that writes to
+// stdout (StdoutSink: unbuffered, EPIPE = stop quietly); SIGINT, SIGTERM and --timeout stop it through a
+// StopWatcher (client/stop_watcher.hpp: the loop's signalfd, on a thread of its own). Exit codes: see
+// kExitTimeout below and man/ssetool-listen.1.
 #include <strings.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <thread>
-
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/client/client.hpp"
-#include "ssetool/wire/event.hpp"
+#include "ssetool/client/failure_message.hpp"
+#include "ssetool/client/listener.hpp"
+#include "ssetool/client/stop_watcher.hpp"
+#include "ssetool/client/url.hpp"
+#include "ssetool/loop/loop.hpp"
 #include "ssetool/wire/tape.hpp"
-#include "ssetool/wire/utf8.hpp"
 
 namespace ssetool::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 // Exit codes of listen beyond the shared ones (documented in man/ssetool-listen.1).
@@ -212,337 +203,72 @@ class StdoutSink {
     }
     return open_;
   }
-  bool open() const { return open_; }
 
  private:
   bool open_ = true;
 };
 
-// ---- frames ----
+// ---- the run ----
 
-// Turns the parser's callbacks back into the frames the server effectively sent: events, comments, and the
-// blocks that dispatch nothing but still matter (a lone `id:`, a lone `retry:`). Used for -o sse and the tape.
-class FrameNormalizer {
- public:
-  using Emit = std::function<void(const Event&)>;
-  FrameNormalizer(Emit emit, std::string last_event_id) : emit_(std::move(emit)), known_id_(std::move(last_event_id)) {}
-
-  void event(const ParsedEvent& e) {
-    if (pending_retry_ && e.retry == pending_retry_) pending_retry_.reset();  // this block's own retry
-    flush(e.id_in_block ? std::nullopt : std::optional<std::string>(e.last_event_id));
-    Event frame;
-    frame.data = e.data;
-    if (e.type != "message") frame.type = e.type;
-    if (e.id_in_block) frame.id = e.last_event_id;
-    frame.retry = e.retry;
-    known_id_ = e.last_event_id;
-    emit_(frame);
-  }
-
-  void retry(std::uint64_t ms) {
-    flush(std::nullopt);
-    pending_retry_ = ms;
-  }
-
-  void comment(std::string_view text) {
-    Event frame;
-    frame.has_data = false;
-    frame.comments.emplace_back(text.starts_with(' ') ? text.substr(1) : text);
-    emit_(frame);
-  }
-
-  // At the end of a response: what is still pending, and an id set by a last block without data.
-  void end_of_stream(const std::string& last_event_id) { flush(last_event_id); }
-
- private:
-  // Emits a pending lone retry and, when `current_id` differs from the last id seen, a lone id.
-  void flush(const std::optional<std::string>& current_id) {
-    bool id_changed = current_id && *current_id != known_id_;
-    if (!pending_retry_ && !id_changed) return;
-    Event frame;
-    frame.has_data = false;
-    frame.retry = pending_retry_;
-    if (id_changed) frame.id = *current_id;
-    if (current_id) known_id_ = *current_id;
-    pending_retry_.reset();
-    emit_(frame);
-  }
-
-  Emit emit_;
-  std::string known_id_;
-  std::optional<std::uint64_t> pending_retry_;
-};
-
-// ---- the tape ----
-
-class Recorder {
- public:
-  Recorder(const std::string& path, bool with_bytes) : writer_(path), with_bytes_(with_bytes) {}
-
-  void response(const ResponseInfo& info) {
-    started_ = Clock::now();
-    TapeHeader header{info.status, info.headers, info.method, info.url, info.last_event_id,
-                      tape_timestamp(std::chrono::system_clock::now())};
-    writer_.header(header);
-  }
-  void frame(const Event& e) { writer_.event(elapsed(), e); }
-  void bytes(std::string_view bytes) {
-    if (with_bytes_) writer_.bytes(elapsed(), bytes);
-  }
-  void end(TapeEnd how) { writer_.end(elapsed(), how); }
-  // The body of a rejected response (always recorded: it has no events).
-  void rejected_body(const std::string& body) {
-    if (!body.empty()) writer_.bytes(elapsed(), body);
-    writer_.end(elapsed(), TapeEnd::complete);
-  }
-
- private:
-  microseconds elapsed() const { return std::chrono::duration_cast<microseconds>(Clock::now() - started_); }
-
-  TapeWriter writer_;
-  bool with_bytes_;
-  Clock::time_point started_ = Clock::now();
-};
-
-// ---- signals and --timeout ----
-
-volatile std::sig_atomic_t g_signal_pipe = -1;  // the write end of StopWatcher's self-pipe, for the signal handler
-
-extern "C" void on_stop_signal(int signal_number) {
-  int saved = errno;
-  char byte = static_cast<char>(signal_number);
-  if (g_signal_pipe >= 0) (void)::write(g_signal_pipe, &byte, 1);
-  errno = saved;
+ListenOptions listen_options(const ListenFlags& f, TapeWriter* tape) {
+  static const std::map<std::string, ListenFormat> kFormats = {
+      {"data", ListenFormat::data}, {"json", ListenFormat::json},
+      {"raw", ListenFormat::raw},   {"sse", ListenFormat::sse}};
+  ListenOptions o;
+  o.format = kFormats.at(f.output);
+  o.max_events = f.max_events;
+  o.until = f.until;
+  o.tape = tape;
+  o.record_bytes = f.record_bytes;
+  if (f.verbose) o.log = [](const std::string& line) { print_error("listen", line); };
+  return o;
 }
 
-// Watches for SIGINT, SIGTERM and the --timeout deadline on its own thread and stops the client when one comes.
-// The handlers only write to a pipe. If the run has not ended kStopGrace after the stop (a connect in progress
-// cannot be interrupted), or a second signal comes, the process exits at once with the same code.
-class StopWatcher {
- public:
-  StopWatcher(std::optional<milliseconds> timeout, std::function<void()> stop) : stop_(std::move(stop)) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(done_, O_CLOEXEC) != 0)
-      throw SystemError(std::string("pipe: ") + std::strerror(errno));
-    signal_read_ = fds[0];
-    g_signal_pipe = fds[1];
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-    std::optional<Clock::time_point> deadline;
-    if (timeout) deadline = Clock::now() + *timeout;
-    thread_ = std::thread([this, deadline] { watch(deadline); });
-  }
-
-  ~StopWatcher() {
-    char byte = 'd';
-    (void)::write(done_[1], &byte, 1);
-    thread_.join();
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    int signal_write = g_signal_pipe;
-    g_signal_pipe = -1;
-    for (int fd : {signal_read_, signal_write, done_[0], done_[1]}) ::close(fd);
-  }
-
-  // 0 while nothing stopped the run; else its exit code (124, 130, 143).
-  int exit_code() const { return exit_code_.load(); }
-
- private:
-  void watch(std::optional<Clock::time_point> deadline) {
-    int code = wait_for_cause(deadline);
-    if (code < 0) return;  // the run ended by itself
-    exit_code_ = code;
-    stop_();
-    if (!wait_done(kStopGrace)) ::_exit(code);  // still not done, or a second signal: no more waiting
-  }
-
-  // Blocks until a signal (its exit code), the deadline (124) or the end of the run (-1).
-  int wait_for_cause(std::optional<Clock::time_point> deadline) {
-    for (;;) {
-      pollfd fds[2] = {{signal_read_, POLLIN, 0}, {done_[0], POLLIN, 0}};
-      int timeout_ms = -1;
-      if (deadline) {
-        auto left = std::chrono::ceil<milliseconds>(*deadline - Clock::now()).count();
-        timeout_ms = static_cast<int>(std::clamp<long long>(left, 0, 1 << 30));
-      }
-      int n = ::poll(fds, 2, timeout_ms);
-      if (n < 0 && errno == EINTR) continue;
-      if (fds[1].revents) return -1;
-      if (fds[0].revents) {
-        char signal_number = 0;
-        if (::read(signal_read_, &signal_number, 1) == 1) return kExitSignalBase + signal_number;
-        continue;
-      }
-      if (n == 0 && deadline) return kExitTimeout;
-    }
-  }
-
-  bool wait_done(milliseconds grace) {
-    auto deadline = Clock::now() + grace;
-    for (;;) {
-      pollfd fds[2] = {{done_[0], POLLIN, 0}, {signal_read_, POLLIN, 0}};
-      auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
-      int n = ::poll(fds, 2, static_cast<int>(std::max<long long>(left, 0)));
-      if (n < 0 && errno == EINTR) continue;
-      if (fds[0].revents) return true;
-      if (n == 0 || fds[1].revents) return false;  // grace over, or a second signal
-    }
-  }
-
-  std::function<void()> stop_;
-  int signal_read_ = -1;
-  int done_[2] = {-1, -1};
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-  std::atomic<int> exit_code_{0};
-  std::thread thread_;
-};
-
-// ---- the session ----
-
-// The client's callbacks: printing, recording and the stop conditions -n and --until.
-class ListenSession {
- public:
-  ListenSession(const ListenFlags& flags, const ClientOptions& options)
-      : flags_(flags),
-        normalizer_([this](const Event& e) { on_frame(e); }, options.last_event_id),
-        client_(options, callbacks()) {
-    if (!flags.record.empty()) recorder_.emplace(flags.record, flags.record_bytes);
-  }
-
-  ClientResult run() { return client_.run(); }
-  void stop() { client_.stop(); }
-  bool stdout_closed() const { return !out_.open(); }
-  bool done() const { return done_; }
-  void record_rejected(const ClientResult& result) {
-    if (recorder_ && result.reason == ClientResult::Reason::rejected) recorder_->rejected_body(result.body_start);
-    if (recorder_ && result.reason == ClientResult::Reason::no_content) recorder_->end(TapeEnd::complete);
-  }
-
- private:
-  ClientCallbacks callbacks() {
-    ClientCallbacks c;
-    c.on_response = [this](const ResponseInfo& info) {
-      if (recorder_) recorder_->response(info);
-    };
-    c.on_event = [this](ParsedEvent&& e) { on_event(e); };
-    c.on_retry = [this](std::uint64_t ms) { normalizer_.retry(ms); };
-    c.on_comment = [this](std::string_view text) { normalizer_.comment(text); };
-    c.on_bytes = [this](std::string_view bytes) {
-      if (recorder_) recorder_->bytes(bytes);
-      if (flags_.output == "raw") print(bytes);
-    };
-    c.on_stream_end = [this](StreamEnd how, const std::string&) {
-      normalizer_.end_of_stream(client_.last_event_id());
-      if (recorder_)
-        recorder_->end(how == StreamEnd::complete  ? TapeEnd::complete
-                       : how == StreamEnd::dropped ? TapeEnd::dropped
-                                                   : TapeEnd::stopped);
-    };
-    if (flags_.verbose) c.on_log = [](const std::string& line) { print_error("listen", line); };
-    return c;
-  }
-
-  void on_event(const ParsedEvent& e) {
-    normalizer_.event(e);
-    if (flags_.output == "data") print(e.data + "\n");
-    if (flags_.output == "json") print(to_json(e) + "\n");
-    ++events_;
-    if ((flags_.max_events && events_ >= *flags_.max_events) || (!flags_.until.empty() && e.type == flags_.until)) {
-      done_ = true;
-      client_.stop();
-    }
-  }
-
-  void on_frame(const Event& frame) {
-    if (recorder_) recorder_->frame(frame);
-    if (flags_.output == "sse") print(encode(frame));
-  }
-
-  static std::string to_json(const ParsedEvent& e) {
-    nlohmann::ordered_json line;
-    line["event"] = e.type;
-    line["data"] = e.data;
-    line["id"] = e.last_event_id;
-    if (e.retry) line["retry"] = *e.retry;
-    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  }
-
-  void print(std::string_view bytes) {
-    if (!out_.write(bytes)) client_.stop();  // stdout closed: end quietly
-  }
-
-  const ListenFlags& flags_;
-  StdoutSink out_;
-  FrameNormalizer normalizer_;
-  std::optional<Recorder> recorder_;
-  std::uint64_t events_ = 0;
-  bool done_ = false;
-  Client client_;
-};
-
-// One line for stderr from the start of a body: no line breaks or control characters, at most 200 characters.
-std::string body_excerpt(const std::string& body) {
-  std::string text = sanitize_utf8(body);
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  std::size_t first = text.find_first_not_of(' ');
-  if (first == std::string::npos) return "";
-  text = text.substr(first, text.find_last_not_of(' ') - first + 1);
-  if (text.size() > 200) {
-    std::size_t cut = 200;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    text = text.substr(0, cut) + "...";
-  }
-  return text;
+int exit_code(const StopReason& why) {
+  return why.kind == StopReason::Kind::deadline ? kExitTimeout : kExitSignalBase + why.signal;
 }
 
-int report_result(const ClientResult& result) {
+int exit_code(const ListenResult& result) {
   using Reason = ClientResult::Reason;
-  switch (result.reason) {
+  if (result.output_closed || result.done) return kExitOk;
+  switch (result.client.reason) {
     case Reason::stopped:
     case Reason::no_content:
     case Reason::ended:
       return kExitOk;
-    case Reason::rejected: {
-      std::string excerpt = body_excerpt(result.body_start);
-      print_error("listen", result.message + (excerpt.empty() ? "" : ": " + excerpt));
-      return kExitFailure;
-    }
+    case Reason::rejected:
     case Reason::failed:
-      print_error("listen", result.message + (result.reconnects > 0
-                                                  ? fmt::format(" (after {} reconnection(s))", result.reconnects)
-                                                  : std::string()));
+      print_error("listen", failure_message(result.client));
       return kExitFailure;
   }
   return kExitFailure;
 }
 
 int run_listen(const ListenFlags& flags) {
-  ClientOptions options = client_options(flags);
+  ClientOptions client = client_options(flags);
   std::optional<milliseconds> timeout;
   if (!flags.timeout.empty()) timeout = duration_flag("--timeout", flags.timeout);
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);  // a closed stdout shows as EPIPE
 
-  ListenSession session(flags, options);
-  ClientResult result;
-  int stopped_by = 0;
+  std::optional<TapeWriter> tape;
+  if (!flags.record.empty()) tape.emplace(flags.record);
+  StdoutSink out;
+  Listener listener(std::move(client), listen_options(flags, tape ? &*tape : nullptr),
+                    [&out](std::string_view bytes) { return out.write(bytes); });
+  ListenResult result;
+  std::optional<StopReason> stopped_by;
+  block_signals({SIGINT, SIGTERM});  // before the watcher's thread starts: they arrive on its signalfd
   {
-    StopWatcher watcher(timeout, [&session] { session.stop(); });
-    result = session.run();
-    stopped_by = watcher.exit_code();
+    // A run still going kStopGrace after the stop (a connect cannot be interrupted), or a second signal: exit now.
+    StopWatcher watcher({.signals = {SIGINT, SIGTERM}, .deadline = timeout, .grace = kStopGrace},
+                        [&listener] { listener.stop(); }, [](StopReason why) { ::_exit(exit_code(why)); });
+    result = listener.run();
+    stopped_by = watcher.reason();
   }
-  session.record_rejected(result);
-  if (stopped_by != 0) return stopped_by;
-  if (session.stdout_closed() || session.done()) return kExitOk;
-  return report_result(result);
+  if (stopped_by) return exit_code(*stopped_by);
+  return exit_code(result);
 }
 
 }  // namespace

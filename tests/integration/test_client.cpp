@@ -1,5 +1,5 @@
-// Tests of the library's SSE client (lib/include/ssetool/client.hpp) used directly, against the scripted
-// FixtureServer: URL parsing, stop() from another thread (reading, and waiting to reconnect), the parser's
+// Tests of the library's SSE client (lib/include/ssetool/client/client.hpp) used directly, against the scripted
+// FixtureServer: stop() from another thread (reading, and waiting to reconnect), the parser's
 // limits, and the callbacks' order. `ssetool listen` covers the rest end to end (test_listen.cpp).
 #include <catch2/catch.hpp>
 
@@ -13,20 +13,6 @@ using namespace std::chrono_literals;
 using testsupport::FixtureResponse;
 using testsupport::FixtureServer;
 using Reason = ssetool::ClientResult::Reason;
-
-TEST_CASE("parse_url splits http(s) URLs and refuses the rest", "[client]") {
-  ssetool::Url url = ssetool::parse_url("https://Example.com:8443/a/b?c=d#frag");
-  CHECK(url.scheme == "https");
-  CHECK(url.authority == "Example.com:8443");
-  CHECK(url.target == "/a/b?c=d");
-  CHECK(ssetool::parse_url("http://[::1]:8080").target == "/");
-  CHECK(ssetool::parse_url("HTTP://h?x=1").target == "/?x=1");
-  CHECK_THROWS_AS(ssetool::parse_url("ftp://h/"), ssetool::InvalidArgument);
-  CHECK_THROWS_AS(ssetool::parse_url("localhost:8080/events"), ssetool::InvalidArgument);
-  CHECK_THROWS_AS(ssetool::parse_url("http:///events"), ssetool::InvalidArgument);
-  CHECK_THROWS_AS(ssetool::parse_url("http://user:pw@h/"), ssetool::InvalidArgument);
-  CHECK_THROWS_AS(ssetool::parse_url("http://h/a b"), ssetool::InvalidArgument);
-}
 
 TEST_CASE("Client: stop() from another thread ends a silent stream", "[client][concurrency]") {
   FixtureServer server;

@@ -3,14 +3,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/core.h>
 #include <strings.h>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/base/limits.hpp"
 
 namespace ssetool {
 namespace {
 
 constexpr auto kRampTick = std::chrono::milliseconds(10);
+constexpr std::size_t kSpareDescriptors = 32;  // beyond one per client: the loop's own, stdio, resolver
 
 bool has_header(const std::vector<std::pair<std::string, std::string>>& headers, const char* name) {
   return std::any_of(headers.begin(), headers.end(),
@@ -19,14 +22,21 @@ bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
 
 }  // namespace
 
-std::string bench_request(const BenchTarget& target,
+std::string bench_request(const Url& target,
                           const std::vector<std::pair<std::string, std::string>>& headers) {
   std::string request = "GET " + target.target + " HTTP/1.1\r\n";
-  if (!has_header(headers, "Host")) request += "Host: " + target.host_header + "\r\n";
+  if (!has_header(headers, "Host")) request += "Host: " + target.authority + "\r\n";
   if (!has_header(headers, "Accept")) request += "Accept: text/event-stream\r\n";
   if (!has_header(headers, "Cache-Control")) request += "Cache-Control: no-cache\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   return request + "\r\n";
+}
+
+void reserve_descriptors(std::size_t clients) {
+  std::size_t limit = raise_descriptor_limit();
+  if (clients + kSpareDescriptors > limit)
+    throw SystemError(fmt::format("--clients {} needs about {} open files but the limit is {} (see ulimit -Hn)",
+                                  clients, clients + kSpareDescriptors, limit));
 }
 
 BenchRunner::BenchRunner(Loop& loop, BenchOptions options)

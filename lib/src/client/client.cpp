@@ -72,28 +72,6 @@ std::string describe_rejection(int status, const std::string& reason, const std:
 
 }  // namespace
 
-Url parse_url(std::string_view text) {
-  auto fail = [&](const std::string& why) -> Url {
-    throw InvalidArgument(fmt::format("invalid URL '{}': {}", text, why));
-  };
-  std::size_t scheme_end = text.find("://");
-  if (scheme_end == std::string_view::npos) return fail("it must start with http:// or https://");
-  Url url;
-  url.scheme = lowercase(text.substr(0, scheme_end));
-  if (url.scheme != "http" && url.scheme != "https") return fail("only http and https are supported");
-  std::string_view rest = text.substr(scheme_end + 3);
-  std::size_t authority_end = rest.find_first_of("/?#");
-  url.authority = std::string(rest.substr(0, authority_end));
-  if (url.authority.empty()) return fail("no host");
-  if (url.authority.find('@') != std::string::npos)
-    return fail("credentials in the URL are not supported (send an Authorization header with -H)");
-  std::string_view target = authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
-  target = target.substr(0, target.find('#'));
-  url.target = target.empty() || target[0] != '/' ? "/" + std::string(target) : std::string(target);
-  if (url.target.find_first_of(" \r\n") != std::string::npos) return fail("spaces and line breaks must be %-encoded");
-  return url;
-}
-
 // What one connection attempt came to.
 struct Client::Attempt {
   enum class Kind { stopped, no_content, rejected, ended, lost, fatal };

@@ -122,7 +122,7 @@ TEST_CASE("bench URLs", "[bench][url]") {
   auto t = parse_bench_url("http://127.0.0.1:8080/events?x=1#frag");
   CHECK(t.host == "127.0.0.1");
   CHECK(t.port == 8080);
-  CHECK(t.host_header == "127.0.0.1:8080");
+  CHECK(t.authority == "127.0.0.1:8080");
   CHECK(t.target == "/events?x=1");
   t = parse_bench_url("http://localhost");
   CHECK(t.host == "localhost");
@@ -132,7 +132,7 @@ TEST_CASE("bench URLs", "[bench][url]") {
   CHECK(t.host == "::1");
   CHECK(t.port == 9000);
   CHECK(t.target == "/?a=b");
-  CHECK(t.host_header == "[::1]:9000");
+  CHECK(t.authority == "[::1]:9000");
   for (const char* bad : {"127.0.0.1:8080/events", "ftp://x/", "https://127.0.0.1/", "http://", "http://:80/",
                           "http://h:0/", "http://h:65536/", "http://h:8x/", "http://u:p@h/", "http://[::1/",
                           "http://h:/", "http://h/a b"}) {

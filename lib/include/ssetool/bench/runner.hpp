@@ -29,7 +29,7 @@
 namespace ssetool {
 
 struct BenchOptions {
-  BenchTarget target;
+  Url target;
   std::size_t clients = 1;
   std::chrono::microseconds duration = std::chrono::seconds(10);
   double ramp = 0;                                               // connects per second; 0: as fast as possible
@@ -42,7 +42,11 @@ struct BenchOptions {
 
 // The request every client sends: GET target, Host, Accept: text/event-stream, Cache-Control: no-cache, then
 // the extra headers (which replace a default of the same name).
-std::string bench_request(const BenchTarget& target, const std::vector<std::pair<std::string, std::string>>& headers);
+std::string bench_request(const Url& target, const std::vector<std::pair<std::string, std::string>>& headers);
+
+// Raises the open-file limit for a run of `clients` streams (one descriptor each, plus a few for the loop, stdio
+// and the resolver). Throws SystemError when the hard limit is too low.
+void reserve_descriptors(std::size_t clients);
 
 class BenchRunner {
  public:

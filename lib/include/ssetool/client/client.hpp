@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "ssetool/client/url.hpp"
 #include "ssetool/wire/headers.hpp"
 #include "ssetool/wire/parser.hpp"
 
@@ -35,16 +36,6 @@ class Client;
 }
 
 namespace ssetool {
-
-// The parts of an http(s) URL the client needs.
-struct Url {
-  std::string scheme;     // "http" or "https"
-  std::string authority;  // host[:port], as written ("[::1]:8080" for IPv6)
-  std::string target;     // path and query, "/" when absent; the fragment is dropped
-};
-
-// Throws InvalidArgument for anything but http://... and https://... with a host (and no user:password@).
-Url parse_url(std::string_view text);
 
 struct ClientOptions {
   std::string url;

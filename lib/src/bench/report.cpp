@@ -1,9 +1,10 @@
-// The end-of-run report of `ssetool bench`: table and JSON (see bench_report.hpp).
-#include "bench_report.hpp"
+// The end-of-run report of `ssetool bench`: table and JSON (see bench/report.hpp).
+#include "ssetool/bench/report.hpp"
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
-namespace ssetool::cli {
+namespace ssetool {
 namespace {
 
 double seconds(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; }
@@ -93,11 +94,11 @@ std::string bench_table(const BenchRun& run) {
   return out + failures_rows(s);
 }
 
-nlohmann::json bench_json(const BenchRun& run) {
+std::string bench_json(const BenchRun& run) {
   const BenchStats& s = run.stats;
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& [reason, count] : s.failures.reasons()) failures.push_back({{"reason", reason}, {"count", count}});
-  return {
+  nlohmann::json report = {
       {"url", run.url},
       {"clients", run.clients},
       {"duration_s", seconds(run.duration)},
@@ -116,6 +117,7 @@ nlohmann::json bench_json(const BenchRun& run) {
       {"latency_ms", histogram_json(s.latency_us)},
       {"gap_error_ms", histogram_json(s.gap_error_us)},
   };
+  return report.dump(2) + "\n";
 }
 
-}  // namespace ssetool::cli
+}  // namespace ssetool
