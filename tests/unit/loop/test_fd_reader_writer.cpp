@@ -10,31 +10,17 @@
 
 #include "ssetool/loop/fd_reader.hpp"
 #include "ssetool/loop/fd_writer.hpp"
+#include "ignore_sigpipe.hpp"
 #include "run_bounded.hpp"
 #include "test_pipe.hpp"
 
 using namespace ssetool;
+using testsupport::IgnoreSigpipe;
 using testsupport::run_bounded;
 using namespace std::chrono_literals;
 using testsupport::Pipe;
 
-namespace {
-
-
-// SIGPIPE ignored for the scope of a test, as `ssetool serve` does.
-struct IgnoreSigpipe {
-  struct sigaction old {};
-  IgnoreSigpipe() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &old);
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old, nullptr); }
-};
-
-}  // namespace
-
-TEST_CASE("pipe reader: lines until end of output, an unterminated last line included", "[serve]") {
+TEST_CASE("fd reader: lines until end of output, an unterminated last line included", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
@@ -54,7 +40,7 @@ TEST_CASE("pipe reader: lines until end of output, an unterminated last line inc
   CHECK_FALSE(reader.open());
 }
 
-TEST_CASE("pipe reader: a line over the limit ends reading with an error", "[serve]") {
+TEST_CASE("fd reader: a line over the limit ends reading with an error", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::optional<std::string> error;
@@ -70,7 +56,7 @@ TEST_CASE("pipe reader: a line over the limit ends reading with an error", "[ser
   CHECK(error->find("longer than the limit of 8 bytes") != std::string::npos);
 }
 
-TEST_CASE("pipe reader: nothing is read while paused; resume delivers what waited", "[serve]") {
+TEST_CASE("fd reader: nothing is read while paused; resume delivers what waited", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
@@ -88,7 +74,7 @@ TEST_CASE("pipe reader: nothing is read while paused; resume delivers what waite
   CHECK(lines == std::vector<std::string>{"held"});
 }
 
-TEST_CASE("pipe reader: drain_and_end takes what is there without waiting for end of output", "[serve]") {
+TEST_CASE("fd reader: drain_and_end takes what is there without waiting for end of output", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;
@@ -106,7 +92,7 @@ TEST_CASE("pipe reader: drain_and_end takes what is there without waiting for en
   CHECK(lines == std::vector<std::string>{"x", "y"});
 }
 
-TEST_CASE("pipe writer: a full pipe keeps data waiting, bounded, and it goes out in order", "[serve]") {
+TEST_CASE("fd writer: a full pipe keeps data waiting, bounded, and it goes out in order", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::size_t released = 0;
@@ -136,7 +122,7 @@ TEST_CASE("pipe writer: a full pipe keeps data waiting, bounded, and it goes out
   CHECK(released == first.size() + second.size());
 }
 
-TEST_CASE("pipe writer: when the reader is gone, what waits is dropped and the writer closes", "[serve]") {
+TEST_CASE("fd writer: when the reader is gone, what waits is dropped and the writer closes", "[serve]") {
   IgnoreSigpipe ignore;
   Loop loop;
   Pipe pipe(O_NONBLOCK);

@@ -10,22 +10,13 @@
 #include <thread>
 
 #include "ssetool/serve/command_server.hpp"
+#include "ignore_sigpipe.hpp"
 
 using namespace ssetool;
+using testsupport::IgnoreSigpipe;
 using namespace std::chrono_literals;
 
 namespace {
-
-// SIGPIPE ignored for the scope of a test, as `ssetool serve` does.
-struct IgnoreSigpipe {
-  struct sigaction old {};
-  IgnoreSigpipe() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    ::sigaction(SIGPIPE, &ignore, &old);
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old, nullptr); }
-};
 
 CommandServerOptions options_for(std::vector<std::string> argv) {
   CommandServerOptions o;
