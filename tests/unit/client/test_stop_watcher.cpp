@@ -41,6 +41,12 @@ struct Calls {
       changed.notify_all();
     };
   }
+  // Reads what the callbacks wrote, under the lock they write it with.
+  template <typename Read>
+  auto locked(Read read) {
+    std::lock_guard lock(mutex);
+    return read();
+  }
   bool wait(const std::function<bool()>& done) {
     std::unique_lock lock(mutex);
     return changed.wait_for(lock, kBound, done);
@@ -116,7 +122,7 @@ TEST_CASE("StopWatcher: the grace runs out while the stop blocks", "[client][sto
                       calls.on_overdue());
   std::unique_lock closed(gate);
   REQUIRE(calls.wait([&] { return !calls.overdue.empty(); }));
-  CHECK(calls.overdue[0].kind == StopReason::Kind::deadline);
+  CHECK(calls.locked([&] { return calls.overdue[0].kind; }) == StopReason::Kind::deadline);
 }
 
 TEST_CASE("StopWatcher: a run that ends by itself is never stopped", "[client][stop][concurrency]") {
@@ -138,11 +144,11 @@ TEST_CASE("StopWatcher: a signal stops the run; a second one is overdue at once"
   REQUIRE(watcher.reason());
   CHECK(watcher.reason()->kind == StopReason::Kind::signal);
   CHECK(watcher.reason()->signal == BlockedSignal::kSignal);
-  CHECK(calls.overdue.empty());
+  CHECK(calls.locked([&] { return calls.overdue.empty(); }));
   ::kill(::getpid(), BlockedSignal::kSignal);
   REQUIRE(calls.wait([&] { return !calls.overdue.empty(); }));
-  CHECK(calls.overdue[0].signal == BlockedSignal::kSignal);
-  CHECK(calls.stops == 1);
+  CHECK(calls.locked([&] { return calls.overdue[0].signal; }) == BlockedSignal::kSignal);
+  CHECK(calls.locked([&] { return calls.stops; }) == 1);
 }
 
 TEST_CASE("StopWatcher: a signal after the deadline is overdue with the deadline's reason",
@@ -154,5 +160,5 @@ TEST_CASE("StopWatcher: a signal after the deadline is overdue with the deadline
   REQUIRE(calls.wait([&] { return calls.stops == 1; }));
   ::kill(::getpid(), BlockedSignal::kSignal);
   REQUIRE(calls.wait([&] { return !calls.overdue.empty(); }));
-  CHECK(calls.overdue[0].kind == StopReason::Kind::deadline);
+  CHECK(calls.locked([&] { return calls.overdue[0].kind; }) == StopReason::Kind::deadline);
 }
