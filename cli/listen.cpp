@@ -50,6 +50,7 @@ struct ListenFlags {
   std::string last_event_id;
   std::string token;
   bool insecure = false;
+  bool location_trusted = false;
   std::string connect_timeout = "10s";
   std::string idle_timeout = "0";
   std::string retry = "3s";
@@ -85,6 +86,10 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
       ->group("Request");
   sub.add_option("--token", f.token, "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")->type_name("TOKEN")->group("Request");
   sub.add_flag("-k,--insecure", f.insecure, "Accept any TLS certificate (self-signed, wrong host)")->group("Request");
+  sub.add_flag("--location-trusted", f.location_trusted,
+               "Send -H headers and --token also to another origin (scheme, host, port) that a redirect leads "
+               "to; by default they go only to the origin of URL")
+      ->group("Request");
   sub.add_option("--connect-timeout", f.connect_timeout, "Give up a connection attempt after DURATION")
       ->capture_default_str()
       ->type_name("DURATION")
@@ -94,7 +99,9 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
       ->capture_default_str()
       ->type_name("DURATION")
       ->group("Request");
-  sub.add_option("--retry", f.retry, "Reconnection delay until the server sends 'retry:'")
+  sub.add_option("--retry", f.retry,
+                 "Reconnection delay until the server sends 'retry:'; never less than 100ms, and doubled (with "
+                 "jitter, up to 30s) after each failed attempt in a row")
       ->capture_default_str()
       ->type_name("DURATION")
       ->group("Reconnection");
@@ -123,7 +130,7 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.footer(
       "Exit status: 0 at the end of the stream (with --no-reconnect or --max-reconnects), after -n or --until, "
       "on HTTP 204, or when stdout is closed; 1 for another HTTP status, a wrong Content-Type or a failed "
-      "connection that is not retried; 2 for a usage error; 124 on --timeout; 130 on SIGINT, 143 on SIGTERM.\n"
+      "connection that is not retried, or a response head (status line and headers) over 64 KiB; 2 for a usage error; 124 on --timeout; 130 on SIGINT, 143 on SIGTERM.\n"
       "Examples:\n"
       "  ssetool listen http://localhost:8080/events\n"
       "  ssetool listen -o json -n 10 --record run.tape https://api.example.com/stream\n"
@@ -173,6 +180,7 @@ ClientOptions client_options(const ListenFlags& f) {
   o.method = !f.method.empty() ? f.method : o.body ? "POST" : "GET";
   o.last_event_id = f.last_event_id;
   o.verify_tls = !f.insecure;
+  o.location_trusted = f.location_trusted;
   o.connect_timeout = duration_flag("--connect-timeout", f.connect_timeout);
   if (o.connect_timeout.count() <= 0) throw InvalidArgument("--connect-timeout: must be at least 1ms");
   o.idle_timeout = duration_flag("--idle-timeout", f.idle_timeout);

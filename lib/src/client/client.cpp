@@ -1,5 +1,7 @@
-// The SSE client (see client/client.hpp). One httplib::Client per connection attempt, so that every attempt starts on a
-// fresh socket; the attempt loop in run() implements the reconnection rules of WHATWG HTML 9.2.3.
+// The SSE client (see client/client.hpp). One httplib client per request (head_bounded_http.hpp), so that every
+// attempt, and every redirect it follows, starts on a fresh socket with a bounded response head; the attempt loop
+// in run() implements the reconnection rules of WHATWG HTML 9.2.3 with the delay of client/reconnect_delay.hpp,
+// and connect_once() follows redirects (httplib's own following would forward every header to any origin).
 //
 // Stopping: stop() sets a flag that every callback wrapper and the body receiver check, wakes the reconnection
 // wait, and calls httplib::Client::stop() on the attempt in progress (which shuts its socket down). httplib
@@ -14,7 +16,10 @@
 #include <cctype>
 #include <fmt/format.h>
 
+#include "head_bounded_http.hpp"
 #include "ssetool/base/errors.hpp"
+#include "ssetool/client/reconnect_delay.hpp"
+#include "ssetool/client/redirect.hpp"
 
 namespace ssetool {
 namespace {
@@ -22,6 +27,11 @@ namespace {
 constexpr std::size_t kBodyStartLimit = 1024;
 // httplib needs some read timeout; without an idle timeout a stream may be silent for this long.
 constexpr auto kNoIdleTimeout = std::chrono::hours(24 * 7);
+constexpr auto kWriteTimeout = std::chrono::seconds(5);
+
+std::string describe_size(std::size_t bytes) {
+  return bytes % 1024 == 0 ? fmt::format("{} KiB", bytes / 1024) : fmt::format("{} bytes", bytes);
+}
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -55,7 +65,6 @@ std::string describe(httplib::Error error) {
     case E::BindIPAddress: return "cannot bind the local address";
     case E::Read: return "connection lost while reading (or read timed out)";
     case E::Write: return "connection lost while sending the request";
-    case E::ExceedRedirectCount: return "too many redirects";
     case E::Canceled: return "canceled";
     case E::SSLConnection: return "TLS handshake failed";
     case E::SSLLoadingCerts: return "cannot load the system's CA certificates";
@@ -79,6 +88,8 @@ struct Client::Attempt {
   int status = 0;
   std::string message = {};
   std::string body_start = {};
+  bool accepted = false;                      // a 200 text/event-stream response began
+  std::optional<std::string> redirect = {};   // a redirect to follow: its Location
 };
 
 Client::Client(ClientOptions options, ClientCallbacks callbacks)
@@ -99,6 +110,7 @@ Client::Client(ClientOptions options, ClientCallbacks callbacks)
           },
           options_.limits),
       reconnection_time_(options_.retry),
+      jitter_random_(std::random_device{}()),
       last_event_id_(options_.last_event_id) {
   parser_.set_last_event_id(options_.last_event_id);
 }
@@ -109,8 +121,10 @@ ClientResult Client::run() {
   run_thread_.store(std::this_thread::get_id());
   const Url url = parse_url(options_.url);
   ClientResult result;
+  std::uint64_t failures = 0;  // attempts in a row that got no accepted stream
   for (std::uint64_t attempt = 1;; ++attempt) {
     Attempt outcome = connect_once(url, attempt);
+    failures = outcome.accepted ? 0 : failures + 1;
     result.status = outcome.status;
     result.message = outcome.message;
     switch (outcome.kind) {
@@ -141,8 +155,10 @@ ClientResult Client::run() {
       log(fmt::format("not reconnecting: {} reconnection(s) made, the maximum", result.reconnects));
       return result;
     }
-    log(fmt::format("reconnecting in {} ms", reconnection_time_.count()));
-    if (!wait_before_reconnect(reconnection_time_)) {
+    double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_random_);
+    std::chrono::milliseconds delay = reconnect_delay(reconnection_time_, failures, jitter);
+    log(fmt::format("reconnecting in {} ms", delay.count()));
+    if (!wait_before_reconnect(delay)) {
       result.reason = ClientResult::Reason::stopped;
       return result;
     }
@@ -150,32 +166,67 @@ ClientResult Client::run() {
   }
 }
 
-Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
-  std::shared_ptr<httplib::Client> http = make_http_client(url);
+// One attempt: the request to `original`, then to wherever its redirects lead.
+Client::Attempt Client::connect_once(const Url& original, std::uint64_t attempt) {
+  Url url = original;
+  std::string text = options_.url;
+  std::string method = options_.method;
+  std::optional<std::string> body = options_.body;
+  const std::string& id = parser_.last_event_id();
+  log(fmt::format("{} {} {}{}", attempt == 1 ? "connecting:" : "reconnecting:", method, text,
+                  id.empty() ? "" : " with Last-Event-ID: " + id));
+  for (int redirects = 0;; ++redirects) {
+    const bool send_headers = options_.location_trusted || same_origin(original, url);
+    Attempt outcome = send_once(url, text, method, body, send_headers, attempt);
+    if (!outcome.redirect) return outcome;
+    const int status = outcome.status;
+    if (redirects == kMaxRedirects) {
+      std::string message = fmt::format("connection failed: too many redirects (more than {})", kMaxRedirects);
+      log(message);
+      return {Attempt::Kind::lost, status, message};
+    }
+    try {
+      url = resolve_location(url, *outcome.redirect);
+    } catch (const InvalidUrl& e) {
+      return {Attempt::Kind::fatal, status, fmt::format("HTTP {} redirects to {}", status, e.what())};
+    }
+    text = url_text(url);
+    std::string next_method = redirected_method(status, method);
+    if (next_method != method) body.reset();
+    method = std::move(next_method);
+    bool dropped = !options_.headers.empty() && !options_.location_trusted && !same_origin(original, url);
+    log(fmt::format("HTTP {}: redirected to {} {}{}", status, method, text,
+                    dropped ? " (another origin: the request headers given are not sent)" : ""));
+  }
+}
+
+Client::Attempt Client::send_once(const Url& url, const std::string& url_text, const std::string& method,
+                                  const std::optional<std::string>& body, bool send_headers, std::uint64_t attempt) {
+  std::shared_ptr<HeadBoundedHttp> http = make_http_client(url);
   {
     std::lock_guard lock(mutex_);
     if (stopping()) return {Attempt::Kind::stopped};
     http_ = http;
   }
 
+  const Headers no_headers;
+  const Headers& given = send_headers ? options_.headers : no_headers;
   httplib::Request request;
-  request.method = options_.method;
+  request.method = method;
   request.path = url.target;
-  for (const auto& [name, value] : options_.headers) request.headers.emplace(name, value);
-  if (!find_header(options_.headers, "Accept")) request.headers.emplace("Accept", "text/event-stream");
-  if (!find_header(options_.headers, "Cache-Control")) request.headers.emplace("Cache-Control", "no-cache");
-  if (!find_header(options_.headers, "User-Agent")) request.headers.emplace("User-Agent", "ssetool/" SSETOOL_VERSION);
+  for (const auto& [name, value] : given) request.headers.emplace(name, value);
+  if (!find_header(given, "Accept")) request.headers.emplace("Accept", "text/event-stream");
+  if (!find_header(given, "Cache-Control")) request.headers.emplace("Cache-Control", "no-cache");
+  if (!find_header(given, "User-Agent")) request.headers.emplace("User-Agent", "ssetool/" SSETOOL_VERSION);
   std::optional<std::string> sent_id;
   if (!parser_.last_event_id().empty()) {
     sent_id = parser_.last_event_id();
     request.headers.emplace("Last-Event-ID", *sent_id);
   }
-  if (options_.body) {
-    request.body = *options_.body;
-    if (!find_header(options_.headers, "Content-Type")) request.headers.emplace("Content-Type", "application/json");
+  if (body) {
+    request.body = *body;
+    if (!find_header(given, "Content-Type")) request.headers.emplace("Content-Type", "application/json");
   }
-  log(fmt::format("{} {} {}{}", attempt == 1 ? "connecting:" : "reconnecting:", options_.method, options_.url,
-                  sent_id ? " with Last-Event-ID: " + *sent_id : ""));
 
   // What the callbacks learn while httplib reads the response.
   struct State {
@@ -184,6 +235,8 @@ Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
     std::string content_type;
     std::string body_start;
     std::string limit_error;
+    std::optional<std::string> redirect;
+    int redirect_status = 0;
     std::exception_ptr error;
   } state;
 
@@ -191,7 +244,7 @@ Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
     state.reported = true;
     state.content_type = res.get_header_value("Content-Type");
     state.accepted = res.status == 200 && is_event_stream(state.content_type);
-    ResponseInfo info{res.status, res.reason, {}, state.accepted, options_.method, options_.url, sent_id, attempt};
+    ResponseInfo info{res.status, res.reason, {}, state.accepted, method, url_text, sent_id, attempt};
     for (const auto& [name, value] : res.headers) info.headers.emplace_back(name, value);
     log(fmt::format("HTTP {} {}, Content-Type: {}", res.status, res.reason, state.content_type));
     if (state.accepted) parser_.restart();
@@ -199,6 +252,12 @@ Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
   };
 
   request.response_handler = [&](const httplib::Response& res) {
+    http->end_head();
+    if (is_redirect_status(res.status) && res.has_header("Location")) {
+      state.redirect = res.get_header_value("Location");
+      state.redirect_status = res.status;
+      return false;  // its body is not needed
+    }
     try {
       report(res);
     } catch (...) {
@@ -227,12 +286,23 @@ Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
 
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
-  bool ok = http->send(request, response, error);
+  bool ok = http->client().send(request, response, error);
   {
     std::lock_guard lock(mutex_);
     http_.reset();
   }
   if (state.error) std::rethrow_exception(state.error);
+  if (http->head_exceeded()) {
+    std::string message = fmt::format("response head too large: the status line and headers from {} exceed {}",
+                                      url_text, describe_size(options_.max_response_head));
+    log(message);
+    return {Attempt::Kind::fatal, 0, message};
+  }
+  if (state.redirect && !stopping()) {
+    Attempt redirect{Attempt::Kind::lost, state.redirect_status};
+    redirect.redirect = std::move(state.redirect);
+    return redirect;
+  }
   if (ok && !state.reported) report(response);  // httplib calls no response handler for a 204
 
   if (state.accepted) {
@@ -243,9 +313,9 @@ Client::Attempt Client::connect_once(const Url& url, std::uint64_t attempt) {
         : how == StreamEnd::stopped ? "stopped"
                                     : "stream dropped: " + detail);
     if (callbacks_.on_stream_end) callbacks_.on_stream_end(how, detail);
-    if (how == StreamEnd::stopped) return {Attempt::Kind::stopped, 200};
-    if (how == StreamEnd::complete) return {Attempt::Kind::ended, 200};
-    return {Attempt::Kind::lost, 200, "stream dropped: " + detail};
+    if (how == StreamEnd::stopped) return {Attempt::Kind::stopped, 200, {}, {}, true};
+    if (how == StreamEnd::complete) return {Attempt::Kind::ended, 200, {}, {}, true};
+    return {Attempt::Kind::lost, 200, "stream dropped: " + detail, {}, true};
   }
   if (stopping()) return {Attempt::Kind::stopped, response.status};
   if (state.reported && response.status == 204) return {Attempt::Kind::no_content, 204};
@@ -276,21 +346,25 @@ void Client::consume(std::string_view bytes) {
   if (done > 0 && callbacks_.on_bytes) callbacks_.on_bytes(bytes.substr(0, done));
 }
 
-std::shared_ptr<httplib::Client> Client::make_http_client(const Url& url) {
-  auto http = std::make_shared<httplib::Client>(url.scheme + "://" + url.authority);
+std::shared_ptr<HeadBoundedHttp> Client::make_http_client(const Url& url) {
+  const std::chrono::milliseconds read_timeout =
+      options_.idle_timeout.count() > 0 ? options_.idle_timeout : std::chrono::milliseconds(kNoIdleTimeout);
+  std::shared_ptr<HeadBoundedHttp> bounded =
+      make_head_bounded_client(url, options_.max_response_head, read_timeout, kWriteTimeout);
+  httplib::ClientImpl* http = &bounded->client();
   if (!http->is_valid()) throw InvalidArgument(fmt::format("invalid URL '{}'", options_.url));
   http->set_connection_timeout(options_.connect_timeout);
   if (options_.idle_timeout.count() > 0) http->set_read_timeout(options_.idle_timeout);
   else http->set_read_timeout(kNoIdleTimeout);
   http->set_keep_alive(false);
-  http->set_follow_location(true);
+  http->set_follow_location(false);  // connect_once() follows redirects
   http->set_url_encode(false);
   http->enable_server_certificate_verification(options_.verify_tls);
   // Runs on the new socket before it connects: a stop() that came just before must not be missed.
   http->set_socket_options([this](socket_t socket) {
     if (stopping()) ::shutdown(socket, SHUT_RDWR);
   });
-  return http;
+  return bounded;
 }
 
 bool Client::wait_before_reconnect(std::chrono::milliseconds delay) {
@@ -300,14 +374,14 @@ bool Client::wait_before_reconnect(std::chrono::milliseconds delay) {
 
 void Client::stop() {
   stopping_ = true;
-  std::shared_ptr<httplib::Client> http;
+  std::shared_ptr<HeadBoundedHttp> http;
   {
     std::lock_guard lock(mutex_);  // orders the flag with a waiter's check of it
     http = http_;
   }
   wake_.notify_all();
   // From inside a callback the receiver simply returns false; from another thread, abort the blocking read.
-  if (http && std::this_thread::get_id() != run_thread_.load()) http->stop();
+  if (http && std::this_thread::get_id() != run_thread_.load()) http->client().stop();
 }
 
 std::string Client::last_event_id() const {

@@ -1,7 +1,9 @@
 // An SSE client (an EventSource for programs) over httplib::Client: it connects over http or https, feeds the
 // body to the library Parser and reconnects as WHATWG HTML 9.2 says — after the end of a stream or a network
-// error it waits the reconnection time (the server's last `retry:`, else the configured default) and reconnects,
-// sending `Last-Event-ID` when the last event id is not empty. A 204 stops it; a status other than 200, or a
+// error it waits the reconnection time (the server's last `retry:`, else the configured default; floored, with
+// backoff after failed attempts: client/reconnect_delay.hpp) and reconnects, sending `Last-Event-ID` when the last
+// event id is not empty. It follows redirects itself: the configured headers go only to the origin of `url`
+// unless `location_trusted` is set. The response head (status line and headers) is bounded. A 204 stops it; a status other than 200, or a
 // Content-Type other than text/event-stream, fails it for good. It never prints: it reports through callbacks.
 //
 //   ssetool::Client client({.url = "http://localhost:8080/events"},
@@ -21,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,11 +34,9 @@
 #include "ssetool/wire/headers.hpp"
 #include "ssetool/wire/parser.hpp"
 
-namespace httplib {
-class Client;
-}
-
 namespace ssetool {
+
+class HeadBoundedHttp;  // client/head_bounded_http.hpp (private to the part)
 
 struct ClientOptions {
   std::string url;
@@ -49,6 +50,11 @@ struct ClientOptions {
   std::chrono::milliseconds retry = std::chrono::seconds(3);  // reconnection time until the server sends retry:
   bool reconnect = true;
   std::optional<std::uint64_t> max_reconnects = {};  // reconnections allowed over the whole run; nullopt: no limit
+  // Redirects are followed (at most kMaxRedirects, client/redirect.hpp). `headers` (credentials included) go only
+  // to the origin (scheme, host, port) of `url`; true: to every origin a redirect leads to (curl's --location-trusted).
+  bool location_trusted = false;
+  // A response whose status line and headers exceed this fails the run (ClientResult::Reason::failed, not retried).
+  std::size_t max_response_head = 64 * 1024;
   ParserLimits limits = {};
 };
 
@@ -90,7 +96,8 @@ struct ClientResult {
     no_content,  // 204: the server asks the client not to reconnect
     ended,       // the last stream ended cleanly and no reconnection was allowed
     failed,      // the last connection failed or broke and no reconnection was allowed, or the server's
-                 // certificate did not verify (never retried)
+                 // certificate did not verify, or the response head exceeded max_response_head, or a redirect
+                 // led to an invalid URL (these three are never retried)
     rejected,    // a status other than 200, or a Content-Type other than text/event-stream
   };
   Reason reason = Reason::stopped;
@@ -122,8 +129,10 @@ class Client {
   struct Attempt;
 
   Attempt connect_once(const Url& url, std::uint64_t attempt);
+  Attempt send_once(const Url& url, const std::string& url_text, const std::string& method,
+                    const std::optional<std::string>& body, bool send_headers, std::uint64_t attempt);
   void consume(std::string_view bytes);
-  std::shared_ptr<httplib::Client> make_http_client(const Url& url);
+  std::shared_ptr<HeadBoundedHttp> make_http_client(const Url& url);
   bool wait_before_reconnect(std::chrono::milliseconds delay);
   void log(const std::string& line);
   bool stopping() const { return stopping_.load(); }
@@ -132,12 +141,13 @@ class Client {
   ClientCallbacks callbacks_;
   Parser parser_;
   std::chrono::milliseconds reconnection_time_;
+  std::minstd_rand jitter_random_;  // the reconnection delay's jitter (run thread only)
   std::atomic<bool> stopping_{false};
   std::atomic<std::thread::id> run_thread_{};
 
   mutable std::mutex mutex_;  // guards http_, last_event_id_ and the reconnection wait
   std::condition_variable wake_;
-  std::shared_ptr<httplib::Client> http_;
+  std::shared_ptr<HeadBoundedHttp> http_;
   std::string last_event_id_;  // a copy of the parser's, readable from other threads
 };
 

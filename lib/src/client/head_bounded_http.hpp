@@ -1,0 +1,59 @@
+// httplib clients (plain and TLS) whose response head — status line and headers — is read through a byte
+// budget: httplib 0.11.4 reads header lines without a bound on their number, so a server sending endless header
+// lines would grow the client without limit. Each connection's Stream is wrapped; while the head is being read,
+// a read past the budget fails (httplib then reports Error::Read) and head_exceeded() says why. The response
+// handler calls end_head() when httplib hands it the complete head: from then on reads pass straight through.
+//
+// Private to the client part (it names httplib types). One object per request: redirects are followed by the
+// caller, each hop on a fresh object, so every hop is bounded.
+//
+//   auto http = make_head_bounded_client(url, 64 * 1024);
+//   request.response_handler = [&](const httplib::Response&) { http->end_head(); ... };
+//   http->client().send(request, response, error);
+//   if (http->head_exceeded()) ...
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include "ssetool/client/url.hpp"
+
+namespace ssetool {
+
+// The byte budget of one response head.
+class HeadBudget {
+ public:
+  explicit HeadBudget(std::size_t limit) : limit_(limit) {}
+  bool in_head() const { return in_head_; }
+  std::size_t room() const { return limit_ - used_; }
+  void use(std::size_t n) { used_ += n; }
+  void end_head() { in_head_ = false; }
+  void mark_exceeded() { exceeded_ = true; }
+  bool exceeded() const { return exceeded_; }
+  std::size_t limit() const { return limit_; }
+
+ private:
+  std::size_t limit_;
+  std::size_t used_ = 0;
+  bool in_head_ = true;
+  bool exceeded_ = false;
+};
+
+class HeadBoundedHttp {
+ public:
+  virtual ~HeadBoundedHttp() = default;
+  virtual httplib::ClientImpl& client() = 0;
+  virtual HeadBudget& budget() = 0;
+  void end_head() { budget().end_head(); }
+  bool head_exceeded() { return budget().exceeded(); }
+};
+
+// A plain client for http URLs, a TLS client for https. `read_timeout` bounds every read (TLS reads included).
+std::unique_ptr<HeadBoundedHttp> make_head_bounded_client(const Url& url, std::size_t head_limit,
+                                                          std::chrono::milliseconds read_timeout,
+                                                          std::chrono::milliseconds write_timeout);
+
+}  // namespace ssetool
