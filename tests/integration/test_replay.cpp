@@ -183,7 +183,8 @@ TEST_CASE("replay refuses a tape or routes file the JSON library throws on, with
   for (const auto& c : cases) {
     std::string path = dir.write(c.file, c.text);
     bool routes = c.file.ends_with(".json");
-    auto [status, err] = run_failing(routes ? std::vector<std::string>{"--routes", path} : std::vector<std::string>{path});
+    std::vector<std::string> args = routes ? std::vector<std::string>{"--routes", path} : std::vector<std::string>{path};
+    auto [status, err] = run_failing(args);
     INFO(c.file << ": " << err);
     CHECK(status == 2);
     CHECK(err.starts_with("ssetool: replay: " + path + c.message));
