@@ -4,12 +4,14 @@
 // --timeout.
 #include <fmt/core.h>
 
+#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "command.hpp"
@@ -40,6 +42,7 @@ struct ReplayFlags {
   std::uint64_t fail_first = 0;
   int fail_status = 503;
   std::string journal;
+  std::vector<std::string> redact;  // --redact NAME: more headers the journal must not show
   std::optional<std::uint64_t> exit_after;
   std::string timeout;
 };
@@ -112,10 +115,38 @@ std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path
   return routes;
 }
 
-std::shared_ptr<Journal> open_journal(const std::string& path) {
-  if (path.empty()) return nullptr;
+// An HTTP field name: one or more token characters (RFC 9110, 5.1).
+bool is_header_name(const std::string& name) {
+  constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && kSymbols.find(c) == std::string_view::npos) return false;
+  return !name.empty();
+}
+
+// The server's own token (header and query) is never journaled, nor the --redact headers.
+JournalRedaction journal_redaction(const ReplayFlags& flags, const std::string& token) {
+  JournalRedaction redaction;
+  if (!token.empty()) {
+    redaction.headers.insert("authorization");
+    redaction.query.insert("access_token");
+  }
+  for (const std::string& name : flags.redact) {
+    if (!is_header_name(name)) throw InvalidArgument("--redact '" + name + "': not a header name");
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    redaction.headers.insert(lower);
+  }
+  return redaction;
+}
+
+std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::string& token) {
+  JournalRedaction redaction = journal_redaction(flags, token);
+  if (flags.journal.empty()) {
+    if (!flags.redact.empty()) throw InvalidArgument("--redact: applies to --journal, which is not given");
+    return nullptr;
+  }
   try {
-    return std::make_shared<Journal>(path);
+    return std::make_shared<Journal>(flags.journal, std::move(redaction));
   } catch (const SystemError& e) {
     throw InvalidArgument(e.what());
   }
@@ -137,7 +168,7 @@ ReplayOptions replay_options(const ReplayFlags& flags) {
   if (flags.exit_after && *flags.exit_after == 0) throw InvalidArgument("--exit-after 0: must be at least 1");
   o.exit_after = flags.exit_after;
   o.routes = load_routes(flags, o.server.path, defaults);
-  o.journal = open_journal(flags.journal);
+  o.journal = open_journal(flags, o.server.token);
   o.seed = flags.seed ? *flags.seed : std::random_device{}();
   o.stop_signals = {SIGINT, SIGTERM};
   o.on_timeout = [&flags](std::uint64_t completed) {
@@ -217,6 +248,8 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("CODE")->capture_default_str()->group("Faults");
   sub->add_option("--journal", flags->journal, "Write one JSON line per request (method, path, headers, body, route, events, end)")
       ->type_name("FILE")->group("CI");
+  sub->add_option("--redact", flags->redact, "Journal this request header as [redacted] (repeatable; --token's always is)")
+      ->type_name("NAME")->group("CI");
   sub->add_option("--exit-after", flags->exit_after, "Exit 0 once N requests have completed")
       ->type_name("N")->group("CI");
   sub->add_option("--timeout", flags->timeout, "Exit 1 if still running after DURATION")

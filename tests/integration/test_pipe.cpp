@@ -202,6 +202,26 @@ TEST_CASE("pipe: ndjson input maps fields; invalid lines are skipped, or fatal w
   CHECK(strict.process->stderr_text().find("stdin:2: invalid JSON") != std::string::npos);
 }
 
+// Issue 12: 1e999 is an out_of_range error for the JSON library, deep nesting overflowed the stack when written.
+TEST_CASE("pipe: ndjson lines the JSON library throws on are bad lines, reported with their line", "[pipe]") {
+  auto server = start_ssetool({"pipe", "-f", "ndjson"});
+  SseClient client(server.port, "/events");
+  REQUIRE(await_metric(server.port, "clients_connected", 1));
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  server.process->write_stdin("{\"data\":\"a\"}\n1e999\n{\"data\":{\"n\":-1e999}}\n" + deep + "\n{\"data\":\"b\"}\n");
+  server.process->close_stdin();
+  auto events = client.events_until(2);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].data == "a");
+  CHECK(events[1].data == "b");
+  CHECK(server.process->wait() == 0);
+  std::string err = server.process->stderr_text();
+  CHECK(err.find("stdin:2: invalid JSON: number overflow parsing '1e999' (skipped)") != std::string::npos);
+  CHECK(err.find("stdin:3: invalid JSON: number overflow parsing '-1e999' (skipped)") != std::string::npos);
+  CHECK(err.find("stdin:4: invalid JSON: arrays and objects nested deeper than 512 levels (skipped)") !=
+        std::string::npos);
+}
+
 TEST_CASE("pipe: sse input is re-encoded, so malformed input cannot corrupt the stream", "[pipe]") {
   auto server = start_ssetool({"pipe", "-f", "sse"});
   SseClient client(server.port, "/events");

@@ -162,6 +162,35 @@ TEST_CASE("replay refuses a bad recording at start-up with FILE:LINE and exit 2"
   }
 }
 
+// Issue 12: a number like 1e999 escaped as an uncaught library error (exit 1, no FILE:LINE).
+TEST_CASE("replay refuses a tape or routes file the JSON library throws on, with FILE:LINE and exit 2", "[replay]") {
+  TempDir dir;
+  std::string ok = "{\"data\":\"ok\"}\n";
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  struct Case {
+    std::string file, text, message;
+  };
+  std::vector<Case> cases = {
+      {"overflow.tape", ok + "{\"t\":1e999,\"data\":\"x\"}\n", ":2: not valid JSON: number overflow parsing '1e999'"},
+      {"utf8.tape", ok + ok + "{\"data\":\"\xff\"}\n", ":3: not valid JSON: "},
+      {"deep.tape", "{\"data\":\"x\",\"comment\":" + deep + "}\n",
+       ":1: not valid JSON: arrays and objects nested deeper than 512 levels"},
+      {"overflow.json", "[\n {\"status\": 200,\n  \"jitter\": 1e999}\n]\n",
+       ":3: not valid JSON: number overflow parsing '1e999'"},
+      {"deep.json", "[\n {\"status\": 200,\n  \"body\": " + deep + "}\n]\n",
+       ":3: not valid JSON: arrays and objects nested deeper than 512 levels"},
+  };
+  for (const auto& c : cases) {
+    std::string path = dir.write(c.file, c.text);
+    bool routes = c.file.ends_with(".json");
+    std::vector<std::string> args = routes ? std::vector<std::string>{"--routes", path} : std::vector<std::string>{path};
+    auto [status, err] = run_failing(args);
+    INFO(c.file << ": " << err);
+    CHECK(status == 2);
+    CHECK(err.starts_with("ssetool: replay: " + path + c.message));
+  }
+}
+
 TEST_CASE("replay usage errors exit 2 with the flag named", "[replay]") {
   auto check = [](std::vector<std::string> args, const std::string& message) {
     auto [status, err] = run_failing(std::move(args));
@@ -178,6 +207,8 @@ TEST_CASE("replay usage errors exit 2 with the flag named", "[replay]") {
   check({"/nonexistent/file.sse"}, "ssetool: replay: /nonexistent/file.sse: cannot read: ");
   check({replay_sample("ticks.tape"), "--exit-after", "0"}, "--exit-after 0: must be at least 1");
   check({replay_sample("ticks.tape"), "--journal", "/nonexistent/dir/j.ndjson"}, "--journal /nonexistent/dir/j.ndjson: ");
+  check({replay_sample("ticks.tape"), "--redact", "X-Key"}, "--redact: applies to --journal, which is not given");
+  check({replay_sample("ticks.tape"), "--journal", "/dev/null", "--redact", "X Key"}, "--redact 'X Key': not a header name");
 }
 
 TEST_CASE("replay applies the shared server flags: -H, --retry, --token, /healthz", "[replay][concurrency]") {

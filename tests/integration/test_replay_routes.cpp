@@ -183,3 +183,34 @@ TEST_CASE("replay --journal writes one line per request: what was asked, which r
   CHECK(lines[3]["route_name"] == "overloaded");
   CHECK(lines[3]["status"] == 529);
 }
+
+// Issue 12: the journal wrote the server's own token.
+TEST_CASE("replay --journal redacts the --token (header and query) and the --redact headers", "[replay][journal]") {
+  TempDir dir;
+  std::string journal = dir.file("journal.ndjson");
+  auto server = start_replay({replay_sample("ticks.tape"), "--speed", "0", "--token", "s3cret-token", "--journal",
+                              journal, "--redact", "X-Api-Key", "--redact", "cookie", "--exit-after", "2"});
+  auto by_header = http_request(server.port, "GET", "/events?trace=7",
+                                {{"Authorization", "Bearer s3cret-token"}, {"x-api-key", "key-123"},
+                                 {"Cookie", "session=abc"}, {"X-Other", "shown"}});
+  CHECK(by_header.status == 200);
+  auto by_query = http_request(server.port, "GET", "/events?access_token=s3cret-token&trace=8");
+  CHECK(by_query.status == 200);
+  REQUIRE(server.process->wait() == 0);
+
+  std::ifstream in(journal);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str().find("s3cret-token") == std::string::npos);
+  CHECK(text.str().find("key-123") == std::string::npos);
+  CHECK(text.str().find("session=abc") == std::string::npos);
+  auto lines = journal_lines(journal);
+  REQUIRE(lines.size() == 2);
+  std::sort(lines.begin(), lines.end(), [](const Json& a, const Json& b) { return a["request"] < b["request"]; });
+  CHECK(lines[0]["headers"]["authorization"] == "[redacted]");
+  CHECK(lines[0]["headers"]["x-api-key"] == "[redacted]");
+  CHECK(lines[0]["headers"]["cookie"] == "[redacted]");
+  CHECK(lines[0]["headers"]["x-other"] == "shown");
+  CHECK(lines[0]["query"] == Json{{"trace", "7"}});
+  CHECK(lines[1]["query"] == Json{{"access_token", "[redacted]"}, {"trace", "8"}});
+}

@@ -270,6 +270,39 @@ TEST_CASE("serve: past --max-procs a client gets 503 with Retry-After, until a s
   CHECK(stop(server) == 0);
 }
 
+// Issue 12: 200 clients over --max-clients 50 used to start 200 commands, the refused ones killed at once.
+TEST_CASE("serve: a client refused by --max-clients never starts a command", "[serve]") {
+  constexpr int kLimit = 3;
+  constexpr int kRefused = 12;
+  TempDir dir;
+  std::string started = dir.path() + "/started";
+  auto server = start_serve({"-v", "--max-clients", std::to_string(kLimit), "--max-procs", "50"},
+                            {"sh", "-c", "echo $$ >> " + started + "; echo $$; exec cat"});
+  std::vector<std::unique_ptr<SseClient>> admitted;
+  for (int i = 0; i < kLimit; ++i) {
+    admitted.push_back(std::make_unique<SseClient>(server.port, "/events"));
+    first_pid(*admitted.back());  // its command has run past the append
+  }
+  for (int i = 0; i < kRefused; ++i) {
+    auto refused = http_request(server.port, "GET", "/events");
+    CHECK(refused.status == 503);
+    CHECK(refused.header("Retry-After") == "1");
+    CHECK(refused.body.find("too many clients") != std::string::npos);
+  }
+  admitted.clear();
+  CHECK(stop(server) == 0);
+  // Every child the server started is traced ("pid N started for ..."), and every one that ran appended its pid.
+  std::string log = server.process->stderr_text();
+  std::size_t spawned = 0;
+  for (std::size_t at = log.find(" started for "); at != std::string::npos; at = log.find(" started for ", at + 1))
+    ++spawned;
+  CHECK(spawned == kLimit);
+  std::ifstream file(started);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(file, line);) ++lines;
+  CHECK(lines == kLimit);
+}
+
 TEST_CASE("serve: a command that can no longer be started answers 503 and is logged", "[serve]") {
   TempDir dir;
   std::string program = dir.write("prog", "#!/bin/sh\necho hi\n");

@@ -22,32 +22,33 @@ std::string lower(const std::string& text) {
   return out;
 }
 
-OrderedJson headers_object(const Headers& headers) {
+OrderedJson headers_object(const Headers& headers, const std::set<std::string>& redacted) {
   OrderedJson out = OrderedJson::object();
   for (const auto& [name, value] : headers) {
     std::string key = lower(name);
-    if (out.contains(key)) out[key] = out[key].get<std::string>() + ", " + value;
+    if (redacted.count(key)) out[key] = kRedacted;
+    else if (out.contains(key)) out[key] = out[key].get<std::string>() + ", " + value;
     else out[key] = value;
   }
   return out;
 }
 
-OrderedJson query_object(const Headers& query) {
+OrderedJson query_object(const Headers& query, const std::set<std::string>& redacted) {
   OrderedJson out = OrderedJson::object();
-  for (const auto& [name, value] : query) out[name] = value;
+  for (const auto& [name, value] : query) out[name] = redacted.count(name) ? kRedacted : value;
   return out;
 }
 
 }  // namespace
 
-std::string journal_line(const JournalEntry& e) {
+std::string journal_line(const JournalEntry& e, const JournalRedaction& redaction) {
   OrderedJson line;
   line["request"] = e.request;
   line["time"] = tape_timestamp(e.time);
   line["method"] = e.http.method;
   line["path"] = e.http.path;
-  line["query"] = query_object(e.http.query);
-  line["headers"] = headers_object(e.http.headers);
+  line["query"] = query_object(e.http.query, redaction.query);
+  line["headers"] = headers_object(e.http.headers, redaction.headers);
   line["body"] = sanitize_utf8(e.http.body);
   line["route"] = e.route ? OrderedJson(*e.route) : OrderedJson(nullptr);
   if (!e.route_name.empty()) line["route_name"] = e.route_name;
@@ -62,7 +63,8 @@ std::string journal_line(const JournalEntry& e) {
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Journal::Journal(const std::string& path) : file_(std::fopen(path.c_str(), "w")) {
+Journal::Journal(const std::string& path, JournalRedaction redaction)
+    : redaction_(std::move(redaction)), file_(std::fopen(path.c_str(), "w")) {
   if (!file_) throw SystemError("--journal " + path + ": " + std::strerror(errno));
 }
 
@@ -71,7 +73,7 @@ Journal::~Journal() {
 }
 
 void Journal::write(const JournalEntry& entry) {
-  std::string line = journal_line(entry) + "\n";
+  std::string line = journal_line(entry, redaction_) + "\n";
   std::lock_guard lock(mutex_);
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) failed_ = true;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/wire/json_input.hpp"
 
 namespace ssetool {
 namespace {
@@ -55,6 +56,7 @@ std::vector<std::string> split_methods(std::string_view text) {
 }  // namespace
 
 bool json_value_equals(const std::string& body, const std::string& pointer, const std::string& expected) {
+  if (json_too_deep_at(body) != std::string::npos) return false;  // a hostile body: comparing it would recurse
   nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
   if (document.is_discarded()) return false;
   try {

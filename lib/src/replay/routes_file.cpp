@@ -17,6 +17,7 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
+#include "ssetool/wire/json_input.hpp"
 
 namespace ssetool {
 namespace {
@@ -73,14 +74,19 @@ Json parse_with_lines(std::string_view text, const std::string& name, std::vecto
     }
     return true;
   };
+  if (std::size_t deep = json_too_deep_at(text); deep != std::string_view::npos)
+    throw InvalidArgument(
+        fmt::format("{}:{}: not valid JSON: {}", name, line_of_byte(text, deep), json_too_deep_message()));
   try {
     return Json::parse(LineCountingIterator{text.data(), &line}, LineCountingIterator{text.data() + text.size(), &line},
                        note);
   } catch (const Json::parse_error& e) {
-    std::string what = e.what();
-    if (auto colon = what.find(": "); what.starts_with("[json.exception") && colon != std::string::npos)
+    std::string what = json_error_message(e);
+    if (auto colon = what.find(": "); what.starts_with("parse error") && colon != std::string::npos)
       what = what.substr(colon + 2);
     throw InvalidArgument(fmt::format("{}:{}: not valid JSON: {}", name, line_of_byte(text, e.byte), what));
+  } catch (const Json::exception& e) {  // out_of_range (a number like 1e999)...: the line the parser had reached
+    throw InvalidArgument(fmt::format("{}:{}: not valid JSON: {}", name, line, json_error_message(e)));
   }
 }
 
@@ -282,7 +288,11 @@ std::vector<Route> parse_routes_file(std::string_view text, const std::string& n
   for (std::size_t i = 0; i < document.size(); ++i) {
     RouteLines where = i < lines.size() ? lines[i] : RouteLines{1, {}};
     if (!document[i].is_object()) throw InvalidArgument(fmt::format("{}: route {}: must be a JSON object", name, i + 1));
-    routes.push_back(RouteReader(name, base_dir, i + 1, where).read(document[i], defaults));
+    try {
+      routes.push_back(RouteReader(name, base_dir, i + 1, where).read(document[i], defaults));
+    } catch (const Json::exception& e) {  // not expected once parsed, but never an uncaught library error
+      throw InvalidArgument(fmt::format("{}:{}: route {}: {}", name, where.line, i + 1, json_error_message(e)));
+    }
   }
   return routes;
 }

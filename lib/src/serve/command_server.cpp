@@ -19,6 +19,22 @@ Reply busy(const std::string& why) {
   return reply;
 }
 
+// One of the server's --max-clients places, taken before a child is started: given back unless a stream takes it.
+class StreamPlace {
+ public:
+  explicit StreamPlace(Server& server) : server_(&server) {}
+  StreamPlace(const StreamPlace&) = delete;
+  StreamPlace& operator=(const StreamPlace&) = delete;
+  ~StreamPlace() {
+    if (server_) server_->release_stream();
+  }
+  // The place now belongs to the stream reply (Reply::admitted): the server gives it back when the stream ends.
+  void hand_over() { server_ = nullptr; }
+
+ private:
+  Server* server_;
+};
+
 }  // namespace
 
 struct CommandServer::Pending {
@@ -85,8 +101,12 @@ bool CommandServer::is_stream_path(const std::string& path) const {
                           path[base.size()] == '/');
 }
 
+// Admission comes first, --max-clients then --max-procs: a client turned away never starts a process.
 Reply CommandServer::start_stream(const Request& req) {
   if (stopping_) return busy("shutting down");
+  if (!server_->reserve_stream())
+    return busy(fmt::format("too many clients (--max-clients {})", server_->options().max_clients));
+  StreamPlace place(*server_);
   auto slot = slots_->try_acquire();
   if (!slot) return busy(fmt::format("too many processes (--max-procs {})", options_.max_procs));
   std::string id = make_session_id();
@@ -108,7 +128,10 @@ Reply CommandServer::start_stream(const Request& req) {
     auto pending = std::make_shared<Pending>(Pending{Process::spawn(spawn), std::move(*slot), id});
     trace(fmt::format("[{}] pid {} started for {}:{}", id, pending->process.pid(), req.remote_addr,
                       req.remote_port));
-    return Reply::stream([this, pending](Session& session) { open_stream(session, *pending); });
+    Reply reply = Reply::stream([this, pending](Session& session) { open_stream(session, *pending); });
+    reply.admitted = true;
+    place.hand_over();
+    return reply;
   } catch (const SystemError& e) {
     log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
     return busy("the command could not be started");

@@ -42,16 +42,23 @@ Reply HttpPolicy::route(const Request& req) {
   return handler_(req);
 }
 
-// A stream takes one of the max_clients places, or is refused with 503.
+// A stream takes one of the max_clients places (unless its handler took it already), or is refused with 503.
 void HttpPolicy::admit(Reply& reply) {
-  if (streams_reserved_.fetch_add(1) >= options_.max_clients || !admitting_) {
-    streams_reserved_.fetch_sub(1);
+  if (!reply.admitted && !reserve_stream()) {
     reply = Reply::text(503, "too many clients; retry later\n");
     reply.headers.emplace_back("Retry-After", "1");
     return;
   }
   reply.headers.emplace_back("Cache-Control", "no-cache");
   reply.headers.emplace_back("X-Accel-Buffering", "no");
+}
+
+bool HttpPolicy::reserve_stream() {
+  if (streams_reserved_.fetch_add(1) >= options_.max_clients || !admitting_) {
+    streams_reserved_.fetch_sub(1);
+    return false;
+  }
+  return true;
 }
 
 void HttpPolicy::release_stream() { streams_reserved_.fetch_sub(1); }

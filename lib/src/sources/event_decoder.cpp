@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/wire/json_input.hpp"
 #include "ssetool/wire/parser.hpp"
 #include "ssetool/wire/utf8.hpp"
 
@@ -32,14 +33,22 @@ class NdjsonDecoder final : public EventDecoder {
  public:
   explicit NdjsonDecoder(std::optional<std::string> type) : type_(std::move(type)) {}
 
+  // A bad line throws InvalidArgument, whatever is wrong with it: the caller reports it with its line number.
   void line(std::string_view text, std::vector<Event>& out) override {
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines carry nothing
-    json value = json::parse(text, nullptr, false);
-    if (value.is_discarded()) throw InvalidArgument("invalid JSON");
+    if (json_too_deep_at(text) != std::string_view::npos)
+      throw InvalidArgument("invalid JSON: " + json_too_deep_message());
     Event e;
     e.type = type_;
-    if (value.is_object() && is_event_object(value)) from_object(value, e);
-    else e.data = compact(value);
+    try {
+      json value = json::parse(text);
+      if (value.is_object() && is_event_object(value)) from_object(value, e);
+      else e.data = compact(value);
+    } catch (const json::parse_error&) {  // a syntax error, invalid UTF-8...
+      throw InvalidArgument("invalid JSON");
+    } catch (const json::exception& error) {  // a number out of range (1e999)...
+      throw InvalidArgument("invalid JSON: " + json_error_message(error));
+    }
     validate(e);
     out.push_back(std::move(e));
   }

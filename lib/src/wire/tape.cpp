@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/wire/json_input.hpp"
 #include "ssetool/wire/utf8.hpp"
 
 namespace ssetool {
@@ -228,9 +229,20 @@ class TapeBuilder {
  public:
   explicit TapeBuilder(std::string name) : name_(std::move(name)) {}
 
+  // Every error names the line, whatever raised it: a library exception too (1e999 is out_of_range for it).
   void add_line(std::string_view text, std::size_t number) {
     LineError err(name_, number);
-    Json line = parse_object(text, err);
+    try {
+      add_object(parse_object(text, err), number, err);
+    } catch (const Json::exception& e) {
+      err.fail(json_error_message(e));
+    }
+  }
+
+  Tape take() { return std::move(tape_); }
+
+ private:
+  void add_object(const Json& line, std::size_t number, const LineError& err) {
     if (line.contains("tape")) {
       tape_.responses.push_back(TapeResponse{read_header(line, err), number, {}, {}, {}});
       last_time_.reset();
@@ -250,15 +262,13 @@ class TapeBuilder {
     }
   }
 
-  Tape take() { return std::move(tape_); }
-
- private:
   static Json parse_object(std::string_view text, const LineError& err) {
+    if (json_too_deep_at(text) != std::string_view::npos) err.fail("not valid JSON: " + json_too_deep_message());
     Json line;
     try {
       line = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-      err.fail(fmt::format("not valid JSON ({})", e.what()));
+    } catch (const Json::exception& e) {
+      err.fail("not valid JSON: " + json_error_message(e));
     }
     if (!line.is_object()) err.fail("a tape line must be a JSON object");
     return line;

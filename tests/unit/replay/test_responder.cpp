@@ -135,3 +135,24 @@ TEST_CASE("journal: one JSON line with the request, the route and how it ended",
   CHECK(other["body"] == "\xEF\xBF\xBD");
   CHECK(other["ended"] == "response");
 }
+
+// Issue 12: `replay --journal` wrote the server's own token.
+TEST_CASE("journal: redacted headers (any case) and query parameters are written as [redacted]",
+          "[replay][journal]") {
+  JournalEntry e;
+  e.http.method = "GET";
+  e.http.path = "/events";
+  e.http.query = {{"access_token", "s3cret"}, {"Access_Token", "kept"}, {"q", "1"}};
+  e.http.headers = {{"Authorization", "Bearer s3cret"}, {"X-Api-Key", "k1"}, {"x-api-key", "k2"}, {"Accept", "*/*"}};
+  JournalRedaction redaction{.headers = {"authorization", "x-api-key"}, .query = {"access_token"}};
+  std::string text = journal_line(e, redaction);
+  CHECK(text.find("s3cret") == std::string::npos);
+  CHECK(text.find("k1") == std::string::npos);
+  CHECK(text.find("k2") == std::string::npos);
+  auto line = nlohmann::json::parse(text);
+  CHECK(line["headers"] == nlohmann::json{{"authorization", "[redacted]"}, {"x-api-key", "[redacted]"},
+                                          {"accept", "*/*"}});
+  CHECK(line["query"] == nlohmann::json{{"access_token", "[redacted]"}, {"Access_Token", "kept"}, {"q", "1"}});
+  // Without a redaction everything is written as it came.
+  CHECK(nlohmann::json::parse(journal_line(e))["headers"]["authorization"] == "Bearer s3cret");
+}

@@ -167,3 +167,26 @@ TEST_CASE("a routes file's mistakes are named with their line", "[replay][route]
   CHECK(error_of("{\"status\": 200}") == "routes.json:1: the routes file must be a JSON array of routes");
   CHECK(error_of("[]") == "routes.json:1: the routes file has no routes");
 }
+
+// Issue 12: `1e999` escaped as an uncaught nlohmann out_of_range (exit 1, no FILE:LINE); deep nesting overflowed
+// the stack when the body was written back out.
+TEST_CASE("a routes file: what the JSON library throws is named with its line too", "[replay][route][routes-file]") {
+  CHECK(error_of("[\n {\"status\": 200,\n  \"speed\": 1e999}\n]") ==
+        "routes.json:3: not valid JSON: number overflow parsing '1e999'");
+  CHECK(error_of("[\n {\"status\": 200,\n  \"body\": \"\xff\"}\n]").starts_with("routes.json:3: not valid JSON: "));
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK(error_of("[\n {\"status\": 200,\n  \"body\": " + deep + "}\n]") ==
+        "routes.json:3: not valid JSON: arrays and objects nested deeper than 512 levels");
+  std::string allowed = std::string(500, '[') + std::string(500, ']');
+  auto routes = parse("[\n {\"status\": 200,\n  \"body\": " + allowed + "}\n]");
+  REQUIRE(routes.size() == 1);
+  CHECK(routes[0].body == allowed);
+}
+
+TEST_CASE("a request body nested too deep simply does not match a JSON rule", "[replay][route]") {
+  RouteMatch m;
+  m.json = {{"/a", "1"}};
+  std::string deep = "{\"a\":1,\"b\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK_FALSE(route_matches(m, request("POST", "/", deep)));
+  CHECK(route_matches(m, request("POST", "/", R"({"a":1,"b":[[[]]]})")));
+}

@@ -191,3 +191,33 @@ TEST_CASE("policy: admission holds under concurrent requests", "[policy][concurr
   for (auto& w : workers) w.join();
   CHECK(admitted == 50);
 }
+
+TEST_CASE("policy: a handler may take its stream's place before costly work; the place is counted once",
+          "[policy]") {
+  Fixture f;
+  f.options.max_clients = 2;
+  HttpPolicy* self = nullptr;
+  int costly_work = 0;
+  // Like serve: the place first, then the work (a process), then the stream marked as admitted.
+  HttpPolicy policy(f.options, f.stats, [&](const Request&) {
+    if (!self->reserve_stream()) return Reply::text(503, "too many clients\n");
+    ++costly_work;
+    Reply reply = Reply::stream([](Session&) {});
+    reply.admitted = true;
+    return reply;
+  });
+  self = &policy;
+  Reply first = policy.answer(get("/events"));
+  CHECK(first.open_stream);
+  CHECK(has_header(first, "Cache-Control", "no-cache"));
+  CHECK(policy.answer(get("/events")).open_stream);
+  CHECK(policy.answer(get("/events")).status == 503);
+  CHECK(costly_work == 2);  // the third request never got that far
+  policy.release_stream();
+  CHECK(policy.reserve_stream());
+  CHECK_FALSE(policy.reserve_stream());
+  policy.release_stream();
+  policy.release_stream();
+  policy.stop_admitting();
+  CHECK_FALSE(policy.reserve_stream());
+}

@@ -63,6 +63,34 @@ TEST_CASE("ndjson input maps event objects and sends other values whole", "[inpu
   CHECK(out.empty());
 }
 
+namespace {
+
+// The message of what the decoder throws for one line ("" when nothing is thrown).
+std::string ndjson_error(const std::string& line) {
+  auto d = EventDecoder::create(InputFormat::ndjson);
+  std::vector<Event> out;
+  try {
+    d->line(line, out);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// Issue 12: the JSON library's out_of_range (1e999) and the stack (deep nesting, written back out) were not guarded.
+TEST_CASE("ndjson input: whatever the JSON library throws is a bad line, reported as such", "[inputs]") {
+  CHECK(ndjson_error("1e999") == "invalid JSON: number overflow parsing '1e999'");
+  CHECK(ndjson_error(R"({"data":{"n":-1e999}})") == "invalid JSON: number overflow parsing '-1e999'");
+  CHECK(ndjson_error("\"\xff\"") == "invalid JSON");
+  CHECK(ndjson_error(std::string(100000, '[') + std::string(100000, ']')) ==
+        "invalid JSON: arrays and objects nested deeper than 512 levels");
+  auto events = decode(InputFormat::ndjson, {std::string(512, '[') + std::string(512, ']')});
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].data.size() == 1024);
+}
+
 TEST_CASE("sse input is parsed and re-encoded, never passed through", "[inputs]") {
   auto events = decode(InputFormat::sse, {"event: a", "id: 5", "data: x", "data:  y", "", ": c", "data: z", "",
                                           "data: unterminated"});

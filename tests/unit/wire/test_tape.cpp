@@ -208,3 +208,16 @@ TEST_CASE("tapes are told from SSE text by their first character", "[tape]") {
   CHECK_FALSE(ssetool::looks_like_tape("data: {\"x\":1}\n\n"));
   CHECK_FALSE(ssetool::looks_like_tape(""));
 }
+
+// Issue 12: `1e999` escaped as an uncaught nlohmann out_of_range (exit 1, no FILE:LINE).
+TEST_CASE("what the JSON library throws is reported with file and line too", "[tape]") {
+  std::string ok = "{\"data\":\"ok\"}\n";
+  CHECK(parse_error(ok + "{\"t\":1e999,\"data\":\"x\"}\n") ==
+        "t.ndjson:2: not valid JSON: number overflow parsing '1e999'");
+  CHECK(parse_error(ok + "{\"retry\":-1e999}\n") == "t.ndjson:2: not valid JSON: number overflow parsing '-1e999'");
+  CHECK(parse_error(ok + ok + "{\"data\":\"\xff\"}\n").starts_with("t.ndjson:3: not valid JSON: "));
+  std::string deep = "{\"data\":\"x\",\"comment\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK(parse_error(deep) == "t.ndjson:1: not valid JSON: arrays and objects nested deeper than 512 levels");
+  std::string allowed = "{\"data\":\"x\",\"comment\":" + std::string(511, '[') + std::string(511, ']') + "}";
+  CHECK(parse_error(allowed) == "t.ndjson:1: 'comment' must be a string");
+}

@@ -12,8 +12,10 @@
 // number, null when no route matched; "last_event_id": what the client asked to resume from, if anything, and
 // "resumed" whether that id was found; "ended": "response" for a short response (404, a --fail-first failure, a
 // status/body route, a recorded error), else how the stream ended (see PlaybackEnd), or "refused" when the server
-// turned the stream away (--max-clients, shutting down). The file is written line by line and flushed each time;
-// it grows by one line per request (keep --exit-after or the test's own lifetime as the bound).
+// turned the stream away (--max-clients, shutting down). Secrets are not written: the value of each header and
+// query parameter named in the JournalRedaction becomes "[redacted]" (the CLI names Authorization and access_token
+// when the server has a --token, and every --redact header). The file is written line by line and flushed each
+// time; it grows by one line per request (keep --exit-after or the test's own lifetime as the bound).
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "ssetool/wire/request.hpp"
@@ -41,13 +44,22 @@ struct JournalEntry {
   std::chrono::microseconds duration{0};
 };
 
+// What the journal must not show. Header names match whatever their case; query names match exactly.
+struct JournalRedaction {
+  std::set<std::string> headers;  // in lower case
+  std::set<std::string> query;
+};
+
+// What a redacted value is written as.
+inline constexpr const char* kRedacted = "[redacted]";
+
 // The JSON line for one entry, without the newline.
-std::string journal_line(const JournalEntry& entry);
+std::string journal_line(const JournalEntry& entry, const JournalRedaction& redaction = {});
 
 class Journal {
  public:
   // Creates or truncates `path`. Throws SystemError when it cannot be opened.
-  explicit Journal(const std::string& path);
+  explicit Journal(const std::string& path, JournalRedaction redaction = {});
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -57,6 +69,7 @@ class Journal {
   bool failed() const;
 
  private:
+  const JournalRedaction redaction_;
   mutable std::mutex mutex_;
   std::FILE* file_ = nullptr;
   bool failed_ = false;

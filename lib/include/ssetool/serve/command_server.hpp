@@ -1,8 +1,9 @@
 // The engine of `ssetool serve -- COMMAND`: a server on its own stream loop that starts one COMMAND per client (on
-// a worker thread, so a failure can still be answered with 503), joins each to the client's stream as a
-// ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on stop() or a
-// stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server stops.
-// The process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
+// a worker thread, so a failure can still be answered with 503; and only once the client is admitted under
+// --max-clients and --max-procs, so a client turned away never starts a process), joins each to the client's
+// stream as a ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on
+// stop() or a stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server
+// stops. The process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
 #pragma once
 
 #include <atomic>

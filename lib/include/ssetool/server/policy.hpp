@@ -7,7 +7,7 @@
 //  - admission (--max-clients): at most max_clients event streams at once, and none once the server stops;
 //    beyond that a stream request gets 503 with Retry-After;
 //  - headers: Cache-Control and X-Accel-Buffering on streams, the -H extras on everything.
-// Thread-safe: answer() runs on any worker; release_stream() and stop_admitting() on any thread.
+// Thread-safe: answer() runs on any worker; reserve_stream(), release_stream() and stop_admitting() on any thread.
 #pragma once
 
 #include <atomic>
@@ -31,6 +31,10 @@ class HttpPolicy {
   // The response to a complete request: a built-in one, a refusal, or the handler's with the common headers.
   // An event stream it returns holds one of the max_clients places until release_stream().
   Reply answer(const Request& req);
+  // For a handler that must know before costly work (serve starts a process per stream): takes one of the
+  // max_clients places now; false when none is free or the server stops. The handler then returns its stream
+  // with Reply::admitted set, or gives the place back with release_stream() if it answers anything else.
+  bool reserve_stream();
   // An admitted stream ended (or was never opened): its place is free again.
   void release_stream();
   // Server shutdown: no stream is admitted any more.

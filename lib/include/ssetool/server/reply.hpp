@@ -17,6 +17,7 @@ struct Reply {
   std::string body;
   Headers headers;
   std::function<void(Session&)> open_stream;  // set: a text/event-stream response, opened on the loop
+  bool admitted = false;  // a stream whose handler already holds its max_clients place (Server::reserve_stream)
 
   static Reply text(int status, std::string body);
   static Reply stream(std::function<void(Session&)> open);

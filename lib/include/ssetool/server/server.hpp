@@ -41,6 +41,10 @@ class Server {
   void shutdown(std::function<void()> done);
   bool stopping() const { return stopping_.load(); }
 
+  // From a handler, before costly work: one of the --max-clients places (HttpPolicy::reserve_stream). Thread-safe.
+  bool reserve_stream() { return policy_->reserve_stream(); }
+  void release_stream() { policy_->release_stream(); }
+
  private:
   struct Connection;
   using ConnectionPtr = std::shared_ptr<Connection>;
