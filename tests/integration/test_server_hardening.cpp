@@ -140,6 +140,14 @@ TEST_CASE("server: with --token, 401 comes before the body is read", "[server][h
   CHECK(chunked.received().rfind("HTTP/1.1 401", 0) == 0);
 }
 
+TEST_CASE("server: a body sent where the server reads none gets 404 before it is read", "[server][hardening]") {
+  auto server = start_pipe();
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("PUT /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n"));
+  REQUIRE(c.read_until("\r\n\r\n", 5s));
+  CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
+}
+
 TEST_CASE("server: ambiguous framing gets 400 and the connection is closed", "[server][hardening]") {
   auto server = start_pipe();
   // Content-Length with chunked: the bytes after the chunked body must not be served as a second request.

@@ -1,4 +1,5 @@
-// Refusals decided on a request's head (see server/early_refusal.hpp).
+// Refusals decided on a request's head (see server/early_refusal.hpp): 401 first (as the policy answers it),
+// then 404 for a body sent where the application reads none.
 #include "ssetool/server/early_refusal.hpp"
 
 #include <algorithm>
@@ -45,11 +46,11 @@ Request request_of(const RequestHead& head) {
 }  // namespace
 
 std::optional<EarlyRefusal> refuse_before_body(const RequestHead& head, const ServerOptions& options) {
-  if (options.token.empty()) return std::nullopt;
   Request r = request_of(head);
   if (r.path == "/healthz" || (r.method == "OPTIONS" && !options.cors_origins.empty())) return std::nullopt;
-  if (authorized(r, options.token)) return std::nullopt;
-  return EarlyRefusal{401, "Unauthorized", "WWW-Authenticate: Bearer\r\n"};
+  if (!authorized(r, options.token)) return EarlyRefusal{401, "Unauthorized", "WWW-Authenticate: Bearer\r\n"};
+  if (options.body_path && !options.body_path(r.path)) return EarlyRefusal{404, "Not Found", ""};
+  return std::nullopt;
 }
 
 }  // namespace ssetool

@@ -34,3 +34,15 @@ TEST_CASE("early refusal: 401 without the token, nothing without --token", "[ear
   CHECK(refuse_before_body(head_of("POST", "/events?access_token=wrong"), locked));
   CHECK_FALSE(refuse_before_body(head_of("POST", "/healthz"), locked));
 }
+
+TEST_CASE("early refusal: 404 for a body where the application reads none, after auth", "[early]") {
+  ServerOptions options;
+  options.body_path = [](const std::string& path) { return path.rfind("/stdin/", 0) == 0; };
+  CHECK_FALSE(refuse_before_body(head_of("POST", "/stdin/abc"), options));
+  auto refused = refuse_before_body(head_of("POST", "/elsewhere"), options);
+  REQUIRE(refused);
+  CHECK(refused->status == 404);
+  CHECK_FALSE(refuse_before_body(head_of("POST", "/healthz"), options));
+  options.token = "t";
+  CHECK(refuse_before_body(head_of("POST", "/elsewhere"), options)->status == 401);
+}

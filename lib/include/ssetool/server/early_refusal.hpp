@@ -1,5 +1,6 @@
 // Decisions the loop takes on a request's head alone, before reading any of its body: a request with a body
-// that will be refused anyway (401 without the --token) is refused at once, and its body is never read or held.
+// that will be refused anyway is refused at once, and its body is never read or held: 401 without the --token,
+// 404 for a path the application reads no body on (ServerOptions::body_path).
 #pragma once
 
 #include <optional>

@@ -51,6 +51,9 @@ struct ServerOptions {
   // Request body bytes held at once by all connections (being read, or waiting for/at a worker); a request
   // that would go over it gets 503 + Retry-After. 0: max(32 MiB, max_body).
   std::size_t body_budget = 0;
+  // Whether a request to this (decoded) path may carry a body the application reads; one that may not is
+  // answered 404 before its body is read. Runs on the loop. Empty: every path may.
+  std::function<bool(const std::string& path)> body_path;
   std::function<void(const std::string&)> log;     // one line, no newline; stderr in the CLI
   // Asked for on each GET /metrics, on a worker thread: it must be thread-safe (read atomics). May be empty.
   std::function<ApplicationMetrics()> application_metrics;
