@@ -30,14 +30,10 @@ struct ServeFlags {
   bool env_clear = false;
   bool pty = false;
   bool stdin_endpoint = false;
-  std::string max_body = "1MiB";
   std::string stdin_buffer = "4MiB";
   std::string max_line = "16MiB";
   std::vector<std::string> command;
 };
-
-// The largest request body the server reads at all (lib/src/server/server.cpp answers 413 beyond it).
-constexpr std::uint64_t kServerBodyLimit = 8 << 20;
 
 std::uint64_t size_flag(const char* flag, const std::string& value) {
   try {
@@ -82,11 +78,10 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
   o.max_procs = flags.max_procs;
   check_event_name("--event", flags.event);
   check_event_name("--exit-event", flags.exit_event);
-  o.max_body = size_flag("--max-body", flags.max_body);
-  if (o.max_body > kServerBodyLimit) throw InvalidArgument("--max-body: at most 8MiB (the server's request limit)");
+  o.max_body = o.server.max_body;  // the server refuses larger bodies before reading them
   o.stdin_buffer = size_flag("--stdin-buffer", flags.stdin_buffer);
   if (o.stdin_buffer < o.max_body + 1)
-    throw InvalidArgument("--stdin-buffer: must be larger than --max-body (" + flags.max_body + ")");
+    throw InvalidArgument("--stdin-buffer: must be larger than --max-body (" + flags.server.max_body + ")");
   const std::string& stream_path = o.server.path;
   if (flags.stdin_endpoint && (stream_path + "/").rfind(kStdinPrefix, 0) == 0)
     throw InvalidArgument("--path '" + stream_path + "': " + kStdinPrefix + " is where the stdin endpoints are");
@@ -133,6 +128,7 @@ Runner add_serve_command(CLI::App& app) {
       "  ssetool serve --stdin-endpoint --event message -- my-stdio-mcp-server   # MCP over HTTP+SSE\n"
       "Exit status: 0 after SIGINT/SIGTERM, 1 on a run-time failure (busy port), 2 on a usage error\n"
       "(including a COMMAND that cannot be found or executed). See ssetool-serve(1); server options: ssetool(1).");
+  flags->server.max_body = "1MiB";  // serve's default: the largest POST to a stdin endpoint
   flags->server.add_to(*sub);
   sub->add_option("-f,--format", flags->format, "How stdout becomes events: lines, ndjson or sse (as in pipe)")
       ->type_name("FORMAT")->capture_default_str();
@@ -154,8 +150,6 @@ Runner add_serve_command(CLI::App& app) {
                 "Run the command with its stdout on a pseudo-terminal, so stdio-buffered programs flush every line");
   sub->add_flag("--stdin-endpoint", flags->stdin_endpoint,
                 "First event 'endpoint' names a URL; a POST to it writes the body (+ newline) to the command's stdin");
-  sub->add_option("--max-body", flags->max_body, "Largest POST body a stdin endpoint accepts (more: 413)")
-      ->type_name("SIZE")->capture_default_str();
   sub->add_option("--stdin-buffer", flags->stdin_buffer,
                   "Bytes that may wait for one command's stdin; a POST that does not fit gets 503 + Retry-After")
       ->type_name("SIZE")->capture_default_str();

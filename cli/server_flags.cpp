@@ -42,6 +42,9 @@ void ServerFlags::add_to(CLI::App& app) {
   app.add_option("-H,--header", headers, "Extra response header 'Name: value' (repeatable)")->group("Server options");
   app.add_option("--tls-cert", tls_cert, "Serve HTTPS with this PEM certificate chain")->group("Server options");
   app.add_option("--tls-key", tls_key, "The PEM private key for --tls-cert")->group("Server options");
+  app.add_option("--max-body", max_body,
+                 "Largest request body read (Content-Length or chunked); a larger one gets 413 before it is read")
+      ->type_name("SIZE")->capture_default_str()->group("Server options");
   app.add_option("--grace", grace, "On SIGINT/SIGTERM, time for streams to flush before they are cut")
       ->capture_default_str()->group("Server options");
   app.add_flag("-v,--verbose", verbose, "Log every stream opened and closed on stderr")->group("Server options");
@@ -63,12 +66,14 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
         with_flag<std::chrono::microseconds>("--retry", retry, parse_duration));
   o.max_clients = max_clients;
   o.client_buffer = with_flag<std::uint64_t>("--client-buffer", client_buffer, parse_size);
+  for (const auto& origin : cors) check_cors_origin(origin);
   o.cors_origins = cors;
   o.token = token;
   for (const auto& h : headers) o.extra_headers.push_back(parse_header_option(h));
   o.tls_cert = tls_cert;
   o.tls_key = tls_key;
   o.grace = with_flag<std::chrono::microseconds>("--grace", grace, parse_duration);
+  o.max_body = with_flag<std::uint64_t>("--max-body", max_body, parse_size);
   o.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
   o.log = [subcommand](const std::string& line) { fmt::print(stderr, "ssetool: {}: {}\n", subcommand, line); };
   return o;

@@ -22,6 +22,8 @@ std::uint64_t epoch_micros() {
 
 BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(options_.hub) {
   options_.server.application_metrics = [this] { return ApplicationMetrics{hub_.published(), hub_.history_length()}; };
+  // pipe reads no request body; one sent anywhere but the stream's path gets 404 before it is read.
+  options_.server.body_path = [stream = options_.server.path](const std::string& p) { return p == stream; };
   if (!options_.command.empty()) {
     try {
       command_ = Process::spawn({.argv = options_.command});

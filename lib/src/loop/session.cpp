@@ -139,25 +139,27 @@ void Session::schedule_flush() {
   });
 }
 
-// Moves up to kMaxIov frames from the queue into one HTTP chunk in flight. False when nothing is left.
+// Moves up to kMaxIov frames from the queue into one HTTP chunk in flight (or as they are, unchunked). False when nothing is left.
 bool Session::fill_batch() {
   if (queue_.empty()) {
-    if (state_ != State::ending || final_chunk_queued_ || !clean_end_) return false;
+    if (!chunked_ || state_ != State::ending || final_chunk_queued_ || !clean_end_) return false;
     final_chunk_queued_ = true;
     inflight_.push_back({nullptr, kFinalChunk, sizeof kFinalChunk - 1});
     return true;
   }
   std::size_t bytes = 0, count = 0;
   while (count < queue_.size() && count < kMaxIov - 2 && bytes < kMaxBatchBytes) bytes += queue_[count++]->size();
-  char* end = std::to_chars(chunk_header_, chunk_header_ + sizeof chunk_header_ - 2, bytes, 16).ptr;  // lower-case hex
-  *end++ = '\r';
-  *end++ = '\n';
-  inflight_.push_back({nullptr, chunk_header_, static_cast<std::size_t>(end - chunk_header_)});
+  if (chunked_) {
+    char* end = std::to_chars(chunk_header_, chunk_header_ + sizeof chunk_header_ - 2, bytes, 16).ptr;  // lower-case hex
+    *end++ = '\r';
+    *end++ = '\n';
+    inflight_.push_back({nullptr, chunk_header_, static_cast<std::size_t>(end - chunk_header_)});
+  }
   for (std::size_t i = 0; i < count; ++i) {
     inflight_.push_back({queue_.front(), queue_.front()->data(), queue_.front()->size()});
     queue_.pop_front();
   }
-  inflight_.push_back({nullptr, kChunkTrailer, 2});
+  if (chunked_) inflight_.push_back({nullptr, kChunkTrailer, 2});
   return true;
 }
 

@@ -21,29 +21,23 @@ struct Exchange {
 };
 thread_local Exchange* current_exchange = nullptr;
 
-// httplib::Stream over our transport: buffered input first, then non-blocking I/O with poll timeouts.
+// httplib::Stream over our transport. Reads come only from the request bytes the loop has already received
+// (then end of input): a worker never waits for a client. Writes go to the transport, with poll timeouts.
 class TransportStream final : public httplib::Stream {
  public:
   TransportStream(Transport& t, std::string& input, const PeerInfo& peer, int timeout_ms)
       : t_(t), input_(input), peer_(peer), timeout_ms_(timeout_ms) {}
+  ~TransportStream() override { input_.erase(0, consumed_); }  // pipelined bytes stay for the next request
+  TransportStream(const TransportStream&) = delete;
+  TransportStream& operator=(const TransportStream&) = delete;
 
-  bool is_readable() const override {
-    return !input_.empty() || t_.has_buffered_input() || wait_for(POLLIN);
-  }
+  bool is_readable() const override { return consumed_ < input_.size(); }
   bool is_writable() const override { return wait_for(POLLOUT); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (!input_.empty()) {
-      size_t n = std::min(size, input_.size());
-      input_.copy(ptr, n);
-      input_.erase(0, n);
-      return static_cast<ssize_t>(n);
-    }
-    for (;;) {
-      ssize_t n = t_.read(ptr, size);
-      if (n >= 0 || errno != EAGAIN) return n;
-      if (!wait_for(t_.last_wait() == IoWait::write ? POLLOUT : POLLIN)) return -1;
-    }
+    size_t n = input_.copy(ptr, size, consumed_);
+    consumed_ += n;
+    return static_cast<ssize_t>(n);
   }
 
   ssize_t write(const char* ptr, size_t size) override {
@@ -82,6 +76,7 @@ class TransportStream final : public httplib::Stream {
 
   Transport& t_;
   std::string& input_;
+  size_t consumed_ = 0;
   const PeerInfo& peer_;
   int timeout_ms_;
 };
@@ -115,10 +110,18 @@ void apply_reply(Reply&& reply, const httplib::Request& req, httplib::Response& 
   exchange->outcome->request = to_request(req);
   exchange->outcome->open_stream = std::move(reply.open_stream);
   // Called by httplib once the status line and headers are written: take the connection over.
-  res.set_chunked_content_provider("text/event-stream", [exchange](size_t, httplib::DataSink&) {
+  auto take_over = [exchange](size_t, httplib::DataSink&) {
     exchange->headers_written = true;
     return false;
-  });
+  };
+  // HTTP/1.0 has no chunks: the stream goes without Transfer-Encoding and ends when the connection closes.
+  exchange->outcome->chunked = req.version != "HTTP/1.0";
+  if (exchange->outcome->chunked) {
+    res.set_chunked_content_provider("text/event-stream", take_over);
+  } else {
+    res.set_header("Connection", "close");
+    res.set_content_provider("text/event-stream", take_over);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // (through the HttpPolicy), streams handed back to the loop as sessions, graceful shutdown.
 #include "ssetool/server/server.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdio>
@@ -14,20 +15,23 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/limits.hpp"
-#include "ssetool/server/request_scan.hpp"
+#include "ssetool/server/early_refusal.hpp"
+#include "ssetool/server/request_framing.hpp"
 
 namespace ssetool {
 
 namespace {
 
 constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
-constexpr std::size_t kMaxBodyBytes = 8 * 1024 * 1024;
+constexpr std::size_t kMinBodyBudget = 32 << 20;
 constexpr std::chrono::milliseconds kWorkerIoTimeout{5000};
+constexpr std::chrono::milliseconds kRefusalLinger{1000};  // reading (and dropping) a refused request's rest
 
 std::string describe(const ListenAddress& a) {
   if (a.kind == ListenAddress::unix_socket) return "unix:" + a.path;
@@ -64,7 +68,10 @@ PeerInfo peer_of(int fd, const sockaddr_storage& ss) {
 struct Server::Connection {
   std::uint64_t id;
   std::unique_ptr<Transport> transport;
-  std::string input;
+  std::string input;     // received, not yet framed (pipelined requests wait here)
+  std::string request;   // the complete, normalised request a worker answers
+  std::unique_ptr<RequestFramer> framer;
+  std::size_t body_held = 0;  // bytes of body_in_flight_ this connection holds
   PeerInfo peer;
   Loop::TimerId timer = 0;
   bool handshaking = false;
@@ -74,6 +81,7 @@ Server::Server(Loop& loop, ServerOptions options, Handler handler)
     : loop_(loop), options_(std::move(options)) {
   std::size_t fds = raise_descriptor_limit();
   if (options_.max_clients == 0) options_.max_clients = fds > 128 ? fds - 64 : 64;
+  if (options_.body_budget == 0) options_.body_budget = std::max(kMinBodyBudget, options_.max_body);
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
     if (options_.tls_cert.empty() || options_.tls_key.empty())
       throw InvalidArgument("--tls-cert and --tls-key go together");
@@ -88,7 +96,7 @@ Server::~Server() {
   if (listen_fd_ >= 0) {
     loop_.unwatch(listen_fd_);
     ::close(listen_fd_);
-    if (options_.listen.kind == ListenAddress::unix_socket) ::unlink(options_.listen.path.c_str());
+    if (unix_path_bound_) ::unlink(options_.listen.path.c_str());
   }
 }
 
@@ -111,15 +119,20 @@ void Server::bind_and_listen() {
     if (a.path.size() >= sizeof addr.sun_path) throw InvalidArgument("--listen " + where + ": path too long");
     std::strcpy(addr.sun_path, a.path.c_str());
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno == EADDRINUSE) {
+    bool bound = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (!bound && errno == EADDRINUSE) {
       int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
       bool alive = ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
       ::close(probe);
       if (alive) throw SystemError("cannot listen on " + where + ": another server is using it");
+      struct stat st {};
+      if (::lstat(a.path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
+        throw SystemError("cannot listen on " + where + ": the path exists and is not a socket (left alone)");
       ::unlink(a.path.c_str());  // a stale socket file left by a process that died
-      if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        throw SystemError("cannot listen on " + where + ": " + std::strerror(errno));
+      bound = ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     }
+    if (!bound) throw SystemError("cannot listen on " + where + ": " + std::strerror(errno));
+    unix_path_bound_ = true;  // ours: removed when the server ends
   } else {
     addrinfo hints{}, *found = nullptr;
     hints.ai_family = AF_UNSPEC;
@@ -213,7 +226,8 @@ void Server::watch_connection(const ConnectionPtr& c) {
       close_connection(conn);
     }
   });
-  if (!c->input.empty()) try_dispatch(c);
+  c->framer = std::make_unique<RequestFramer>(FramingLimits{kMaxHeaderBytes, options_.max_body});
+  if (!c->input.empty()) advance(c);
 }
 
 void Server::on_connection_io(const ConnectionPtr& c, std::uint32_t events) {
@@ -223,18 +237,14 @@ void Server::on_connection_io(const ConnectionPtr& c, std::uint32_t events) {
     ssize_t n = c->transport->read(buf, sizeof buf);
     if (n > 0) {
       c->input.append(buf, static_cast<std::size_t>(n));
-      if (c->input.size() > kMaxHeaderBytes + kMaxBodyBytes) break;
+      if (!advance(c)) return;  // the request is complete (or refused): nothing more is read for now
       continue;
     }
     if (n < 0 && errno == EAGAIN) break;
     close_connection(c);  // closed, or an error, before a whole request arrived
     return;
   }
-  if (events & (EPOLLHUP | EPOLLERR)) {
-    close_connection(c);
-    return;
-  }
-  try_dispatch(c);
+  if (events & (EPOLLHUP | EPOLLERR)) close_connection(c);
 }
 
 // Drives a TLS handshake on the loop. False while it is not done (or when it failed and c was closed).
@@ -254,21 +264,93 @@ bool Server::continue_handshake(const ConnectionPtr& c) {
   return false;
 }
 
-void Server::try_dispatch(const ConnectionPtr& c) {
-  switch (scan_request(c->input, kMaxHeaderBytes, kMaxBodyBytes)) {
-    case RequestScan::incomplete: return;
-    case RequestScan::complete: dispatch(c); return;
-    case RequestScan::headers_too_large: refuse(c, 431, "Request Header Fields Too Large"); return;
-    case RequestScan::body_too_large: refuse(c, 413, "Payload Too Large"); return;
+// Frames what has arrived. False once the connection left the reading state (dispatched, refused, closed).
+bool Server::advance(const ConnectionPtr& c) {
+  for (;;) {
+    RequestFramer::Status status = c->framer->feed(c->input);
+    if (!hold_body(c)) return false;
+    switch (status) {
+      case RequestFramer::Status::incomplete: return true;
+      case RequestFramer::Status::head_ready:
+        if (!accept_head(c)) return false;
+        continue;
+      case RequestFramer::Status::complete:
+        c->request = c->framer->take_request();
+        dispatch(c);
+        return false;
+      case RequestFramer::Status::refused:
+        refuse(c, c->framer->error_status(), c->framer->error_reason());
+        return false;
+    }
   }
 }
 
-// Answers a request the loop will not hand to a worker, then closes the connection.
-void Server::refuse(const ConnectionPtr& c, int status, const char* reason) {
-  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", status, reason);
+// Counts the body read so far against the global budget; past it, the request gets 503.
+bool Server::hold_body(const ConnectionPtr& c) {
+  std::size_t now = c->framer->body_size();
+  if (now <= c->body_held) return true;
+  if (body_in_flight_ + (now - c->body_held) > options_.body_budget) {
+    log(Verbosity::verbose, fmt::format("{}:{} request bodies over their budget: 503", c->peer.remote_addr,
+                                        c->peer.remote_port));
+    refuse(c, 503, "Service Unavailable", "Retry-After: 1\r\n");
+    return false;
+  }
+  body_in_flight_ += now - c->body_held;
+  c->body_held = now;
+  return true;
+}
+
+void Server::release_body(const ConnectionPtr& c) {
+  body_in_flight_ -= c->body_held;
+  c->body_held = 0;
+}
+
+// The head of a request with a body is here: refuse it now if it will be refused anyway, else let the body come.
+bool Server::accept_head(const ConnectionPtr& c) {
+  const RequestHead& head = c->framer->head();
+  if (auto early = refuse_before_body(head, options_)) {
+    refuse(c, early->status, early->reason.c_str(), early->headers);
+    return false;
+  }
+  if (head.expects_continue) {
+    static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    iovec iov{const_cast<char*>(kContinue), sizeof kContinue - 1};
+    c->transport->writev(&iov, 1);  // best effort: a client that gets none sends its body after a pause
+  }
+  return true;
+}
+
+// Answers a request the loop will not hand to a worker, then closes the connection: first it reads and drops
+// what the client still sends for a moment, so that the client reads the answer rather than a reset.
+void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers) {
+  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\n{}\r\n",
+                                     status, reason, headers);
   iovec iov{response.data(), response.size()};
   c->transport->writev(&iov, 1);
-  close_connection(c);
+  release_body(c);
+  c->framer.reset();
+  c->input.clear();
+  c->input.shrink_to_fit();
+  if (c->timer) loop_.cancel_timer(c->timer);
+  int fd = c->transport->fd();
+  if (!tls_) ::shutdown(fd, SHUT_WR);
+  std::weak_ptr<Connection> weak = c;
+  loop_.unwatch(fd);
+  loop_.watch(fd, EPOLLIN | EPOLLRDHUP, [this, weak](std::uint32_t) {
+    auto conn = weak.lock();
+    if (!conn) return;
+    char buf[16384];
+    ssize_t n;
+    while ((n = conn->transport->read(buf, sizeof buf)) > 0) {
+    }
+    if (n == 0 || errno != EAGAIN) close_connection(conn);
+  });
+  c->timer = loop_.add_timer(kRefusalLinger, [this, weak] {
+    if (auto conn = weak.lock()) {
+      conn->timer = 0;
+      close_connection(conn);
+    }
+  });
 }
 
 void Server::dispatch(const ConnectionPtr& c) {
@@ -277,13 +359,16 @@ void Server::dispatch(const ConnectionPtr& c) {
   connections_.erase(c->id);
   ++in_workers_;
   workers_->submit([this, c] {
-    BridgeOutcome outcome = bridge_->process(*c->transport, c->input, c->peer);
+    BridgeOutcome outcome = bridge_->process(*c->transport, c->request, c->peer);
     loop_.post([this, c, outcome = std::move(outcome)]() mutable { on_worker_done(c, std::move(outcome)); });
   });
 }
 
 void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
   --in_workers_;
+  release_body(c);
+  c->request.clear();
+  c->request.shrink_to_fit();
   if (outcome.stream_offered && outcome.kind != BridgeOutcome::stream) policy_->release_stream();
   switch (outcome.kind) {
     case BridgeOutcome::stream: open_session(c, std::move(outcome)); break;
@@ -298,8 +383,10 @@ void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
 
 void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
   std::uint64_t id = c->id;
+  outcome.request.body = std::string();  // the handler had it; a stream does not keep it for its whole life
   auto session = std::make_shared<Session>(loop_, std::move(c->transport), std::move(outcome.request), id,
                                            options_.client_buffer, &stats_.delivered);
+  session->set_chunked(outcome.chunked);
   sessions_[id] = session;
   stats_.clients_connected.fetch_add(1, std::memory_order_relaxed);
   const Request& req = session->request();
@@ -330,6 +417,7 @@ void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
 }
 
 void Server::close_connection(const ConnectionPtr& c) {
+  release_body(c);
   if (c->transport) loop_.unwatch(c->transport->fd());
   if (c->timer) loop_.cancel_timer(c->timer);
   c->timer = 0;

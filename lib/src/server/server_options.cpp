@@ -54,8 +54,22 @@ std::pair<std::string, std::string> parse_header_option(const std::string& text)
   std::string name = text.substr(0, colon);
   for (char c : name)
     if (c <= ' ' || c == 127) throw InvalidArgument("--header '" + text + "': invalid header name");
+  for (const char* framing : {"Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "Upgrade"})
+    if (header_name_equals(name, framing))
+      throw InvalidArgument("--header '" + text + "': " + framing + " is the server's to set (framing or hop-by-hop)");
   std::size_t start = text.find_first_not_of(" \t", colon + 1);
-  return {name, start == std::string::npos ? "" : text.substr(start)};
+  std::string value = start == std::string::npos ? "" : text.substr(start);
+  for (char c : value)
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 127)
+      throw InvalidArgument("--header '" + name + "': control characters are not allowed in a header value");
+  return {name, value};
+}
+
+void check_cors_origin(const std::string& origin) {
+  if (origin.empty()) throw InvalidArgument("--cors: empty origin");
+  for (char c : origin)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 127 || c == ',')
+      throw InvalidArgument("--cors: control characters, spaces and commas are not allowed in an origin");
 }
 
 }  // namespace ssetool

@@ -28,3 +28,24 @@ TEST_CASE("header options", "[options]") {
   CHECK_THROWS_AS(ssetool::parse_header_option("X-A b"), InvalidArgument);
   CHECK_THROWS_AS(ssetool::parse_header_option("X-A: b\r\nX-Evil: 1"), InvalidArgument);
 }
+
+TEST_CASE("header options: framing and hop-by-hop headers and control characters are refused", "[options]") {
+  for (const char* h : {"Content-Length: 1", "transfer-encoding: chunked", "CONNECTION: close", "Keep-Alive: x",
+                        "Upgrade: h2c"}) {
+    INFO(h);
+    CHECK_THROWS_AS(ssetool::parse_header_option(h), InvalidArgument);
+  }
+  CHECK_THROWS_WITH(ssetool::parse_header_option("Connection: close"), Catch::Contains("Connection"));
+  CHECK_THROWS_AS(ssetool::parse_header_option(std::string("X-A: a\0b", 8)), InvalidArgument);
+  CHECK_THROWS_AS(ssetool::parse_header_option("X-A: a\x7f"), InvalidArgument);
+  CHECK(ssetool::parse_header_option("X-A: a\tb").second == "a\tb");
+}
+
+TEST_CASE("cors origins: one origin per value, no control characters", "[options]") {
+  CHECK_NOTHROW(ssetool::check_cors_origin("*"));
+  CHECK_NOTHROW(ssetool::check_cors_origin("https://a.example:8443"));
+  for (const char* o : {"", "https://a.example\r\nX-Evil: 1", "a b", "https://a.example, https://b.example"}) {
+    INFO(o);
+    CHECK_THROWS_AS(ssetool::check_cors_origin(o), InvalidArgument);
+  }
+}

@@ -48,6 +48,9 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   // Sends the heartbeat comment if nothing was written for `interval`.
   void heartbeat_if_idle(Loop::Clock::time_point now, std::chrono::microseconds interval);
   void set_heartbeats(bool on) { heartbeats_ = on; }
+  // Before start(): false writes the frames as they are, without HTTP chunks, and the end of the stream is the
+  // end of the connection (an HTTP/1.0 client). Default: chunked.
+  void set_chunked(bool on) { chunked_ = on; }
 
   // Flushes what is queued, then ends the response cleanly (final chunk) and closes.
   void end();
@@ -112,6 +115,7 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   SessionEnd end_reason_ = SessionEnd::clean;
   bool clean_end_ = true;
   bool final_chunk_queued_ = false;
+  bool chunked_ = true;
   bool flush_scheduled_ = false;
   bool writing_blocked_ = false;
   bool heartbeats_ = true;

@@ -1,5 +1,5 @@
 // The one place that knows cpp-httplib on the server side. A worker thread hands it a connection whose
-// request bytes have (mostly) arrived; httplib parses and routes the request, our handler answers it, and
+// request has wholly arrived (read and normalised on the loop: server/request_framing.hpp); httplib parses and routes the request, our handler answers it, and
 // httplib writes the response. For an event stream, httplib writes only the status line and headers
 // (Transfer-Encoding: chunked) and the connection is handed back to the stream loop with the stream's
 // opener: every later byte of the stream is written by the loop.
@@ -27,6 +27,7 @@ struct BridgeOutcome {
   Request request;                                // for a stream: the request that opened it
   std::function<void(Session&)> open_stream;      // for a stream
   bool stream_offered = false;                    // the handler answered with a stream (even if not taken)
+  bool chunked = true;                            // for a stream: false for an HTTP/1.0 client (ends at close)
 };
 
 class HttpBridge {
@@ -36,8 +37,8 @@ class HttpBridge {
   HttpBridge(Handler handler, int listen_fd, std::chrono::milliseconds io_timeout);
   ~HttpBridge();
 
-  // Answers one request on the calling thread: reads from `input` (bytes already received) and then from
-  // the transport, writes the response. Leftover pipelined bytes stay in `input`.
+  // Answers one request on the calling thread: reads it from `input` only (bytes already received; their end
+  // is the end of input), writes the response to the transport. Leftover pipelined bytes stay in `input`.
   BridgeOutcome process(Transport& transport, std::string& input, const PeerInfo& peer);
 
  private:

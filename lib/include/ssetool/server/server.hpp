@@ -1,5 +1,6 @@
 // An SSE server on the stream loop. The loop owns the listening socket and every connection: it accepts,
-// does TLS handshakes, and reads each request until it is complete; only then does a worker thread run it
+// does TLS handshakes, and reads each request, body included, until it is complete (request_framing.hpp),
+// within the request deadline and the per-request and global body limits; only then does a worker thread run it
 // through cpp-httplib (http_bridge). Short answers are written by the worker; an event stream's socket
 // comes back to the loop as a Session. Built in: heartbeats, logging, graceful shutdown, and the HTTP policy
 // of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
@@ -55,12 +56,15 @@ class Server {
   void watch_connection(const ConnectionPtr& c);
   void on_connection_io(const ConnectionPtr& c, std::uint32_t events);
   bool continue_handshake(const ConnectionPtr& c);
-  void try_dispatch(const ConnectionPtr& c);
+  bool advance(const ConnectionPtr& c);
+  bool hold_body(const ConnectionPtr& c);
+  void release_body(const ConnectionPtr& c);
+  bool accept_head(const ConnectionPtr& c);
   void dispatch(const ConnectionPtr& c);
   void on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome);
   void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
   void close_connection(const ConnectionPtr& c);
-  void refuse(const ConnectionPtr& c, int status, const char* reason);
+  void refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers = "");
   void sweep();
   void check_shutdown_done();
 
@@ -70,6 +74,7 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<class TlsContext> tls_;
   int listen_fd_ = -1;
+  bool unix_path_bound_ = false;  // we created the unix socket file (and remove it at the end)
   int port_ = 0;
   std::unique_ptr<HttpBridge> bridge_;
   std::unique_ptr<WorkerPool> workers_;
@@ -77,6 +82,7 @@ class Server {
   std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
   std::uint64_t next_id_ = 1;
   std::size_t in_workers_ = 0;
+  std::size_t body_in_flight_ = 0;  // request body bytes held by all connections (loop thread only)
   ServerStats stats_;
   std::unique_ptr<HttpPolicy> policy_;  // answers requests on the workers
   Loop::TimerId sweep_timer_ = 0;

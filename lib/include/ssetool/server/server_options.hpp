@@ -46,13 +46,25 @@ struct ServerOptions {
   Verbosity verbosity = Verbosity::normal;
   std::chrono::microseconds grace{2'000'000};      // shutdown: time to flush before streams are cut
   std::size_t workers = 4;                         // threads answering short requests
-  std::chrono::milliseconds request_timeout{30'000};  // a request must arrive within this
+  std::chrono::milliseconds request_timeout{30'000};  // a whole request (head and body) must arrive within this
+  std::size_t max_body = 8 << 20;                  // largest request body read (Content-Length or chunked); 413 beyond
+  // Request body bytes held at once by all connections (being read, or waiting for/at a worker); a request
+  // that would go over it gets 503 + Retry-After. 0: max(32 MiB, max_body).
+  std::size_t body_budget = 0;
+  // Whether a request to this (decoded) path may carry a body the application reads; one that may not is
+  // answered 404 before its body is read. Runs on the loop. Empty: every path may.
+  std::function<bool(const std::string& path)> body_path;
   std::function<void(const std::string&)> log;     // one line, no newline; stderr in the CLI
   // Asked for on each GET /metrics, on a worker thread: it must be thread-safe (read atomics). May be empty.
   std::function<ApplicationMetrics()> application_metrics;
 };
 
-// Parses "Name: value" for -H. Throws InvalidArgument (missing colon, CR or LF in it).
+// Parses "Name: value" for -H. Throws InvalidArgument (missing colon, CR, LF or another control character in
+// it, or a framing or hop-by-hop header: Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade).
 std::pair<std::string, std::string> parse_header_option(const std::string& text);
+
+// Checks one --cors value ("*" or an origin) as -H values are: no control characters (CR, LF...), no spaces or
+// commas (one origin per value). Throws InvalidArgument.
+void check_cors_origin(const std::string& origin);
 
 }  // namespace ssetool
