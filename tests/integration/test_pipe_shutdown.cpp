@@ -75,7 +75,7 @@ TEST_CASE("pipe: on SIGTERM every line read from a fast stdin reaches the client
     auto server = start_pipe({"-v", "--grace", "60s", "--client-buffer", "512MiB", "--heartbeat", "0"});
     SseClient client(server.port, "/events");
     REQUIRE(await_metric(server.port, "clients_connected", 1));
-    Producer producer(*server.process, 3'000'000);
+    Producer producer(*server.process, 1'000'000);
 
     // The client reads; mid-stream, the server is told to stop.
     std::uint64_t received = 0;
@@ -84,7 +84,7 @@ TEST_CASE("pipe: on SIGTERM every line read from a fast stdin reaches the client
       ++received;
       if (e.data != std::to_string(received)) in_order = false;
     };
-    while (received < 20'000) {
+    while (received < 10'000) {
       auto e = client.next_event();
       REQUIRE(e);
       take(*e);
