@@ -21,6 +21,9 @@ ensure_packages() {
 build_packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev libcli11-dev libfmt-dev
                 nlohmann-json3-dev catch2)
 
+# Packages for the fuzz targets (scripts/fuzz): clang 14 and its runtime libraries, libFuzzer's among them.
+fuzz_packages=(clang-14 libclang-rt-14-dev)
+
 # configure_and_build DIR [CMAKE_ARGS...]: configures DIR when it is new or its arguments changed, then builds it
 # (incrementally).
 configure_and_build() {

@@ -56,6 +56,7 @@ BroadcastServer::Outcome BroadcastServer::run() {
   publisher_->cancel();
   source_->join();
   server_.reset();
+  log_losses();
   Outcome outcome{.input_failed = source_->failed()};
   if (command_) outcome.command = command_->reap();
   return outcome;
@@ -78,7 +79,13 @@ Reply BroadcastServer::handle(const Request& req) {
 
 void BroadcastServer::open_stream(Session& session, std::uint64_t published_before) {
   hub_.subscribe(&session, session.request().last_event_id(), options_.replay_last, published_before);
-  session.on_close([this, s = &session](SessionEnd) { hub_.unsubscribe(s); });
+  session.on_close([this, s = &session](SessionEnd why) {
+    hub_.unsubscribe(s);
+    if (why == SessionEnd::aborted && streams_ending_ && s->frames_dropped() > 0) {
+      events_cut_ += s->frames_dropped();
+      ++clients_cut_;
+    }
+  });
 }
 
 void BroadcastServer::publish_batch(std::vector<Event>& batch) {
@@ -88,15 +95,50 @@ void BroadcastServer::publish_batch(std::vector<Event>& batch) {
   }
 }
 
+// On the loop, after the input's last event was published.
 void BroadcastServer::input_closed() {
-  if (!options_.stay_at_end || source_->failed()) shut_down(false);
+  input_closed_ = true;
+  if (stopping_) end_streams();
+  else if (!options_.stay_at_end || source_->failed()) shut_down(false);
 }
 
+// Stops reading at once; the streams end once what was read is published (input_closed), or when the input
+// thread has not got there within the grace period.
 void BroadcastServer::shut_down(bool by_signal) {
   if (stopping_) return;
   stopping_ = true;
   if (by_signal && command_) command_->signal(SIGTERM);
+  if (input_closed_) return end_streams();
+  source_->cancel();
+  input_deadline_ = loop_.add_timer(options_.server.grace, [this] { end_streams(); });
+}
+
+void BroadcastServer::end_streams() {
+  if (streams_ending_) return;
+  streams_ending_ = true;
+  loop_.cancel_timer(input_deadline_);
   server_->shutdown([this] { loop_.stop(); });
+}
+
+// One line for whatever was read but did not reach every client; a verbose summary of the input.
+void BroadcastServer::log_losses() const {
+  if (!options_.server.log) return;
+  Verbosity verbosity = options_.server.verbosity;
+  if (verbosity == Verbosity::verbose) {
+    std::string unfinished = source_->unfinished_bytes() == 0
+                                 ? ""
+                                 : fmt::format(" (an unterminated last line of {} bytes left out)",
+                                               source_->unfinished_bytes());
+    options_.server.log(fmt::format("input: {} lines read, {} events published{}", source_->lines_read(),
+                                    hub_.published(), unfinished));
+  }
+  std::size_t unpublished = publisher_->dropped();
+  if (verbosity == Verbosity::quiet || (unpublished == 0 && events_cut_ == 0)) return;
+  std::string line = "shutdown: not delivered within the grace period:";
+  if (events_cut_ > 0) line += fmt::format(" {} queued event(s) to {} client(s)", events_cut_, clients_cut_);
+  if (events_cut_ > 0 && unpublished > 0) line += ";";
+  if (unpublished > 0) line += fmt::format(" {} event(s) read but never published", unpublished);
+  options_.server.log(line);
 }
 
 }  // namespace ssetool

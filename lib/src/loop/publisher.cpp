@@ -8,10 +8,14 @@ Publisher::Publisher(Loop& loop, BatchHandler on_batch, std::function<void()> on
 
 bool Publisher::publish_all(std::vector<Event>& events) {
   std::unique_lock lock(mutex_);
-  for (auto& event : events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
     space_.wait(lock, [&] { return pending_.size() < capacity_ || cancelled_; });
-    if (cancelled_ || closed_) return false;
-    pending_.push_back(std::move(event));
+    if (cancelled_ || closed_) {
+      if (cancelled_) dropped_ += events.size() - i;
+      events.clear();
+      return false;
+    }
+    pending_.push_back(std::move(events[i]));
     post_drain_locked();
   }
   events.clear();
@@ -34,8 +38,17 @@ void Publisher::post_drain_locked() {
 
 void Publisher::cancel() {
   std::lock_guard lock(mutex_);
-  cancelled_ = true;
+  if (!cancelled_) {
+    cancelled_ = true;
+    dropped_ += pending_.size();
+    pending_.clear();
+  }
   space_.notify_all();
+}
+
+std::size_t Publisher::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
 }
 
 void Publisher::drain() {

@@ -261,6 +261,8 @@ void Session::finish(SessionEnd why) {
   loop_.unwatch(transport_->fd());
   if (why == SessionEnd::clean) transport_->shutdown();
   transport_.reset();
+  frames_dropped_ = queue_.size();
+  for (const Segment& s : inflight_) frames_dropped_ += s.owner ? 1 : 0;
   queue_.clear();
   inflight_.clear();
   queued_bytes_ = 0;

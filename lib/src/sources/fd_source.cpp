@@ -52,7 +52,10 @@ void FdSource::read_until_end() {
   char buffer[64 * 1024];
   for (;;) {
     long n = wait_and_read(buffer, sizeof buffer);
-    if (n < 0) return;   // cancelled
+    if (n < 0) {  // cancelled: what was read is handed over already, but for an unterminated line
+      unfinished_bytes_ = splitter.pending_bytes();
+      return;
+    }
     if (n == 0) break;   // end of input
     try {
       splitter.feed(std::string_view(buffer, static_cast<std::size_t>(n)), line);

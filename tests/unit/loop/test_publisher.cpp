@@ -50,3 +50,16 @@ TEST_CASE("cancel releases a source blocked on a full queue", "[publisher][concu
   std::vector<Event> more(1);
   CHECK_FALSE(publisher.publish_all(more));
 }
+
+TEST_CASE("cancel counts the events it drops: those waiting and those a blocked publish had not handed over",
+          "[publisher][concurrency]") {
+  Loop loop;  // never run: nothing drains
+  Publisher publisher(loop, [](std::vector<Event>&) {}, nullptr, /*capacity=*/2);
+  std::vector<Event> five(5);
+  std::thread source([&] { CHECK_FALSE(publisher.publish_all(five)); });
+  publisher.cancel();
+  source.join();
+  // Either the source had queued two and was waiting with three (2 + 3), or cancel came first (all 5 refused).
+  CHECK(publisher.dropped() == 5);
+  CHECK(five.empty());
+}

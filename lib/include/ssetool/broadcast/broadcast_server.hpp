@@ -2,6 +2,11 @@
 // and decoded on a thread of its own (FdSource), handed to the stream loop (Publisher), numbered, encoded once and
 // fanned out (Hub) to every client of one event stream, with the viewer page at GET /. It runs until a stop signal,
 // stop(), or the end of the input (unless told to stay), then shuts down gracefully.
+//
+// Nothing read is lost on a stop: reading stops at once (even with input waiting), every event decoded from what
+// was read is published, and only then do the streams end, each flushing its queue within the grace period
+// (ServerOptions::grace). What is cut at the end of the grace period is counted and logged in one line; so is
+// anything the input thread had not handed over when it failed to finish within the grace period.
 #pragma once
 
 #include <cstddef>
@@ -68,6 +73,8 @@ class BroadcastServer {
   void publish_batch(std::vector<Event>& batch);
   void input_closed();
   void shut_down(bool by_signal);
+  void end_streams();
+  void log_losses() const;
 
   BroadcastOptions options_;
   Loop loop_;
@@ -76,7 +83,12 @@ class BroadcastServer {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<FdSource> source_;
-  bool stopping_ = false;
+  bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
+  bool input_closed_ = false;    // the input ended and its last event was published
+  bool streams_ending_ = false;  // the server is shutting down
+  Loop::TimerId input_deadline_ = 0;
+  std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
+  std::size_t clients_cut_ = 0;
 };
 
 }  // namespace ssetool

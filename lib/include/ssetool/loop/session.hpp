@@ -80,6 +80,8 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   std::uint64_t frames_sent() const { return frames_; }
   std::uint64_t bytes_written() const { return bytes_written_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
+  // Once closed: the frames that were still queued (or partly written) and so never reached the client.
+  std::size_t frames_dropped() const { return frames_dropped_; }
   Loop& loop() { return loop_; }
   Loop::Clock::time_point opened_at() const { return opened_at_; }
 
@@ -125,6 +127,7 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   char chunk_header_[24];
   std::uint64_t frames_ = 0;
   std::uint64_t bytes_written_ = 0;
+  std::size_t frames_dropped_ = 0;
   Loop::Clock::time_point opened_at_;
   Loop::Clock::time_point last_activity_;
   std::vector<std::function<void(SessionEnd)>> on_close_;

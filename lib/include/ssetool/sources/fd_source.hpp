@@ -4,7 +4,10 @@
 // `strict`, ends the input; a line over `max_line` always ends it (the events of the lines before a fatal one are
 // still handed over). Reading stops at end of input, at such a fatal error, when the callback returns false, or
 // when cancel() is called from another thread (which wakes a thread blocked waiting for input; one blocked in
-// the callback is the callback's to wake).
+// the callback is the callback's to wake). Cancelled, it reads nothing more, even when input is waiting, yet
+// every event decoded from what it had read is handed over (each read is decoded and handed over whole before
+// the next wait), but for an event the decoder was still assembling; an unterminated last line is not a line
+// yet and is left out (counted in unfinished_bytes()).
 #pragma once
 
 #include <atomic>
@@ -58,6 +61,10 @@ class FdSource {
   void join();
   // True once a fatal input error was reported (before `end` runs).
   bool failed() const { return failed_.load(); }
+  // After `end` ran (on the source thread) or join(): the lines read, and the bytes of an unterminated line
+  // left out because reading was cancelled.
+  std::size_t lines_read() const { return lines_; }
+  std::size_t unfinished_bytes() const { return unfinished_bytes_; }
 
  private:
   void run();
@@ -72,7 +79,8 @@ class FdSource {
   std::unique_ptr<EventDecoder> decoder_;
   FdSourceOptions options_;
   Handlers handlers_;
-  std::size_t lines_ = 0;  // source thread only
+  std::size_t lines_ = 0;             // source thread only (until it ends)
+  std::size_t unfinished_bytes_ = 0;  // ditto
   std::atomic<bool> failed_{false};
   std::thread thread_;  // last: started once everything above is ready
 };

@@ -20,6 +20,8 @@ class LineSplitter {
   // End of input: an unterminated last line counts as a line.
   void finish(const LineHandler& on_line);
   std::size_t max_line() const { return max_line_; }
+  // Bytes of an unterminated line waiting for the rest of it.
+  std::size_t pending_bytes() const { return partial_.size(); }
 
  private:
   void emit(std::string_view line, const LineHandler& on_line);
