@@ -39,6 +39,7 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   o.input.max_line = parse_size(flags.max_line);
   o.input.strict = flags.strict;
   o.format = parse_input_format(flags.format);
+  check_event_name("--event", flags.event);
   if (!flags.event.empty()) o.event_type = flags.event;
   o.hub = HubOptions{flags.history, flags.ids == "auto" ? IdMode::automatic : IdMode::none};
   o.replay_last = flags.replay_last;

@@ -43,11 +43,6 @@ std::uint64_t size_flag(const char* flag, const std::string& value) {
   }
 }
 
-void check_event_name(const char* flag, const std::string& name) {
-  if (name.find_first_of("\r\n") != std::string::npos)
-    throw InvalidArgument(std::string(flag) + " '" + name + "': an event type cannot contain CR or LF");
-}
-
 // How each command's output becomes events.
 EndpointOptions endpoint_options(const ServeFlags& flags, std::uint64_t stdin_buffer) {
   EndpointOptions o;

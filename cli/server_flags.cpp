@@ -79,6 +79,11 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
   return o;
 }
 
+void check_event_name(const char* flag, const std::string& name) {
+  if (name.find_first_of("\r\n") != std::string::npos)
+    throw InvalidArgument(std::string(flag) + " '" + name + "': an event type cannot contain CR or LF");
+}
+
 void prepare_server_process() { block_signals({SIGINT, SIGTERM}); }
 
 void announce(const std::string& url, const ServerOptions& options) {

@@ -34,6 +34,9 @@ struct ServerFlags {
   ServerOptions options(const std::string& subcommand) const;
 };
 
+// Checks an event type given on the command line: InvalidArgument naming `flag` when it holds CR or LF.
+void check_event_name(const char* flag, const std::string& name);
+
 // Blocks SIGINT and SIGTERM (call before any thread starts) so that the loop receives them.
 void prepare_server_process();
 

@@ -1,3 +1,4 @@
+// fuzz-links: client
 // libFuzzer target: the client's response reader. Each input is sent, as the whole response, by a loopback server
 // to a real ssetool::Client (status line, headers, framing, the head's 64 KiB bound, the SSE parser). Checks that
 // the run ends, that no reported response head is larger than the bound, and that nothing crashes. Inputs that

@@ -1,3 +1,4 @@
+// fuzz-links: server
 // libFuzzer target: the loop's request framing (server/request_framing.hpp). The input is split at a point taken
 // from its first byte and fed in two pieces (a request arrives in any number of reads); checked:
 //  - no crash, no unbounded growth: the decoded body never passes max_body_bytes;

@@ -146,7 +146,8 @@ TEST_CASE("pipe: bad flags are usage errors naming the flag, exit 2", "[pipe]") 
                                                          {"--format", "xml"},
                                                          {"--header", "no colon"},
                                                          {"--listen", "host:70000"},
-                                                         {"--client-buffer", "lots"}}) {
+                                                         {"--client-buffer", "lots"},
+                                                         {"--event", "a\rb"}}) {
     std::vector<std::string> argv{ssetool_binary(), "pipe"};
     argv.insert(argv.end(), flag.begin(), flag.end());
     Process p(argv);
