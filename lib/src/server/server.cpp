@@ -358,9 +358,12 @@ void Server::dispatch(const ConnectionPtr& c) {
   loop_.cancel_timer(c->timer);
   connections_.erase(c->id);
   ++in_workers_;
-  workers_->submit([this, c] {
-    BridgeOutcome outcome = bridge_->process(*c->transport, c->request, c->peer);
-    loop_.post([this, c, outcome = std::move(outcome)]() mutable { on_worker_done(c, std::move(outcome)); });
+  // The worker hands its reference back with the outcome: a connection is only ever destroyed on the loop.
+  workers_->submit([this, conn = ConnectionPtr(c)]() mutable {
+    BridgeOutcome outcome = bridge_->process(*conn->transport, conn->request, conn->peer);
+    loop_.post([this, conn = std::move(conn), outcome = std::move(outcome)]() mutable {
+      on_worker_done(conn, std::move(outcome));
+    });
   });
 }
 
