@@ -4,6 +4,8 @@
 #include <set>
 #include <utility>
 
+#include "ssetool/wire/percent_decoding.hpp"
+
 extern char** environ;
 
 namespace ssetool {
@@ -12,29 +14,6 @@ namespace {
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 using Variables = std::vector<std::pair<std::string, std::string>>;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 std::string_view name_of(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
@@ -102,7 +81,7 @@ std::string remove_query_parameter(std::string_view query, std::string_view name
     std::size_t amp = query.find('&');
     std::string_view piece = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (percent_decode(piece.substr(0, piece.find('='))) == name) continue;
+    if (percent_decode(piece.substr(0, piece.find('=')), true) == name) continue;
     if (!out.empty()) out += '&';
     out += piece;
   }

@@ -1,0 +1,14 @@
+// Percent-decoding of URL paths and query strings (RFC 3986 %XX escapes), shared by every part that reads a
+// request target itself instead of through cpp-httplib.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ssetool {
+
+// Decodes every valid %XX escape; an invalid or cut-off one stays as it is. With `plus_as_space` (query strings,
+// form encoding) '+' becomes ' '; in a path it stays '+'.
+std::string percent_decode(std::string_view text, bool plus_as_space);
+
+}  // namespace ssetool
