@@ -6,6 +6,7 @@
 //   const page = await browser.newPage();
 //   await page.goto("http://127.0.0.1:8080/");
 //   await page.waitFor("document.querySelectorAll('.row').length > 2", 5000, "three rows");
+//   await page.interceptRequests("*/events*", request => console.log(request.headers));
 //   await browser.close();
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -169,6 +170,21 @@ export class Page {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the page shows:\n${state}`);
     }
     return value;
+  }
+
+  // Pauses every request whose URL matches `urlPattern` (a DevTools Fetch pattern: * and ? wildcards) and hands
+  // it, as {url, method, headers}, to `onRequest`; the request goes on once what onRequest returns has resolved.
+  async interceptRequests(urlPattern, onRequest) {
+    this.browser.listeners.add(async message => {
+      if (message.sessionId !== this.sessionId || message.method !== "Fetch.requestPaused") return;
+      const { requestId, request } = message.params;
+      try {
+        await onRequest(request);
+      } finally {
+        this.send("Fetch.continueRequest", { requestId }).catch(() => {});
+      }
+    });
+    await this.send("Fetch.enable", { patterns: [{ urlPattern, requestStage: "Request" }] });
   }
 
   async screenshot(file) {

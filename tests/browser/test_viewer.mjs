@@ -1,12 +1,20 @@
-// Browser test of the viewer page of `ssetool pipe`: starts the real binary on port 0 with a custom --path and a
-// --token, opens its page in headless Chromium and checks, through the page's DOM, that events written to ssetool's
-// stdin appear live (ids, types, named events listened for via ?events=, JSON pretty-printed, event text never
-// parsed as HTML), that the connection state shows live, reconnecting, and failed with a retry that succeeds, and
-// that the filter, pause/resume, auto-scroll and clear work.
+// Browser test of the viewer page of `ssetool pipe`: starts the real binary on port 0, opens its page in headless
+// Chromium and checks, through the page's DOM and the requests it sends, that
+// - typed events (NDJSON "event", SSE `event:`) are shown with no configuration, each type in its own stable
+//   colour ("message" neutral), with a chip per type that counts its events and hides or shows them;
+// - the received counter and the events-per-second chart move;
+// - a page opened late gets recent history (`?replay-last=100`), raw clients do not;
+// - behind --token and on a custom --path, the token goes in `Authorization: Bearer`, never in the stream's URL;
+// - when the stream ends and the server comes back, the page reconnects with Last-Event-ID and shows every event
+//   exactly once; an HTTP error shows "failed" and the page retries by itself;
+// - event text is never parsed as HTML; the text filter, pause/resume, auto-scroll and clear work.
+// "A screenshot compared by structure": the page's structure (rows with their types and colours, chips with their
+// counts and state, the chart) is dumped from the DOM and compared to the expected one; the PNG is saved for a
+// human to look at (--screenshot FILE).
 //
 //   node tests/browser/test_viewer.mjs --ssetool build/ssetool [--screenshot FILE]
 //
-// Exit status: 0 passed, 1 failed, 77 skipped (no Chromium). Bounded: the whole run is cut after 90 s.
+// Exit status: 0 passed, 1 failed, 77 skipped (no Chromium). Bounded: the whole run is cut after 100 s.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -27,13 +35,19 @@ function check(ok, what) {
   if (!ok) failures++;
 }
 
+function checkEqual(actual, expected, what) {
+  const same = JSON.stringify(actual) === JSON.stringify(expected);
+  check(same, what);
+  if (!same) console.log(`     expected ${JSON.stringify(expected)}\n     actual   ${JSON.stringify(actual)}`);
+}
+
 // ---- ssetool ----
 
-// Starts `ssetool pipe -f ndjson EXTRA_ARGS...` in `dir` and resolves once it serves, with the process and its port.
-function startSsetool(dir, extraArgs) {
+// Starts `ssetool pipe EXTRA_ARGS...` in `dir` and resolves once it serves, with the process and its port.
+function startSsetool(dir, extraArgs, listen = "127.0.0.1:0") {
   const portFile = path.join(dir, "port");
-  const child = spawn(args.ssetool, ["pipe", "-f", "ndjson", "--listen", "127.0.0.1:0", "--port-file", portFile,
-                                     ...extraArgs],
+  fs.rmSync(portFile, { force: true });
+  const child = spawn(args.ssetool, ["pipe", "--listen", listen, "--port-file", portFile, ...extraArgs],
                       { stdio: ["pipe", "ignore", "pipe"] });
   const exited = new Promise(resolve => child.on("exit", (code, signal) => resolve(code ?? 128 + signal)));
   let stderr = "";
@@ -48,6 +62,23 @@ function startSsetool(dir, extraArgs) {
 
 const send = (ssetool, ...objects) => ssetool.child.stdin.write(objects.map(o => JSON.stringify(o) + "\n").join(""));
 
+// Resolves once the server has published `n` events (its /metrics), polling every 10 ms; rejects after 10 s.
+async function published(ssetool, n, headers = {}) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const text = await new Promise(resolve => {
+      http.get(`http://127.0.0.1:${ssetool.port}/metrics`, { headers }, res => {
+        let body = "";
+        res.on("data", c => { body += c; });
+        res.on("end", () => resolve(body));
+      }).on("error", () => resolve(""));
+    });
+    if (Number(/^ssetool_events_published_total (\d+)/m.exec(text)?.[1]) >= n) return;
+    if (Date.now() > deadline) throw new Error(`the server did not publish ${n} events within ${TIMEOUT_MS} ms`);
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+}
+
 // ---- page queries (expressions evaluated in the page) ----
 
 const ROWS = "document.querySelectorAll('#events .row')";
@@ -55,55 +86,118 @@ const rowCount = `${ROWS}.length`;
 const visibleCount = `Array.from(${ROWS}).filter(r => !r.hidden).length`;
 const rowCells = `Array.from(${ROWS}, r => Array.from(r.children, c => ({ text: c.textContent, cls: c.className })))`;
 const stateClass = "document.getElementById('state').className";
+const stateText = "document.getElementById('state').textContent";
 const countsText = "document.getElementById('counts').textContent";
+const chip = type => `document.querySelector('#types .chip[data-type="${type}"]')`;
 
-// ---- the test ----
+// The page's structure: rows (id, type, type colour, hidden), chips (type, label, pressed), the chart's bars and
+// the state. Colours are given as letters by first appearance ("-" for the neutral colour of the id column), so
+// the comparison says which types share a colour, not which pixels they are.
+const STRUCTURE = `(() => {
+  const letters = new Map();
+  const neutral = getComputedStyle(document.querySelector('#events .row .id')).color;
+  const letter = c => c === neutral ? "-" : (letters.has(c) || letters.set(c, "ABCDEFGH"[letters.size]), letters.get(c));
+  return {
+    rows: Array.from(${ROWS}, r => [r.children[1].textContent, r.dataset.type,
+                                   letter(getComputedStyle(r.children[2]).color), r.hidden ? "hidden" : "shown"]),
+    chips: Array.from(document.querySelectorAll('#types .chip'),
+                      c => [c.textContent, letter(getComputedStyle(c).borderLeftColor), c.getAttribute('aria-pressed')]),
+    bars: document.querySelectorAll('#chart rect').length,
+    state: document.getElementById('state').className,
+  };
+})()`;
 
-async function testViewer(page, ssetool) {
-  await page.goto(`http://127.0.0.1:${ssetool.port}/?access_token=${TOKEN}&events=tick`);
+// The colour of a type's cell in the first row of that type.
+const typeColour = type =>
+  `getComputedStyle(document.querySelector('#events .row[data-type="${type}"] .type')).color`;
+
+// ---- the tests ----
+
+// Late joiner, typed NDJSON events, colours, chips, counter, chart, token and custom path.
+async function testTypedEvents(page, ssetool, streamRequests) {
+  send(ssetool, { data: "before the page opened" }, { event: "tick", data: { n: 0 } });
+  await published(ssetool, 2, { Authorization: `Bearer ${TOKEN}` });
+  await page.goto(`http://127.0.0.1:${ssetool.port}/?access_token=${TOKEN}`);
   await page.waitFor(`${stateClass} === 'live'`, TIMEOUT_MS, "the connection state 'live'");
   check(true, "the page connects to the custom --path with the token and shows 'live'");
   check(await page.evaluate("document.getElementById('path').textContent") === STREAM_PATH,
         "the page names the stream path");
+  await page.waitFor(`${rowCount} === 2`, TIMEOUT_MS, "the two events sent before the page opened");
+  check(true, "opened late, the page shows recent history");
+
+  const first = streamRequests[0];
+  check(first && first.url.endsWith("/feed/live%20%22now%22?replay-last=100"),
+        `the page asks the stream at its --path for the last 100 events (${first?.url})`);
+  check(first && first.headers.Authorization === `Bearer ${TOKEN}` && !first.url.includes(TOKEN),
+        "the token goes in Authorization: Bearer, not in the stream's URL");
+  check(first && first.headers["Last-Event-ID"] === undefined, "the first request has no Last-Event-ID");
 
   send(ssetool,
        { data: "hello from ssetool" },
        { event: "tick", data: { n: 1, list: [1, 2] } },
-       { data: '<img src=x onerror="window.pwned = 1"><b>bold</b>' },
-       { event: "unlisted", data: "not listened for" },
+       { event: "alert", data: '<img src=x onerror="window.pwned = 1"><b>bold</b>' },
+       { event: "tick", data: { n: 2 } },
        { data: "last one" });
-  await page.waitFor(`${rowCount} === 4 && ${ROWS}[3].textContent.includes('last one')`, TIMEOUT_MS,
-                     "four rows, the last one 'last one'");
+  await page.waitFor(`${rowCount} === 7 && ${ROWS}[6].textContent.includes('last one')`, TIMEOUT_MS,
+                     "seven rows, the last one 'last one'");
   const rows = await page.evaluate(rowCells);
   check(rows.every(r => /^\d\d:\d\d:\d\d\.\d{3}$/.test(r[0].text)), "every row shows the time received");
-  check(rows.map(r => r[1].text).join(",") === "1,2,3,5", "the ids are 1, 2, 3, 5");
-  check(rows.map(r => r[2].text).join(",") === "message,tick,message,message",
-        "the types are shown, the named event 'tick' (from ?events=) included");
-  check(rows[0][3].text === "hello from ssetool", "plain data is shown as it came");
-  const json = rows[1][3].text;  // ssetool sends {"list":[1,2],"n":1}: compact, keys sorted
+  check(rows.map(r => r[1].text).join(",") === "1,2,3,4,5,6,7", "the ids are 1 to 7");
+  check(rows.map(r => r[2].text).join(",") === "message,tick,message,tick,alert,tick,message",
+        "every type is shown, with no configuration");
+  check(rows[2][3].text === "hello from ssetool", "plain data is shown as it came");
+  const json = rows[3][3].text;
   check(json === JSON.stringify(JSON.parse(json), null, 2) && json.includes('\n  "n": 1') &&
-        rows[1][3].cls.includes("json"), "JSON data is pretty-printed");
-  check(rows[2][3].text.startsWith("<img src=x") &&
+        rows[3][3].cls.includes("json"), "JSON data is pretty-printed");
+  check(rows[4][3].text.startsWith("<img src=x") &&
         await page.evaluate("document.querySelector('#events img, #events b') === null && window.pwned === undefined"),
         "event text is shown as text, never parsed as HTML");
+  check((await page.evaluate(countsText)).startsWith("7 received"), "the counter shows 7 received");
 
-  await page.evaluate("(f => { f.value = 'TICK'; f.dispatchEvent(new Event('input')); })(filter)");
-  check(await page.evaluate(visibleCount) === 1 && (await page.evaluate(countsText)).includes("1 match"),
-        "the filter (case-insensitive) shows only the matching row");
+  await page.waitFor(`(() => {
+      const bars = Array.from(document.querySelectorAll('#chart rect'));
+      return bars.reduce((sum, b) => sum + Number(b.dataset.count || 0), 0) === 7 &&
+             bars.some(b => Number(b.getAttribute('height')) > 0);
+    })()`, 3000, "the chart's bars to add up to the 7 events received");
+  check(/\/s \(peak [1-9]\d*\)$/.test(await page.evaluate("document.getElementById('rate').textContent")),
+        "the chart shows the rate and its peak");
+
+  const tick = await page.evaluate(typeColour("tick"));
+  await page.evaluate(`${chip("tick")}.click()`);
+  checkEqual(await page.evaluate(STRUCTURE), {
+    rows: [["1", "message", "-", "shown"], ["2", "tick", "A", "hidden"], ["3", "message", "-", "shown"],
+           ["4", "tick", "A", "hidden"], ["5", "alert", "B", "shown"], ["6", "tick", "A", "hidden"],
+           ["7", "message", "-", "shown"]],
+    chips: [["alert 1", "B", "true"], ["message 3", "-", "true"], ["tick 3", "A", "false"]],
+    bars: 60,
+    state: "live",
+  }, "structure: each type its own colour (message neutral), a chip per type with its count; " +
+     "the 'tick' chip hides its rows");
+  check((await page.evaluate(countsText)).includes("4 shown"), "the counter says how many rows are shown");
+  await page.evaluate(`${chip("tick")}.click()`);
+  check(await page.evaluate(visibleCount) === 7, "clicking the chip again shows the type's rows again");
+  if (args.screenshot) await page.screenshot(args.screenshot);
+
+  await page.evaluate("(f => { f.value = 'LAST'; f.dispatchEvent(new Event('input')); })(filter)");
+  check(await page.evaluate(visibleCount) === 1, "the text filter (case-insensitive) shows only the matching row");
   await page.evaluate("(f => { f.value = ''; f.dispatchEvent(new Event('input')); })(filter)");
-  check(await page.evaluate(visibleCount) === 4, "clearing the filter shows every row again");
+  check(await page.evaluate(visibleCount) === 7, "clearing the filter shows every row again");
 
   await page.evaluate("document.getElementById('pause').click()");
   send(ssetool, { data: "sent while paused" });
   await page.waitFor(`${countsText}.includes('1 held')`, TIMEOUT_MS, "'1 held' while paused");
-  check(await page.evaluate(rowCount) === 4, "while paused, a new event is held, not shown");
+  check(await page.evaluate(rowCount) === 7, "while paused, a new event is held, not shown");
   await page.evaluate("document.getElementById('pause').click()");
-  await page.waitFor(`${rowCount} === 5`, TIMEOUT_MS, "the held event shown after resume");
+  await page.waitFor(`${rowCount} === 8`, TIMEOUT_MS, "the held event shown after resume");
   check(true, "resume shows the held event");
 
+  // Reopened, the page gets the same events again from the history: same ids, types and colours.
+  const before = await page.evaluate(STRUCTURE);
+  await page.goto(`http://127.0.0.1:${ssetool.port}/?access_token=${TOKEN}`);
+  await page.waitFor(`${rowCount} === 8`, TIMEOUT_MS, "the 8 events again after a reload");
+  checkEqual(await page.evaluate(STRUCTURE), before, "reloaded, the page shows the same rows, types and colours");
+  check(await page.evaluate(typeColour("tick")) === tick, `the colour of a type is stable (${tick})`);
   await testAutoScroll(page, ssetool);
-  if (args.screenshot) await page.screenshot(args.screenshot);
-
   await page.evaluate("document.getElementById('clear').click()");
   check(await page.evaluate(rowCount) === 0, "clear empties the list");
 }
@@ -113,38 +207,66 @@ async function testAutoScroll(page, ssetool) {
   const atBottom = "(s => s.scrollHeight - s.scrollTop - s.clientHeight < 4)(scroller)";
   const burst = (from, n) => Array.from({ length: n }, (_, i) => ({ data: { line: from + i, text: "x".repeat(40) } }));
   send(ssetool, ...burst(1, 60));
-  await page.waitFor(`${rowCount} === 65`, TIMEOUT_MS, "65 rows");
+  await page.waitFor(`${rowCount} === 68`, TIMEOUT_MS, "68 rows");
   check(await page.evaluate(`scroller.scrollHeight > scroller.clientHeight && ${atBottom}`),
         "the list follows the newest row");
   await page.evaluate("scroller.scrollTop = 0");
   await page.waitFor("!jump.hidden", TIMEOUT_MS, "the jump button once scrolled up");
   send(ssetool, ...burst(61, 5));
-  await page.waitFor(`${rowCount} === 70`, TIMEOUT_MS, "70 rows");
+  await page.waitFor(`${rowCount} === 73`, TIMEOUT_MS, "73 rows");
   check(await page.evaluate("scroller.scrollTop === 0 && jump.textContent.includes('5 new')"),
         "scrolled up, the view stays put and the jump button counts 5 new rows");
   await page.evaluate("jump.click()");
   check(await page.evaluate(`${atBottom} && jump.hidden`), "the jump button returns to the newest row");
 }
 
-// At end of input ssetool ends the stream and exits; the page shows that it is reconnecting.
-async function testEndOfInput(page, ssetool) {
-  ssetool.child.stdin.end();
-  check(await ssetool.exited === 0, "ssetool exits 0 at end of input");
+// SSE input with `event:` and its own ids. The stream ends (end of input: ssetool exits); the page shows that it is
+// reconnecting; a new ssetool on the same port with the input grown to 5 events gets the page's Last-Event-ID and
+// resumes after it: every event shown exactly once. The page's reconnection is held (DevTools Fetch) until the new
+// server has published all 5, so the test does not race it.
+async function testReconnectResumes(page, dir, streamRequests, holdStream) {
+  const sse = ids => ids.map(i => `id: ${i}\nevent: ${i % 2 ? "price" : "trade"}\ndata: event ${i}\n\n`).join("");
+  const first = await startSsetool(dir, ["-f", "sse"]);
+  first.child.stdin.write(sse([1, 2, 3]));
+  await page.goto(`http://127.0.0.1:${first.port}/`);
+  await page.waitFor(`${rowCount} === 3`, TIMEOUT_MS, "the 3 SSE events");
+  check((await page.evaluate(rowCells)).map(r => r[2].text).join(",") === "price,trade,price",
+        "SSE `event:` types are shown with no configuration");
+
+  let release;
+  holdStream.promise = new Promise(resolve => { release = resolve; });
+  const requestsBefore = streamRequests.length;
+  first.child.stdin.end();
+  check(await first.exited === 0, "ssetool exits 0 at end of input");
   await page.waitFor(`${stateClass} === 'reconnecting'`, TIMEOUT_MS, "the connection state 'reconnecting'");
-  check(/reconnecting \(\d+\)/.test(await page.evaluate("document.getElementById('state').textContent")),
-        "the page shows 'reconnecting' with a count");
+  check(/^reconnecting \(1\): the stream ended; retrying (in 1 s|now)$/.test(await page.evaluate(stateText)),
+        `the page shows 'reconnecting (1)' and why (${await page.evaluate(stateText)})`);
+
+  const second = await startSsetool(dir, ["-f", "sse"], `127.0.0.1:${first.port}`);
+  second.child.stdin.write(sse([1, 2, 3, 4, 5]));
+  await published(second, 5);
+  release();
+  await page.waitFor(`${rowCount} === 5`, TIMEOUT_MS, "5 rows after the reconnection");
+  const again = streamRequests.slice(requestsBefore).at(-1);
+  check(again && again.headers["Last-Event-ID"] === "3" && !again.url.includes("replay-last"),
+        "the page reconnects with Last-Event-ID: 3 and asks for no history");
+  await page.waitFor(`${stateClass} === 'live'`, TIMEOUT_MS, "'live' again");
+  check((await page.evaluate(rowCells)).map(r => r[1].text).join(",") === "1,2,3,4,5",
+        "after the reconnection every event is shown once: ids 1 to 5");
+  second.child.stdin.end();
+  check(await second.exited === 0, "the second ssetool exits 0 at end of input");
 }
 
-// A stream refused with an HTTP error (503: --max-clients reached) makes EventSource give up; the page shows
-// "failed" and retries by itself, and goes live once a place is free.
+// A stream refused with an HTTP error (503: --max-clients reached): the page shows "failed" and why, retries by
+// itself, and goes live once a place is free.
 async function testRetryAfterHttpError(page, ssetool) {
   const holder = http.get(`http://127.0.0.1:${ssetool.port}/events`);
   holder.on("error", () => {});
   await new Promise(resolve => holder.on("response", resolve));
   await page.goto(`http://127.0.0.1:${ssetool.port}/`);
   await page.waitFor(`${stateClass} === 'failed'`, TIMEOUT_MS, "the connection state 'failed'");
-  check(/failed \(1\), retrying in 1 s/.test(await page.evaluate("document.getElementById('state').textContent")),
-        "refused (503), the page shows 'failed' and when it retries");
+  check(/^failed \(1\): HTTP 503( .*)?; retrying (in 1 s|now)$/.test(await page.evaluate(stateText)),
+        `refused (503), the page shows 'failed', the status and when it retries (${await page.evaluate(stateText)})`);
   holder.destroy();
   await page.waitFor(`${stateClass} === 'live'`, TIMEOUT_MS, "'live' once the other client has gone");
   send(ssetool, { data: "after the retry" });
@@ -164,17 +286,25 @@ async function main() {
   const servers = [];
   const browser = await Chromium.launch();
   const cutoff = setTimeout(() => {
-    console.log("FAIL the test did not finish within 90 s");
+    console.log("FAIL the test did not finish within 100 s");
     browser.kill();
     for (const s of servers) s.child.kill("SIGKILL");
     process.exit(1);
-  }, 90000);
+  }, 100000);
   try {
     const page = await browser.newPage();
-    servers.push(await startSsetool(dir, ["--path", STREAM_PATH, "--token", TOKEN]));
-    await testViewer(page, servers[0]);
-    await testEndOfInput(page, servers[0]);
-    servers.push(await startSsetool(dir, ["--max-clients", "1"]));
+    const streamRequests = [];             // every stream request the page sent: {url, method, headers}
+    const holdStream = { promise: null };  // when set, stream requests wait for it
+    await page.interceptRequests("*", async request => {
+      if (request.headers.Accept !== "text/event-stream") return;
+      streamRequests.push(request);
+      await holdStream.promise;
+    });
+    servers.push(await startSsetool(dir, ["-f", "ndjson", "--path", STREAM_PATH, "--token", TOKEN]));
+    await testTypedEvents(page, servers[0], streamRequests);
+    servers[0].child.stdin.end();
+    await testReconnectResumes(page, dir, streamRequests, holdStream);
+    servers.push(await startSsetool(dir, ["-f", "ndjson", "--max-clients", "1"]));
     await testRetryAfterHttpError(page, servers[1]);
     check(page.problems.length === 0, `no script or security errors in the page ${page.problems.join("; ")}`);
   } finally {

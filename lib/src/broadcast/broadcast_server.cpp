@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/broadcast/replay_request.hpp"
 #include "ssetool/server/viewer_page.hpp"
 
 namespace ssetool {
@@ -70,15 +71,20 @@ Reply BroadcastServer::handle(const Request& req) {
   const std::string& path = options_.server.path;
   if (req.path == path) {
     std::uint64_t published = hub_.published();  // the cut-off: nothing published from now on is missed
-    return Reply::stream([this, published](Session& s) { open_stream(s, published); });
+    std::size_t replay_last = 0;
+    try {
+      replay_last = requested_replay_last(req, options_.replay_last);
+    } catch (const InvalidArgument& e) {
+      return Reply::text(400, fmt::format("bad request: {}\n", e.what()));
+    }
+    return Reply::stream([this, published, replay_last](Session& s) { open_stream(s, published, replay_last); });
   }
-  if (req.path == "/" && req.method == "GET")
-    return viewer_reply(path, options_.event_type ? std::vector{*options_.event_type} : std::vector<std::string>{});
+  if (req.path == "/" && req.method == "GET") return viewer_reply(path);
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
 }
 
-void BroadcastServer::open_stream(Session& session, std::uint64_t published_before) {
-  hub_.subscribe(&session, session.request().last_event_id(), options_.replay_last, published_before);
+void BroadcastServer::open_stream(Session& session, std::uint64_t published_before, std::size_t replay_last) {
+  hub_.subscribe(&session, session.request().last_event_id(), replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd why) {
     hub_.unsubscribe(s);
     if (why == SessionEnd::aborted && streams_ending_ && s->frames_dropped() > 0) {

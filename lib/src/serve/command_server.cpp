@@ -83,13 +83,7 @@ Reply CommandServer::handle(const Request& req) {
     }
     return start_stream(req);
   }
-  if (req.path == "/" && req.method == "GET") {
-    std::vector<std::string> types;
-    for (const auto& t : {options_.endpoint.event_type, options_.endpoint.exit_event}) if (t) types.push_back(*t);
-    if (options_.endpoint.stderr_events) types.emplace_back("stderr");
-    if (options_.stdin_endpoint) types.emplace_back("endpoint");
-    return viewer_reply(options_.server.path, types);
-  }
+  if (req.path == "/" && req.method == "GET") return viewer_reply(options_.server.path);
   return Reply::text(404, "not found: the event stream is at " + options_.server.path + "\n");
 }
 

@@ -1,16 +1,21 @@
-// The viewer page served at GET / by `ssetool pipe`: the whole document, compiled into the binary so that it works
-// offline and needs no other request. It connects to the event stream with EventSource and shows each event as a
-// row (time received, id, type, data), newest at the bottom.
+// The viewer page served at GET / by `ssetool pipe` and `ssetool serve`: the whole document, compiled into the
+// binary so that it works offline and needs no other request. It reads the event stream itself and shows each
+// event as a row (time received, id, type, data), newest at the bottom.
 //
 // How it behaves, in short:
-// - Named events: EventSource has no catch-all; it hands an event whose type is not "message" only to a listener
-//   added for that exact name. The page listens to "message", to the types the server puts in its configuration
-//   (`-e NAME`), to the types in its own URL (`/?events=a,b`), and to any type typed into the "+ event type" box
-//   (which also adds it to the URL so a reload keeps it).
-// - Token: an `access_token` in the page's URL is passed on in the stream's URL.
-// - Connection state: connecting, live, reconnecting (n) while EventSource retries by itself, and failed (n) after
-//   an HTTP error, when EventSource gives up: the page then retries with back-off (1 s doubling to 30 s), passing
-//   the last id seen as `lastEventId` so that the server resumes where the page left off.
+// - Reading: fetch() with a streaming reader, decoded as UTF-8 (a leading BOM dropped) and parsed by the page's own
+//   SSE parser, which follows the WHATWG rules (CR, LF or CRLF line ends; `data` lines joined with LF; `event`;
+//   `id` unless it holds NUL, kept across events; `retry`; comments; dispatch at a blank line; an unfinished event
+//   dropped when the connection ends). So every event type is shown, with no configuration.
+// - History: on first open the page asks for the last 100 events (`?replay-last=100`); on a reconnect it sends
+//   `Last-Event-ID` instead, so the server resumes after the last event shown: nothing twice, nothing skipped.
+// - Token: an `access_token` in the page's URL is sent with the stream request as `Authorization: Bearer`, never
+//   in the stream's URL.
+// - Connection state: connecting; live; reconnecting (n) after the stream ended or could not be reached; failed (n)
+//   after an HTTP error or a reply that is not an event stream. Each retry waits the server's `retry:` (else 1 s),
+//   doubling with each failed attempt up to 30 s.
+// - Types: each type gets a colour from a hash of its name (`message` stays neutral) and a chip, with its count,
+//   that hides or shows its rows. A chart shows the events received per second over the last 60 s.
 // - Bounds: the page keeps the newest 5000 rows (and holds at most that many while paused); older ones are dropped
 //   and counted. One event's data is shown up to 10000 characters. Rows are added once per animation frame.
 // - All event text goes into the page through textContent: nothing from the stream is parsed as HTML.
@@ -29,10 +34,10 @@ constexpr std::string_view kPage = R"HTML(<!doctype html>
 <title>ssetool viewer</title>
 <style nonce="@SSETOOL_NONCE@">
 :root { color-scheme: light dark; --bg: #fff; --fg: #1f2328; --muted: #656d76; --line: #d8dee4; --bar: #f6f8fa;
-  --live: #1a7f37; --warn: #9a6700; --bad: #cf222e; --accent: #0550ae; }
+  --live: #1a7f37; --warn: #9a6700; --bad: #cf222e; --accent: #0550ae; --type-l: 38%; }
 @media (prefers-color-scheme: dark) {
   :root { --bg: #0d1117; --fg: #e6edf3; --muted: #8d96a0; --line: #30363d; --bar: #161b22;
-    --live: #3fb950; --warn: #d29922; --bad: #f85149; --accent: #79c0ff; } }
+    --live: #3fb950; --warn: #d29922; --bad: #f85149; --accent: #79c0ff; --type-l: 70%; } }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
 html, body { height: 100%; margin: 0; }
@@ -42,27 +47,32 @@ header { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px; pad
   background: var(--bar); border-bottom: 1px solid var(--line); }
 h1 { margin: 0; font-size: 15px; font-weight: 600; }
 #path { font-family: ui-monospace, monospace; font-weight: 400; }
-#state { font-weight: 600; white-space: nowrap; }
+#state { font-weight: 600; }
 #state::before { content: "\25CF\00A0"; }
 #state.connecting, #state.reconnecting { color: var(--warn); }
 #state.live { color: var(--live); }
 #state.failed { color: var(--bad); }
-#counts, #types { color: var(--muted); }
+#counts, #rate { color: var(--muted); }
+#chart { width: 180px; height: 24px; border-bottom: 1px solid var(--line); }
+#chart rect { fill: var(--accent); }
 .controls { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-left: auto; }
 input, button { font: inherit; padding: 2px 8px; color: var(--fg); background: var(--bg);
   border: 1px solid var(--line); border-radius: 4px; }
 button { cursor: pointer; }
-button[aria-pressed="true"] { color: var(--bg); background: var(--warn); border-color: var(--warn); }
-#add-type { width: 9em; }
+#pause[aria-pressed="true"] { color: var(--bg); background: var(--warn); border-color: var(--warn); }
+#types { display: flex; flex-wrap: wrap; gap: 6px; padding: 4px 12px; border-bottom: 1px solid var(--line); }
+#types:empty { display: none; }
+.chip { border-left: 6px solid var(--type-color, var(--muted)); }
+.chip[aria-pressed="false"] { opacity: 0.45; text-decoration: line-through; }
 main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 .row { display: grid; grid-template-columns: 7.5em minmax(3em, 6em) minmax(4em, 9em) 1fr; gap: 12px;
-  padding: 2px 12px; border-bottom: 1px solid var(--line); }
+  padding: 2px 12px 2px 8px; border-bottom: 1px solid var(--line);
+  border-left: 4px solid var(--type-color, transparent); }
 .row > * { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .head { position: sticky; top: 0; background: var(--bar); color: var(--muted); font-family: system-ui, sans-serif; }
 .time, .id { color: var(--muted); }
-.type { color: var(--accent); }
+.type { color: var(--type-color, var(--muted)); font-weight: 600; }
 .data { font: inherit; white-space: pre-wrap; }
-.data.json { color: var(--accent); }
 @media (max-width: 700px) {
   .row { grid-template-columns: 7.5em minmax(2em, auto) 1fr; gap: 0 12px; }
   .data { grid-column: 1 / -1; }
@@ -76,14 +86,16 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   <h1>ssetool <span id="path"></span></h1>
   <span id="state" class="connecting" role="status" aria-live="polite">connecting</span>
   <span id="counts">0 received</span>
+  <svg id="chart" viewBox="0 0 60 20" preserveAspectRatio="none" role="img"
+       aria-label="events received per second, last 60 seconds"></svg>
+  <span id="rate">0/s</span>
   <div class="controls">
-    <form id="types-form"><span id="types"></span>
-      <input id="add-type" placeholder="+ event type" aria-label="Also show events of this type"></form>
     <input id="filter" type="search" placeholder="filter" aria-label="Show only events containing this text">
     <button id="pause" type="button" aria-pressed="false">Pause</button>
     <button id="clear" type="button">Clear</button>
   </div>
 </header>
+<nav id="types" aria-label="Event types: click to hide or show"></nav>
 <main id="scroller">
   <div class="row head"><span>time</span><span>id</span><span>type</span><span>data</span></div>
   <div id="events"></div>
@@ -94,69 +106,175 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 <script nonce="@SSETOOL_NONCE@">
 "use strict";
 (() => {
-  const MAX_ROWS = 5000;    // rows kept, and events held while paused; older ones are dropped and counted
-  const MAX_CHARS = 10000;  // characters of one event's data shown
-
-  const config = JSON.parse(document.getElementById("config").textContent);
-  const params = new URLSearchParams(location.search);
-  const token = params.get("access_token");
-  const types = new Set(["message", ...config.events.filter(t => t !== "")]);
-  for (const t of (params.get("events") || "").split(",")) if (t.trim() !== "") types.add(t.trim());
+  const MAX_ROWS = 5000;        // rows kept, and events held while paused; older ones are dropped and counted
+  const MAX_CHARS = 10000;      // characters of one event's data shown
+  const HISTORY_ON_OPEN = 100;  // recent events asked for when the page opens
+  const MAX_DELAY = 30000;      // longest wait between two connection attempts (ms)
+  const CHART_SECONDS = 60;
 
   const $ = id => document.getElementById(id);
+  const config = JSON.parse($("config").textContent);
+  const token = new URLSearchParams(location.search).get("access_token");
   const scroller = $("scroller"), list = $("events"), stateEl = $("state"), countsEl = $("counts");
-  const filterEl = $("filter"), pauseEl = $("pause"), jumpEl = $("jump"), addTypeEl = $("add-type");
+  const filterEl = $("filter"), pauseEl = $("pause"), jumpEl = $("jump"), typesEl = $("types");
 
-  let source = null, lastId = "", attempts = 0, retryDelay = 1000;
-  let received = 0, dropped = 0, unseen = 0, pending = [], scheduled = false;
-  let paused = false, follow = true, filterText = "";
+  // ---- the SSE parser (WHATWG HTML, "Interpreting an event stream"), fed decoded text ----
+
+  class SseParser {
+    constructor(onEvent, onRetry) {
+      this.onEvent = onEvent;
+      this.onRetry = onRetry;
+      this.lastId = "";  // the last event ID string: sent as Last-Event-ID on reconnect
+      this.reset();
+    }
+
+    // A new connection: what was left unfinished by the previous one is dropped.
+    reset() {
+      this.buffer = "";
+      this.skipLF = false;  // the previous text ended in CR: a LF starting the next one ends no line
+      this.data = "";
+      this.type = "";
+      this.idBuffer = this.lastId;
+    }
+
+    feed(text) {
+      if (this.skipLF && text.startsWith("\n")) text = text.slice(1);
+      this.buffer += text;
+      const ends = /\r\n|\r|\n/g;
+      let start = 0;
+      for (let m; (m = ends.exec(this.buffer)) !== null; start = ends.lastIndex) {
+        this.line(this.buffer.slice(start, m.index));
+      }
+      this.skipLF = start > 0 && start === this.buffer.length && this.buffer.endsWith("\r");
+      this.buffer = this.buffer.slice(start);
+    }
+
+    line(line) {
+      if (line === "") return this.dispatch();
+      if (line.startsWith(":")) return;  // a comment
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "event") this.type = value;
+      else if (field === "data") this.data += value + "\n";
+      else if (field === "id" && !value.includes("\0")) this.idBuffer = value;
+      else if (field === "retry" && /^[0-9]+$/.test(value)) this.onRetry(Number(value));
+    }
+
+    dispatch() {
+      this.lastId = this.idBuffer;
+      const data = this.data, type = this.type;
+      this.data = this.type = "";
+      if (data === "") return;
+      this.onEvent({ id: this.lastId, type: type || "message", data: data.slice(0, -1) });
+    }
+  }
 
   // ---- connection ----
 
-  function streamUrl() {
-    const query = new URLSearchParams();
-    if (token !== null) query.set("access_token", token);
-    if (lastId !== "") query.set("lastEventId", lastId);
-    const q = query.toString();
-    return config.path + (q ? "?" + q : "");
-  }
+  const parser = new SseParser(onEvent, ms => { retryDelay = ms; });
+  let retryDelay = 1000, attempts = 0, received = 0;
 
   function setState(name, text) {
     stateEl.className = name;
     stateEl.textContent = text;
   }
 
-  function connect() {
+  function streamRequest() {
+    const headers = { Accept: "text/event-stream" };
+    if (token !== null) headers.Authorization = "Bearer " + token;
+    let url = config.path;
+    if (parser.lastId !== "") headers["Last-Event-ID"] = parser.lastId;
+    else if (received === 0) url += "?replay-last=" + HISTORY_ON_OPEN;
+    return [url, { headers, cache: "no-store" }];
+  }
+
+  async function connect() {
     if (attempts === 0) setState("connecting", "connecting");
-    else setState("reconnecting", "reconnecting (" + attempts + ")");
-    source = new EventSource(streamUrl());
-    source.onopen = () => { attempts = 0; retryDelay = 1000; setState("live", "live"); };
-    source.onerror = onError;
-    for (const type of types) source.addEventListener(type, onEvent);
-  }
-
-  // EventSource retries by itself after a lost connection (CONNECTING) but gives up after an HTTP error such as
-  // 401 or 503 (CLOSED): then the page retries, with back-off, resuming after the last id it saw.
-  function onError() {
-    attempts++;
-    if (source.readyState === EventSource.CLOSED) {
-      setState("failed", "failed (" + attempts + "), retrying in " + retryDelay / 1000 + " s");
-      setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 30000);
-    } else {
-      setState("reconnecting", "reconnecting (" + attempts + ")");
+    else setState(stateEl.className, stateEl.textContent.replace(/; retrying.*$/, "; retrying now"));
+    let response;
+    try {
+      response = await fetch(...streamRequest());
+    } catch (e) {
+      return retryLater("reconnecting", "cannot connect");
     }
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok || !type.startsWith("text/event-stream")) {
+      response.body?.cancel().catch(() => {});
+      const why = response.ok ? "not an event stream (" + type + ")" : "HTTP " + response.status;
+      return retryLater("failed", why + (response.statusText ? " " + response.statusText : ""));
+    }
+    attempts = 0;
+    setState("live", "live");
+    parser.reset();
+    const decoder = new TextDecoder();  // UTF-8; drops a leading BOM
+    try {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (e) { /* the connection was lost */ }
+    retryLater("reconnecting", "the stream ended");
   }
 
-  function onEvent(event) {
-    lastId = event.lastEventId;
+  function retryLater(state, why) {
+    attempts++;
+    const delay = Math.min(retryDelay * 2 ** (attempts - 1), MAX_DELAY);
+    setState(state, state + " (" + attempts + "): " + why + "; retrying in " + delay / 1000 + " s");
+    setTimeout(connect, delay);
+  }
+
+  // ---- events, types and rows ----
+
+  const types = new Map();  // type -> { count, shown, chip }
+  let dropped = 0, unseen = 0, pending = [], scheduled = false, thisSecond = 0;
+  let paused = false, follow = true, filterText = "";
+
+  function onEvent(ev) {
+    ev.time = new Date();
     received++;
-    pending.push({ time: new Date(), id: event.lastEventId, type: event.type, data: event.data });
+    thisSecond++;
+    typeEntry(ev.type).count++;
+    pending.push(ev);
     if (pending.length >= 2 * MAX_ROWS) trimPending();
     if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
   }
 
-  // ---- rows ----
+  // A stable colour for a type: its hue from a hash (FNV-1a) of the name. "message" has none (neutral).
+  function typeColor(type) {
+    if (type === "message") return null;
+    let hash = 0x811c9dc5;
+    for (const ch of type) hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
+    return "hsl(" + (hash % 360) + " 70% var(--type-l))";
+  }
+
+  function paint(el, type) {
+    const color = typeColor(type);
+    if (color) el.style.setProperty("--type-color", color);
+  }
+
+  function typeEntry(type) {
+    let entry = types.get(type);
+    if (entry) return entry;
+    const chip = element("button", "chip", null);
+    chip.type = "button";
+    chip.dataset.type = type;
+    chip.setAttribute("aria-pressed", "true");
+    paint(chip, type);
+    chip.addEventListener("click", () => {
+      entry.shown = !entry.shown;
+      chip.setAttribute("aria-pressed", String(entry.shown));
+      refilter();
+    });
+    entry = { count: 0, shown: true, chip };
+    types.set(type, entry);
+    const sorted = Array.from(types.keys()).sort();
+    typesEl.insertBefore(chip, types.get(sorted[sorted.indexOf(type) + 1])?.chip ?? null);
+    return entry;
+  }
 
   function trimPending() {
     if (pending.length <= MAX_ROWS) return;
@@ -188,6 +306,8 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
   function makeRow(ev) {
     const row = element("div", "row", null);
+    row.dataset.type = ev.type;
+    paint(row, ev.type);
     row.append(element("span", "time", clock(ev.time)), element("span", "id", ev.id),
                element("span", "type", ev.type), dataElement(ev.data));
     row.hidden = !matches(row);
@@ -219,22 +339,30 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   }
 
   function matches(row) {
+    if (!types.get(row.dataset.type).shown) return false;
     if (filterText === "") return true;
     return Array.from(row.children, c => c.textContent).join("\n").toLowerCase().includes(filterText);
+  }
+
+  function refilter() {
+    for (const row of list.children) row.hidden = !matches(row);
+    updateCounts();
   }
 
   // ---- header ----
 
   function updateCounts() {
     const parts = [received + " received"];
-    if (filterText !== "") {
+    const filtering = filterText !== "" || Array.from(types.values()).some(t => !t.shown);
+    if (filtering) {
       let shown = 0;
       for (const row of list.children) if (!row.hidden) shown++;
-      parts.push(shown + " match");
+      parts.push(shown + " shown");
     }
     if (paused) parts.push("paused, " + pending.length + " held");
     if (dropped > 0) parts.push(dropped + " older dropped");
     countsEl.textContent = parts.join(" \u00B7 ");
+    for (const [type, entry] of types) entry.chip.textContent = type + " " + entry.count;
   }
 
   function updateJump() {
@@ -242,20 +370,39 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     jumpEl.textContent = "\u2193 " + (unseen > 0 ? unseen + " new" : "newest");
   }
 
-  function showTypes() {
-    $("types").textContent = "types: " + Array.from(types).join(", ");
-  }
-
   function atBottom() {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 4;
+  }
+
+  // The chart: one bar per second, the newest on the right, scaled to the highest of the window.
+  const perSecond = new Array(CHART_SECONDS).fill(0);
+  const bars = perSecond.map((_, i) => {
+    const bar = document.createElementNS($("chart").namespaceURI, "rect");
+    bar.setAttribute("x", String(i + 0.1));
+    bar.setAttribute("width", "0.8");
+    $("chart").append(bar);
+    return bar;
+  });
+
+  function tickChart() {
+    perSecond.shift();
+    perSecond.push(thisSecond);
+    thisSecond = 0;
+    const peak = Math.max(1, ...perSecond);
+    perSecond.forEach((n, i) => {
+      const height = 20 * n / peak;
+      bars[i].setAttribute("y", String(20 - height));
+      bars[i].setAttribute("height", String(height));
+      bars[i].dataset.count = String(n);
+    });
+    $("rate").textContent = perSecond[CHART_SECONDS - 1] + "/s (peak " + Math.max(...perSecond) + ")";
   }
 
   // ---- controls ----
 
   filterEl.addEventListener("input", () => {
     filterText = filterEl.value.toLowerCase();
-    for (const row of list.children) row.hidden = !matches(row);
-    updateCounts();
+    refilter();
   });
 
   pauseEl.addEventListener("click", () => {
@@ -286,24 +433,12 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     updateJump();
   });
 
-  $("types-form").addEventListener("submit", e => {
-    e.preventDefault();
-    const type = addTypeEl.value.trim();
-    addTypeEl.value = "";
-    if (type === "" || types.has(type)) return;
-    types.add(type);
-    source.addEventListener(type, onEvent);
-    showTypes();
-    const extra = Array.from(types).filter(t => t !== "message" && !config.events.includes(t));
-    params.set("events", extra.join(","));
-    history.replaceState(null, "", "?" + params.toString() + location.hash);
-  });
-
   let shownPath = config.path;
   try { shownPath = decodeURIComponent(config.path); } catch (e) { /* not UTF-8: shown encoded */ }
   $("path").textContent = shownPath;
   document.title = "ssetool " + shownPath;
-  showTypes();
+  tickChart();
+  setInterval(tickChart, 1000);
   updateCounts();
   connect();
 })();

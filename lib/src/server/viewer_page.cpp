@@ -1,5 +1,5 @@
 // The reply to GET / by `ssetool pipe` and `ssetool serve`: the viewer page with its configuration filled in.
-// Whatever --path and the event type names contain, nothing can leave the JSON string it is put in: the path is
+// Whatever --path contains, nothing can leave the JSON string it is put in: the path is
 // percent-encoded (it becomes the stream's URL as it is) and the JSON has every '<', '>' and '&' escaped, so
 // "</script>" or "<!--" cannot appear in it. A Content-Security-Policy with a fresh nonce allows only the page's
 // own script and style, and connections to its own origin.
@@ -59,13 +59,11 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 }  // namespace
 
-Reply viewer_reply(const std::string& events_path) { return viewer_reply(events_path, {}); }
-
-Reply viewer_reply(const std::string& events_path, const std::vector<std::string>& event_types) {
+Reply viewer_reply(const std::string& events_path) {
   std::string nonce = random_nonce();
   std::string page(viewer_html_template());
   replace_all(page, kViewerNoncePlaceholder, nonce);  // first: the configuration must not be searched
-  nlohmann::json config = {{"path", percent_encode_path(events_path)}, {"events", event_types}};
+  nlohmann::json config = {{"path", percent_encode_path(events_path)}};
   page.replace(page.find(kViewerConfigPlaceholder), kViewerConfigPlaceholder.size(), script_safe_json(config));
 
   Reply reply = Reply::text(200, std::move(page));

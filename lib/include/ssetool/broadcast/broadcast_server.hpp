@@ -30,11 +30,12 @@ namespace ssetool {
 struct BroadcastOptions {
   ServerOptions server;
   HubOptions hub;
-  std::size_t replay_last = 0;              // a new client first gets the last N events
+  std::size_t replay_last = 0;              // a new client first gets the last N events (unless it asks:
+                                            // replay_request.hpp)
   bool stamp = false;                       // data prefixed with "@<epoch microseconds> " when published
   bool stay_at_end = false;                 // keep serving after the input ended (else end streams and stop)
   InputFormat format = InputFormat::lines;
-  std::optional<std::string> event_type;    // for events that carry none (lines and ndjson); shown by the viewer
+  std::optional<std::string> event_type;    // for events that carry none (lines and ndjson)
   FdSourceOptions input;
   int input_fd = 0;                         // read when `command` is empty; stays the caller's
   std::vector<std::string> command;         // started (argv[0] looked up in PATH); its stdout is the input
@@ -69,7 +70,7 @@ class BroadcastServer {
 
  private:
   Reply handle(const Request& req);
-  void open_stream(Session& session, std::uint64_t published_before);
+  void open_stream(Session& session, std::uint64_t published_before, std::size_t replay_last);
   void publish_batch(std::vector<Event>& batch);
   void input_closed();
   void shut_down(bool by_signal);

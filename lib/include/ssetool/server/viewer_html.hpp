@@ -9,7 +9,7 @@ namespace ssetool {
 // Replaced by the Content-Security-Policy nonce (hex digits only) wherever it appears.
 inline constexpr std::string_view kViewerNoncePlaceholder = "@SSETOOL_NONCE@";
 // Replaced once by the page's configuration: a JSON object made safe to sit inside a <script> element,
-// {"path": "<the stream path, percent-encoded>", "events": ["<event type>", ...]}.
+// {"path": "<the stream path, percent-encoded>"}.
 inline constexpr std::string_view kViewerConfigPlaceholder = "@SSETOOL_CONFIG@";
 
 // The page with both placeholders still in it.

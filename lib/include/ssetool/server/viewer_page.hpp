@@ -1,9 +1,9 @@
 // The viewer page served at GET / by `ssetool pipe` and `ssetool serve`: one self-contained HTML page compiled into
-// the binary (viewer_html.cpp), configured per response with the stream's path and the event types to listen to.
+// the binary (viewer_html.cpp), configured per response with the stream's path. The page reads the stream itself
+// (fetch and its own SSE parser), so it shows events of every type with no configuration.
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "ssetool/server/reply.hpp"
 
@@ -11,9 +11,5 @@ namespace ssetool {
 
 // The page, configured to connect to `events_path`.
 Reply viewer_reply(const std::string& events_path);
-
-// The same, also listening for events of these types: EventSource hands a named event only to a listener for that
-// name ("message" is always listened to). Pass the `-e NAME` of the server, if any.
-Reply viewer_reply(const std::string& events_path, const std::vector<std::string>& event_types);
 
 }  // namespace ssetool
