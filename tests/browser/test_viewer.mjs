@@ -7,7 +7,8 @@
 // - behind --token and on a custom --path, the token goes in `Authorization: Bearer`, never in the stream's URL;
 // - when the stream ends and the server comes back, the page reconnects with Last-Event-ID and shows every event
 //   exactly once; an HTTP error shows "failed" and the page retries by itself;
-// - event text is never parsed as HTML; the text filter, pause/resume, auto-scroll and clear work.
+// - event text is never parsed as HTML; the text filter, pause/resume, auto-scroll and clear work;
+// - `ssetool serve` serves the same page, and it shows the command's events.
 // "A screenshot compared by structure": the page's structure (rows with their types and colours, chips with their
 // counts and state, the chart) is dumped from the DOM and compared to the expected one; the PNG is saved for a
 // human to look at (--screenshot FILE).
@@ -43,11 +44,11 @@ function checkEqual(actual, expected, what) {
 
 // ---- ssetool ----
 
-// Starts `ssetool pipe EXTRA_ARGS...` in `dir` and resolves once it serves, with the process and its port.
-function startSsetool(dir, extraArgs, listen = "127.0.0.1:0") {
+// Starts `ssetool SUBCOMMAND EXTRA_ARGS...` in `dir` and resolves once it serves, with the process and its port.
+function startSsetool(dir, extraArgs, listen = "127.0.0.1:0", subcommand = "pipe") {
   const portFile = path.join(dir, "port");
   fs.rmSync(portFile, { force: true });
-  const child = spawn(args.ssetool, ["pipe", "--listen", listen, "--port-file", portFile, ...extraArgs],
+  const child = spawn(args.ssetool, [subcommand, "--listen", listen, "--port-file", portFile, ...extraArgs],
                       { stdio: ["pipe", "ignore", "pipe"] });
   const exited = new Promise(resolve => child.on("exit", (code, signal) => resolve(code ?? 128 + signal)));
   let stderr = "";
@@ -276,6 +277,22 @@ async function testRetryAfterHttpError(page, ssetool) {
   check(await ssetool.exited === 0, "ssetool exits 0 at end of input");
 }
 
+// `ssetool serve` serves the same page; its command gets the page's `replay-last` in QUERY_STRING and may ignore it.
+async function testServe(page, dir) {
+  const serve = await startSsetool(dir, ["-f", "sse", "--", "sh", "-c",
+                                         "printf 'event: greet\\ndata: hello from serve\\n\\n'; sleep 60"],
+                                   "127.0.0.1:0", "serve");
+  try {
+    await page.goto(`http://127.0.0.1:${serve.port}/`);
+    await page.waitFor(`${ROWS}[0]?.textContent.includes('hello from serve')`, TIMEOUT_MS, "the event of serve's command");
+    check(await page.evaluate(`${ROWS}[0].dataset.type`) === "greet" && await page.evaluate(stateClass) === "live",
+          "on serve, the page shows the command's typed event, live");
+  } finally {
+    serve.child.kill("SIGTERM");
+    await serve.exited;
+  }
+}
+
 async function main() {
   if (!args.ssetool) throw new Error("usage: test_viewer.mjs --ssetool PATH [--screenshot FILE]");
   if (!findChromium()) {
@@ -306,6 +323,7 @@ async function main() {
     await testReconnectResumes(page, dir, streamRequests, holdStream);
     servers.push(await startSsetool(dir, ["-f", "ndjson", "--max-clients", "1"]));
     await testRetryAfterHttpError(page, servers[1]);
+    await testServe(page, dir);
     check(page.problems.length === 0, `no script or security errors in the page ${page.problems.join("; ")}`);
   } finally {
     clearTimeout(cutoff);
