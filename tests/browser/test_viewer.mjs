@@ -8,7 +8,8 @@
 // - when the stream ends and the server comes back, the page reconnects with Last-Event-ID and shows every event
 //   exactly once; an HTTP error shows "failed" and the page retries by itself;
 // - event text is never parsed as HTML; the text filter, pause/resume, auto-scroll and clear work;
-// - `ssetool serve` serves the same page, and it shows the command's events.
+// - `ssetool serve` serves the same page, and it shows the command's events;
+// - the page's SSE parser follows the WHATWG rules on bytes ssetool would never send (testParser).
 // "A screenshot compared by structure": the page's structure (rows with their types and colours, chips with their
 // counts and state, the chart) is dumped from the DOM and compared to the expected one; the PNG is saved for a
 // human to look at (--screenshot FILE).
@@ -277,6 +278,66 @@ async function testRetryAfterHttpError(page, ssetool) {
   check(await ssetool.exited === 0, "ssetool exits 0 at end of input");
 }
 
+// The page's own SSE parser, on bytes ssetool would never send: the page (fetched from ssetool, with its CSP) is
+// served by a Node server on its own origin, whose stream has a BOM, CR, LF and CRLF line ends (a CRLF split
+// between two writes), comments, `retry`, multi-line data, an id with NUL (ignored), an event with empty data, an
+// id-only block, a block with no data (not dispatched), `data:` without a space, and an unfinished event at the end
+// (dropped). The page reconnects after the stream's `retry` with the last id and shows the next event.
+async function testParser(page, dir) {
+  const pipe = await startSsetool(dir, []);
+  const viewer = await new Promise((resolve, reject) => {
+    http.get(`http://127.0.0.1:${pipe.port}/`, res => {
+      let body = "";
+      res.on("data", c => { body += c; });
+      res.on("end", () => resolve({ body, csp: res.headers["content-security-policy"] }));
+    }).on("error", reject);
+  });
+  pipe.child.stdin.end();
+  await pipe.exited;
+
+  const writes = ["\uFEFFevent: first\r\n: a comment\r\nretry: 300\r\ndata: line one\r\ndata: line two\r\nid: 1\r\n\r\n",
+                  "data: cr only\r\r", "data: split\r", "\n\r\n", "id: bad\0id\ndata: nul id ignored\n\n",
+                  "data\n\nid: 2\n\nevent: x\n\ndata:no space\n\n", "data: unfinished"];
+  const lastEventIds = [];
+  let ended = 0, reconnected = 0;  // when the first stream ended, and the page came back (ms)
+  const server = http.createServer(async (req, res) => {
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": viewer.csp });
+      return res.end(viewer.body);
+    }
+    lastEventIds.push(req.headers["last-event-id"] ?? null);
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    if (lastEventIds.length > 1) {
+      reconnected = Date.now();
+      return res.write("data: after the reconnection\n\n");
+    }
+    for (const bytes of writes) {
+      res.write(bytes);
+      await new Promise(resolve => setTimeout(resolve, 20));  // separate reads in the page, most likely
+    }
+    res.end();
+    ended = Date.now();
+  });
+  await new Promise(resolve => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitFor(`${ROWS}[6]?.textContent.includes('after the reconnection')`, TIMEOUT_MS,
+                       "the event after the reconnection");
+    checkEqual(await page.evaluate(`Array.from(${ROWS}, r => [r.children[1].textContent, r.children[2].textContent,
+                                                              r.children[3].textContent])`),
+               [["1", "first", "line one\nline two"], ["1", "message", "cr only"], ["1", "message", "split"],
+                ["1", "message", "nul id ignored"], ["1", "message", ""], ["2", "message", "no space"],
+                ["2", "message", "after the reconnection"]],
+               "the page's parser follows the WHATWG rules (BOM, CR/LF/CRLF, data lines, id, NUL, blocks)");
+    checkEqual(lastEventIds, [null, "2"], "it reconnects with the last id (Last-Event-ID: 2)");
+    check(reconnected - ended >= 250 && reconnected - ended < 1000,
+          `it reconnects after the stream's retry: 300, not the default 1 s (${reconnected - ended} ms)`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
 // `ssetool serve` serves the same page; its command gets the page's `replay-last` in QUERY_STRING and may ignore it.
 async function testServe(page, dir) {
   const serve = await startSsetool(dir, ["-f", "sse", "--", "sh", "-c",
@@ -324,6 +385,7 @@ async function main() {
     servers.push(await startSsetool(dir, ["-f", "ndjson", "--max-clients", "1"]));
     await testRetryAfterHttpError(page, servers[1]);
     await testServe(page, dir);
+    await testParser(page, dir);
     check(page.problems.length === 0, `no script or security errors in the page ${page.problems.join("; ")}`);
   } finally {
     clearTimeout(cutoff);
