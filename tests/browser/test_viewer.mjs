@@ -274,6 +274,16 @@ async function testRetryAfterHttpError(page, ssetool) {
   send(ssetool, { data: "after the retry" });
   await page.waitFor(`${ROWS}[0]?.textContent.includes('after the retry')`, TIMEOUT_MS, "an event after the retry");
   check(true, "the page retries by itself and then shows events");
+
+  // Chips are bounded: "message" and 49 more types get their own; later types share "other types".
+  send(ssetool, ...Array.from({ length: 55 }, (_, i) => ({ event: `t${String(i).padStart(2, "0")}`, data: i })));
+  await page.waitFor(`${rowCount} === 56`, TIMEOUT_MS, "56 rows");
+  const chips = await page.evaluate("Array.from(document.querySelectorAll('#types .chip'), c => c.textContent)");
+  checkEqual([chips.length, chips[0], chips.at(-2), chips.at(-1)], [51, "message 1", "t48 1", "other types 6"],
+             "50 types get a chip of their own; the 6 later ones share 'other types'");
+  await page.evaluate(`${chip("")}.click()`);
+  checkEqual(await page.evaluate(`Array.from(${ROWS}).filter(r => r.hidden).map(r => r.dataset.type)`),
+             ["t49", "t50", "t51", "t52", "t53", "t54"], "the 'other types' chip hides those types");
   ssetool.child.stdin.end();
   check(await ssetool.exited === 0, "ssetool exits 0 at end of input");
 }

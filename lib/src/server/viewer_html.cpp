@@ -15,7 +15,7 @@
 //   after an HTTP error or a reply that is not an event stream. Each retry waits the server's `retry:` (else 1 s),
 //   doubling with each failed attempt up to 30 s.
 // - Types: each type gets a colour from a hash of its name (`message` stays neutral) and a chip, with its count,
-//   that hides or shows its rows. A chart shows the events received per second over the last 60 s.
+//   that hides or shows its rows (the first 50 types; any later ones share one "other types" chip). A chart shows the events received per second over the last 60 s.
 // - Bounds: the page keeps the newest 5000 rows (and holds at most that many while paused); older ones are dropped
 //   and counted. One event's data is shown up to 10000 characters. Rows are added once per animation frame.
 // - All event text goes into the page through textContent: nothing from the stream is parsed as HTML.
@@ -109,6 +109,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   const MAX_ROWS = 5000;        // rows kept, and events held while paused; older ones are dropped and counted
   const MAX_CHARS = 10000;      // characters of one event's data shown
   const HISTORY_ON_OPEN = 100;  // recent events asked for when the page opens
+  const MAX_TYPES = 50;         // types with a chip of their own; the others share one ("other types")
   const MAX_DELAY = 30000;      // longest wait between two connection attempts (ms)
   const CHART_SECONDS = 60;
 
@@ -229,7 +230,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
   // ---- events, types and rows ----
 
-  const types = new Map();  // type -> { count, shown, chip }
+  const types = new Map();  // type -> { count, shown, chip }; "" -> the one entry of the types beyond MAX_TYPES
   let dropped = 0, unseen = 0, pending = [], scheduled = false, thisSecond = 0;
   let paused = false, follow = true, filterText = "";
 
@@ -245,7 +246,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
   // A stable colour for a type: its hue from a hash (FNV-1a) of the name. "message" has none (neutral).
   function typeColor(type) {
-    if (type === "message") return null;
+    if (type === "message" || type === "") return null;
     let hash = 0x811c9dc5;
     for (const ch of type) hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
     return "hsl(" + (hash % 360) + " 70% var(--type-l))";
@@ -259,6 +260,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   function typeEntry(type) {
     let entry = types.get(type);
     if (entry) return entry;
+    if (types.size >= MAX_TYPES && type !== "") return typeEntry("");
     const chip = element("button", "chip", null);
     chip.type = "button";
     chip.dataset.type = type;
@@ -271,8 +273,9 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     });
     entry = { count: 0, shown: true, chip };
     types.set(type, entry);
-    const sorted = Array.from(types.keys()).sort();
-    typesEl.insertBefore(chip, types.get(sorted[sorted.indexOf(type) + 1])?.chip ?? null);
+    const sorted = Array.from(types.keys()).filter(t => t !== "").sort();
+    const next = type === "" ? null : types.get(sorted[sorted.indexOf(type) + 1]) ?? types.get("");
+    typesEl.insertBefore(chip, next?.chip ?? null);
     return entry;
   }
 
@@ -339,7 +342,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   }
 
   function matches(row) {
-    if (!types.get(row.dataset.type).shown) return false;
+    if (!(types.get(row.dataset.type) ?? types.get("")).shown) return false;
     if (filterText === "") return true;
     return Array.from(row.children, c => c.textContent).join("\n").toLowerCase().includes(filterText);
   }
@@ -362,7 +365,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     if (paused) parts.push("paused, " + pending.length + " held");
     if (dropped > 0) parts.push(dropped + " older dropped");
     countsEl.textContent = parts.join(" \u00B7 ");
-    for (const [type, entry] of types) entry.chip.textContent = type + " " + entry.count;
+    for (const [type, entry] of types) entry.chip.textContent = (type || "other types") + " " + entry.count;
   }
 
   function updateJump() {
