@@ -176,6 +176,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
   const parser = new SseParser(onEvent, ms => { retryDelay = ms; });
   let retryDelay = 1000, attempts = 0, received = 0;
+  let problem = null;  // why the last attempt failed: { state, text }
 
   function setState(name, text) {
     stateEl.className = name;
@@ -193,7 +194,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
 
   async function connect() {
     if (attempts === 0) setState("connecting", "connecting");
-    else setState(stateEl.className, stateEl.textContent.replace(/; retrying.*$/, "; retrying now"));
+    else setState(problem.state, problem.text + "; retrying now");
     let response;
     try {
       response = await fetch(...streamRequest());
@@ -203,8 +204,9 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     const type = response.headers.get("Content-Type") || "";
     if (!response.ok || !type.startsWith("text/event-stream")) {
       response.body?.cancel().catch(() => {});
-      const why = response.ok ? "not an event stream (" + type + ")" : "HTTP " + response.status;
-      return retryLater("failed", why + (response.statusText ? " " + response.statusText : ""));
+      const why = response.ok ? "not an event stream (" + type + ")"
+                               : ("HTTP " + response.status + " " + response.statusText).trim();
+      return retryLater("failed", why);
     }
     attempts = 0;
     setState("live", "live");
@@ -224,7 +226,8 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   function retryLater(state, why) {
     attempts++;
     const delay = Math.min(retryDelay * 2 ** (attempts - 1), MAX_DELAY);
-    setState(state, state + " (" + attempts + "): " + why + "; retrying in " + delay / 1000 + " s");
+    problem = { state, text: state + " (" + attempts + "): " + why };
+    setState(state, problem.text + "; retrying in " + delay / 1000 + " s");
     setTimeout(connect, delay);
   }
 
