@@ -161,7 +161,7 @@ Runner add_bench_command(CLI::App& app) {
   sub->add_option("--ramp", flags->ramp, "Connects started per second (0: as fast as possible)")
       ->capture_default_str();
   sub->add_option("-H,--header", flags->headers, "Extra request header 'Name: value' (repeatable)");
-  sub->add_option("--token", flags->token, "Send 'Authorization: Bearer TOKEN'; default: $SSETOOL_TOKEN")
+  sub->add_option("--token", flags->token, "Send 'Authorization: Bearer TOKEN'")
       ->envname("SSETOOL_TOKEN");
   sub->add_flag("--json", flags->json, "Print the report as JSON instead of a table");
   sub->add_option("--stalled", flags->stalled, "Of the clients, this many send the request and then never read")

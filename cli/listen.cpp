@@ -88,7 +88,7 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
       ->type_name("ID")
       ->group("Request");
   sub.add_option("--token", f.token,
-                 "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization); default: $SSETOOL_TOKEN")
+                 "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")
       ->envname("SSETOOL_TOKEN")
       ->type_name("TOKEN")
       ->group("Request");
@@ -280,6 +280,7 @@ int run_listen(const ListenFlags& flags) {
   ClientOptions client = client_options(flags);
   std::optional<milliseconds> timeout;
   if (!flags.timeout.empty()) timeout = duration_flag("--timeout", flags.timeout);
+  if (timeout && timeout->count() <= 0) throw InvalidArgument("--timeout: must be more than 0");
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);  // a closed stdout shows as EPIPE

@@ -147,8 +147,8 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
       {{"http://127.0.0.1:99999/"}, "invalid port '99999'"},
       {{"http://127.0.0.1:1/", "-H", "no colon"}, "--header 'no colon': expected 'Name: value'"},
       {{"http://127.0.0.1:1/", "--duration", "ten"}, "--duration"},
-      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients must be at least 1"},
-      {{"http://127.0.0.1:1/", "--clients", "2", "--stalled", "3"}, "--stalled is larger than --clients"},
+      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients: must be at least 1"},
+      {{"http://127.0.0.1:1/", "--clients", "2", "--stalled", "3"}, "--stalled: must not be more than --clients"},
       {{"http://127.0.0.1:1/", "--expect-gap", "5"}, "--expect-gap"},
       {{}, "url is required"},
   };
