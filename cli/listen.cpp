@@ -296,7 +296,8 @@ int run_listen(const ListenFlags& flags) {
   std::optional<StopReason> stopped_by;
   block_signals({SIGINT, SIGTERM});  // before the watcher's thread starts: they arrive on its signalfd
   {
-    // A run still going kStopGrace after the stop (a connect cannot be interrupted), or a second signal: exit now.
+    // A run still going kStopGrace after the stop (a name being resolved cannot be interrupted), or a second
+    // signal: exit now.
     StopWatcher watcher({.signals = {SIGINT, SIGTERM}, .deadline = timeout, .grace = kStopGrace},
                         [&listener] { listener.stop(); }, [](StopReason why) { ::_exit(exit_code(why)); });
     result = listener.run();
