@@ -96,13 +96,14 @@ BenchOptions options_from(const BenchFlags& flags) {
   return o;
 }
 
-// Waits (up to --wait) for the server to accept connections, so that `pipe ... & bench ...` does not race.
-void wait_for_server(const BenchFlags& flags, const BenchOptions& options) {
+// Waits (up to --wait) for the server to accept connections, so that `pipe ... & bench ...` does not race; the
+// run connects to the address that accepted.
+void wait_for_server(const BenchFlags& flags, BenchOptions& options) {
   std::chrono::milliseconds limit = std::chrono::duration_cast<std::chrono::milliseconds>(duration_flag("--wait", flags.wait));
   ServerWaitOptions wait{.limit = limit};
   if (!flags.quiet) wait.on_waiting = [](const std::string& line) { print_error("bench", line); };
   try {
-    ssetool::wait_for_server(resolve(options.target), wait);
+    options.address = ssetool::wait_for_server(resolve_all(options.target), wait);
   } catch (const SystemError& e) {
     throw SystemError(flags.url + ": " + e.what());
   }

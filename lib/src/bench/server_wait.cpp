@@ -55,22 +55,23 @@ std::string describe_address(const SocketAddress& address) {
   return fmt::format("{}:{}", text, ntohs(a->sin_port));
 }
 
-void wait_for_server(const SocketAddress& address, const ServerWaitOptions& options) {
-  if (options.limit.count() <= 0) return;
+SocketAddress wait_for_server(const std::vector<SocketAddress>& addresses, const ServerWaitOptions& options) {
+  if (options.limit.count() <= 0) return addresses.front();
   const auto deadline = std::chrono::steady_clock::now() + options.limit;
   bool announced = false;
   for (;;) {
-    if (probe(address, std::chrono::seconds(1)) != ECONNREFUSED) return;
+    for (const SocketAddress& address : addresses)
+      if (probe(address, std::chrono::seconds(1)) != ECONNREFUSED) return address;
     if (std::chrono::steady_clock::now() + kServerWaitPoll > deadline) break;
     if (!announced && options.on_waiting) {
       options.on_waiting(fmt::format("waiting up to {} for {} to accept connections (--wait)",
-                                     describe_limit(options.limit), describe_address(address)));
+                                     describe_limit(options.limit), describe_address(addresses.front())));
     }
     announced = true;
     std::this_thread::sleep_for(kServerWaitPoll);
   }
-  throw SystemError(fmt::format("connect {}: connection refused (waited {}, see --wait)", describe_address(address),
-                                describe_limit(options.limit)));
+  throw SystemError(fmt::format("connect {}: connection refused (waited {}, see --wait)",
+                                describe_address(addresses.front()), describe_limit(options.limit)));
 }
 
 }  // namespace ssetool

@@ -39,7 +39,7 @@ TEST_CASE("wait_for_server: returns at once when the server accepts", "[bench]")
   LoopbackSocket server(true);
   int waits = 0;
   auto started = std::chrono::steady_clock::now();
-  ssetool::wait_for_server(server.address, {.limit = 10s, .on_waiting = [&](const std::string&) { ++waits; }});
+  ssetool::wait_for_server({server.address}, {.limit = 10s, .on_waiting = [&](const std::string&) { ++waits; }});
   CHECK(std::chrono::steady_clock::now() - started < 1s);
   CHECK(waits == 0);
 }
@@ -50,7 +50,7 @@ TEST_CASE("wait_for_server: says once that it waits, then fails naming the addre
   std::vector<std::string> lines;
   auto started = std::chrono::steady_clock::now();
   try {
-    ssetool::wait_for_server(refusing.address,
+    ssetool::wait_for_server({refusing.address},
                              {.limit = 300ms, .on_waiting = [&](const std::string& l) { lines.push_back(l); }});
     FAIL("no exception");
   } catch (const ssetool::SystemError& e) {
@@ -62,10 +62,17 @@ TEST_CASE("wait_for_server: says once that it waits, then fails naming the addre
   CHECK(lines == std::vector<std::string>{"waiting up to 300ms for " + where + " to accept connections (--wait)"});
 }
 
+TEST_CASE("wait_for_server: the first address that accepts is the run's", "[bench]") {
+  LoopbackSocket refusing(false);
+  LoopbackSocket server(true);
+  ssetool::SocketAddress chosen = ssetool::wait_for_server({refusing.address, server.address}, {.limit = 10s});
+  CHECK(ssetool::describe_address(chosen) == ssetool::describe_address(server.address));
+}
+
 TEST_CASE("wait_for_server: a limit of 0 does not wait at all", "[bench]") {
   LoopbackSocket refusing(false);
   int waits = 0;
-  ssetool::wait_for_server(refusing.address, {.limit = 0ms, .on_waiting = [&](const std::string&) { ++waits; }});
+  ssetool::wait_for_server({refusing.address}, {.limit = 0ms, .on_waiting = [&](const std::string&) { ++waits; }});
   CHECK(waits == 0);
 }
 
