@@ -94,7 +94,7 @@ int tcp_connect(const TcpConnectOptions& options, ConnectFailure& failure) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  hints.ai_flags = AI_NUMERICSERV;  // no AI_ADDRCONFIG: on a host with loopback only it hides 127.0.0.1
   addrinfo* found = nullptr;
   std::string service = std::to_string(options.port);
   int rc = ::getaddrinfo(options.host.c_str(), service.c_str(), &hints, &found);
