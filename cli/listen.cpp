@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "command.hpp"
+#include "count_flag.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/client/client.hpp"
@@ -55,13 +56,15 @@ struct ListenFlags {
   std::string idle_timeout = "0";
   std::string retry = "3s";
   bool no_reconnect = false;
-  std::optional<std::uint64_t> max_reconnects;
-  std::optional<std::uint64_t> max_events;
+  std::string max_reconnects;
+  std::string max_failures = "10";
+  std::string max_events;
   std::string until;
   std::string timeout;
   std::string record;
   bool record_bytes = false;
   bool verbose = false;
+  bool quiet = false;
 };
 
 void add_flags(CLI::App& sub, ListenFlags& f) {
@@ -84,7 +87,11 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("--last-event-id", f.last_event_id, "Send Last-Event-ID: ID on the first connection already")
       ->type_name("ID")
       ->group("Request");
-  sub.add_option("--token", f.token, "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")->type_name("TOKEN")->group("Request");
+  sub.add_option("--token", f.token,
+                 "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")
+      ->envname("SSETOOL_TOKEN")
+      ->type_name("TOKEN")
+      ->group("Request");
   sub.add_flag("-k,--insecure", f.insecure, "Accept any TLS certificate (self-signed, wrong host)")->group("Request");
   sub.add_flag("--location-trusted", f.location_trusted,
                "Send -H headers and --token also to another origin (scheme, host, port) that a redirect leads "
@@ -110,8 +117,12 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("--max-reconnects", f.max_reconnects, "Reconnect at most N times in the whole run")
       ->type_name("N")
       ->group("Reconnection");
+  sub.add_option("--max-failures", f.max_failures,
+                 "Give up (exit 1) after N attempts in a row that got no event stream (0: never give up)")
+      ->capture_default_str()
+      ->type_name("N")
+      ->group("Reconnection");
   sub.add_option("-n,--max-events", f.max_events, "Exit 0 after N events")
-      ->check(CLI::PositiveNumber)
       ->type_name("N")
       ->group("Stopping");
   sub.add_option("--until", f.until, "Exit 0 after the first event of type EVENT_TYPE (printed)")
@@ -126,11 +137,17 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_flag("--record-bytes", f.record_bytes,
                "With --record: also record the raw bytes of every read, to replay the exact chunking")
       ->group("Recording");
-  sub.add_flag("-v,--verbose", f.verbose, "Report the connection's life on stderr");
+  CLI::Option* verbose = sub.add_flag("-v,--verbose", f.verbose, "Report the connection's life on stderr");
+  sub.add_flag("-q,--quiet", f.quiet, "Print no line per failed attempt (the final error is still printed)")
+      ->excludes(verbose);
   sub.footer(
+      "Each failed attempt is reported on stderr at once, with the next step ('connect 127.0.0.1:8080: connection "
+      "refused; retrying in 3s (attempt 2)'); -q keeps only the final error.\n"
       "Exit status: 0 at the end of the stream (with --no-reconnect or --max-reconnects), after -n or --until, "
-      "on HTTP 204, or when stdout is closed; 1 for another HTTP status, a wrong Content-Type or a failed "
-      "connection that is not retried, or a response head (status line and headers) over 64 KiB; 2 for a usage error; 124 on --timeout; 130 on SIGINT, 143 on SIGTERM.\n"
+      "on HTTP 204, or when stdout is closed; 1 for another HTTP status, a wrong Content-Type, a host name that "
+      "does not exist, a failed connection that is not retried, --max-failures attempts in a row without a "
+      "stream, or a response head (status line and headers) over 64 KiB; 2 for a usage error; 124 on --timeout; "
+      "130 on SIGINT, 143 on SIGTERM.\n"
       "Examples:\n"
       "  ssetool listen http://localhost:8080/events\n"
       "  ssetool listen -o json -n 10 --record run.tape https://api.example.com/stream\n"
@@ -175,6 +192,8 @@ ClientOptions client_options(const ListenFlags& f) {
   bool has_authorization = std::any_of(o.headers.begin(), o.headers.end(), [](const auto& h) {
     return h.first.size() == 13 && strncasecmp(h.first.c_str(), "Authorization", 13) == 0;
   });
+  if (f.token.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+    throw InvalidArgument("--token (or $SSETOOL_TOKEN): CR, LF or NUL is not allowed");
   if (!f.token.empty() && !has_authorization) o.headers.emplace_back("Authorization", "Bearer " + f.token);
   if (f.data) o.body = read_body(*f.data);
   o.method = !f.method.empty() ? f.method : o.body ? "POST" : "GET";
@@ -186,7 +205,8 @@ ClientOptions client_options(const ListenFlags& f) {
   o.idle_timeout = duration_flag("--idle-timeout", f.idle_timeout);
   o.retry = duration_flag("--retry", f.retry);
   o.reconnect = !f.no_reconnect;
-  o.max_reconnects = f.max_reconnects;
+  if (!f.max_reconnects.empty()) o.max_reconnects = count_flag("--max-reconnects", f.max_reconnects, 0);
+  if (std::uint64_t n = count_flag("--max-failures", f.max_failures, 0); n > 0) o.max_failures = n;
   return o;
 }
 
@@ -218,17 +238,18 @@ class StdoutSink {
 
 // ---- the run ----
 
-ListenOptions listen_options(const ListenFlags& f, TapeWriter* tape) {
+ListenOptions listen_options(const ListenFlags& f) {
   static const std::map<std::string, ListenFormat> kFormats = {
       {"data", ListenFormat::data}, {"json", ListenFormat::json},
       {"raw", ListenFormat::raw},   {"sse", ListenFormat::sse}};
   ListenOptions o;
   o.format = kFormats.at(f.output);
-  o.max_events = f.max_events;
+  if (!f.max_events.empty()) o.max_events = count_flag("--max-events", f.max_events, 1);
   o.until = f.until;
-  o.tape = tape;
   o.record_bytes = f.record_bytes;
   if (f.verbose) o.log = [](const std::string& line) { print_error("listen", line); };
+  // With -v the log already says it all, in more lines.
+  if (!f.quiet && !f.verbose) o.on_retry = [](const RetryNotice& n) { print_error("listen", retry_line(n)); };
   return o;
 }
 
@@ -236,12 +257,14 @@ int exit_code(const StopReason& why) {
   return why.kind == StopReason::Kind::deadline ? kExitTimeout : kExitSignalBase + why.signal;
 }
 
-int exit_code(const ListenResult& result) {
+int exit_code(const ListenResult& result, bool quiet) {
   using Reason = ClientResult::Reason;
   if (result.output_closed || result.done) return kExitOk;
   switch (result.client.reason) {
-    case Reason::stopped:
     case Reason::no_content:
+      if (!quiet) print_error("listen", result.client.message);
+      return kExitOk;
+    case Reason::stopped:
     case Reason::ended:
       return kExitOk;
     case Reason::rejected:
@@ -253,30 +276,35 @@ int exit_code(const ListenResult& result) {
 }
 
 int run_listen(const ListenFlags& flags) {
+  if (flags.record_bytes && flags.record.empty()) throw InvalidArgument("--record-bytes needs --record FILE");
   ClientOptions client = client_options(flags);
   std::optional<milliseconds> timeout;
   if (!flags.timeout.empty()) timeout = duration_flag("--timeout", flags.timeout);
+  if (timeout && timeout->count() <= 0) throw InvalidArgument("--timeout: must be more than 0");
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);  // a closed stdout shows as EPIPE
 
+  ListenOptions options = listen_options(flags);  // checked before the tape's file is created
   std::optional<TapeWriter> tape;
   if (!flags.record.empty()) tape.emplace(flags.record);
+  options.tape = tape ? &*tape : nullptr;
   StdoutSink out;
-  Listener listener(std::move(client), listen_options(flags, tape ? &*tape : nullptr),
+  Listener listener(std::move(client), std::move(options),
                     [&out](std::string_view bytes) { return out.write(bytes); });
   ListenResult result;
   std::optional<StopReason> stopped_by;
   block_signals({SIGINT, SIGTERM});  // before the watcher's thread starts: they arrive on its signalfd
   {
-    // A run still going kStopGrace after the stop (a connect cannot be interrupted), or a second signal: exit now.
+    // A run still going kStopGrace after the stop (a name being resolved cannot be interrupted), or a second
+    // signal: exit now.
     StopWatcher watcher({.signals = {SIGINT, SIGTERM}, .deadline = timeout, .grace = kStopGrace},
                         [&listener] { listener.stop(); }, [](StopReason why) { ::_exit(exit_code(why)); });
     result = listener.run();
     stopped_by = watcher.reason();
   }
   if (stopped_by) return exit_code(*stopped_by);
-  return exit_code(result);
+  return exit_code(result, flags.quiet || flags.verbose);
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ TEST_CASE("bench: the JSON report has every documented key", "[bench][concurrenc
 TEST_CASE("bench: the table report, the ready file, streams held at the end of the run", "[bench][concurrency]") {
   auto server = start_ssetool({"pipe", "--stamp"});
   std::string ready = server.dir->file("ready");
-  auto bench = start_bench({"http://127.0.0.1:" + std::to_string(server.port) + "/events", "-c", "5", "-d", "2s",
+  auto bench = start_bench({"http://127.0.0.1:" + std::to_string(server.port) + "/events", "-c", "5", "--duration", "2s",
                             "--ready-file", ready});
   REQUIRE(await_metric(server.port, "clients_connected", 5));
   server.process->write_stdin(numbered_lines(10));
@@ -126,7 +126,8 @@ TEST_CASE("bench: the table report, the ready file, streams held at the end of t
 
 TEST_CASE("bench: a refused connection is a clear error, exit 1", "[bench][concurrency]") {
   auto [fd, port] = refusing_port();
-  auto bench = start_bench({"http://127.0.0.1:" + std::to_string(port) + "/events", "-c", "3", "-d", "10s"});
+  auto bench = start_bench({"http://127.0.0.1:" + std::to_string(port) + "/events", "-c", "3", "--duration", "10s",
+                            "--wait", "0"});
   CHECK(bench->wait(10s) == 1);
   ::close(fd);
   CHECK_THAT(bench->stderr_text(),
@@ -146,8 +147,8 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
       {{"http://127.0.0.1:99999/"}, "invalid port '99999'"},
       {{"http://127.0.0.1:1/", "-H", "no colon"}, "--header 'no colon': expected 'Name: value'"},
       {{"http://127.0.0.1:1/", "--duration", "ten"}, "--duration"},
-      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients must be at least 1"},
-      {{"http://127.0.0.1:1/", "--clients", "2", "--stalled", "3"}, "--stalled is larger than --clients"},
+      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients: must be at least 1"},
+      {{"http://127.0.0.1:1/", "--clients", "2", "--stalled", "3"}, "--stalled: must not be more than --clients"},
       {{"http://127.0.0.1:1/", "--expect-gap", "5"}, "--expect-gap"},
       {{}, "url is required"},
   };
@@ -162,11 +163,11 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
 TEST_CASE("bench: --token and -H are sent; a 401 counts as failed with its status", "[bench][concurrency]") {
   auto server = start_ssetool({"pipe", "--token", "s3cret"});
   std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/events";
-  auto refused = start_bench({url, "-c", "2", "-d", "5s"});
+  auto refused = start_bench({url, "-c", "2", "--duration", "5s"});
   CHECK(refused->wait(10s) == 1);
   CHECK_THAT(refused->stderr_text(), Catch::Contains("all 2 clients failed: HTTP 401"));
 
-  auto admitted = start_bench({url, "-c", "2", "-d", "500ms", "--token", "s3cret", "--json"});
+  auto admitted = start_bench({url, "-c", "2", "--duration", "500ms", "--token", "s3cret", "--json"});
   REQUIRE(admitted->wait(10s) == 0);
   json r = json::parse(admitted->stdout_text());
   CHECK(r["streams"]["opened"] == 2);
@@ -174,7 +175,7 @@ TEST_CASE("bench: --token and -H are sent; a 401 counts as failed with its statu
 
   FixtureServer fixture;
   fixture.add(FixtureResponse::stream({{0ms, "data: x\n\n"}}));
-  auto with_header = start_bench({fixture.url("/events?q=1"), "-c", "1", "-d", "5s", "-H", "X-Trace: abc",
+  auto with_header = start_bench({fixture.url("/events?q=1"), "-c", "1", "--duration", "5s", "-H", "X-Trace: abc",
                                   "--token", "t0k"});
   CHECK(with_header->wait(10s) == 0);
   REQUIRE(fixture.wait_for_requests(1));
@@ -192,7 +193,7 @@ TEST_CASE("bench: lost and reordered ids, a dropped stream, a wrong content type
                                        {5ms, "id: 5\ndata: c\n\nid: 4\ndata: d\n\nid: 6\ndata: @1 e\n\n"}},
                                       FixtureResponse::Ending::drop));
   fixture.add(FixtureResponse::plain(200, "text/html", "<html></html>"));
-  auto bench = start_bench({fixture.url("/events"), "-c", "2", "-d", "10s", "--json"});
+  auto bench = start_bench({fixture.url("/events"), "-c", "2", "--duration", "10s", "--json"});
   REQUIRE(bench->wait(15s) == 0);
   json r = json::parse(bench->stdout_text());
   CHECK(r["streams"]["opened"] == 1);
@@ -212,7 +213,7 @@ TEST_CASE("bench: --expect-gap measures the timing error of paced events", "[ben
   std::vector<FixtureChunk> chunks;
   for (int i = 1; i <= 20; ++i) chunks.push_back({20ms, "id: " + std::to_string(i) + "\ndata: x\n\n"});
   fixture.add(FixtureResponse::stream(chunks));
-  auto bench = start_bench({fixture.url("/events"), "-c", "1", "-d", "20s", "--expect-gap", "20ms", "--json"});
+  auto bench = start_bench({fixture.url("/events"), "-c", "1", "--duration", "20s", "--expect-gap", "20ms", "--json"});
   REQUIRE(bench->wait(20s) == 0);
   json r = json::parse(bench->stdout_text());
   CHECK(r["gap_error_ms"]["count"] == 19);
@@ -222,11 +223,58 @@ TEST_CASE("bench: --expect-gap measures the timing error of paced events", "[ben
 TEST_CASE("bench: stalled clients connect and never read", "[bench][concurrency]") {
   auto server = start_ssetool({"pipe"});
   auto bench = start_bench({"http://127.0.0.1:" + std::to_string(server.port) + "/events", "-c", "4", "--stalled",
-                            "2", "-d", "1s", "--json"});
+                            "2", "--duration", "1s", "--json"});
   REQUIRE(await_metric(server.port, "clients_connected", 4));
   REQUIRE(bench->wait(10s) == 0);
   json r = json::parse(bench->stdout_text());
   CHECK(r["streams"]["stalled"] == 2);
   CHECK(r["streams"]["opened"] == 2);
   CHECK(r["streams"]["held"] == 2);
+}
+
+TEST_CASE("bench waits for a server that is not up yet, then runs", "[bench][concurrency]") {
+  auto [fd, port] = refusing_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/events";
+  auto bench = start_bench({url, "-c", "2", "--duration", "1s", "--json"});
+  REQUIRE(bench->wait_for_stderr("ssetool: bench: waiting up to 10s for 127.0.0.1:" + std::to_string(port) +
+                                 " to accept connections (--wait)\n"));
+  ::close(fd);  // the port is free again: the server takes it
+  auto server = start_ssetool({"pipe", "--listen", "127.0.0.1:" + std::to_string(port)}, {.listen = false});
+  REQUIRE(bench->wait(20s) == 0);
+  json r = json::parse(bench->stdout_text());
+  CHECK(r["streams"]["opened"] == 2);
+  CHECK(r["streams"]["failed"] == 0);
+}
+
+TEST_CASE("bench gives up waiting after --wait, naming the address; -q drops the waiting line", "[bench][concurrency]") {
+  auto [fd, port] = refusing_port();
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  const bool quiet = GENERATE(false, true);
+  std::vector<std::string> args{"http://" + where + "/events", "--wait", "300ms"};
+  if (quiet) args.push_back("-q");
+  auto started = std::chrono::steady_clock::now();
+  auto bench = start_bench(args);
+  CHECK(bench->wait(10s) == 1);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  ::close(fd);
+  const std::string last = "ssetool: bench: http://" + where + "/events: connect " + where +
+                           ": connection refused (waited 300ms, see --wait)\n";
+  if (quiet) CHECK(bench->stderr_text() == last);
+  else CHECK(bench->stderr_text() == "ssetool: bench: waiting up to 300ms for " + where + " to accept connections (--wait)\n" + last);
+}
+
+TEST_CASE("bench rejects bad counts and its old -d with one short line, exit 2", "[bench][concurrency]") {
+  auto [args, message] = GENERATE(table<std::vector<std::string>, std::string>({
+      {{"-c", "0"}, "--clients: must be at least 1"},
+      {{"-c", "-5"}, "--clients: must be at least 1"},
+      {{"--stalled", "-1"}, "--stalled: must be at least 0"},
+      {{"--ramp", "-5"}, "--ramp: must be 0 or more"},
+      {{"--duration", "0"}, "--duration: must be more than 0"},
+      {{"--expect-gap", "0"}, "--expect-gap: must be more than 0"},
+      {{"-d", "30s"}, "-d: bench has no -d (in listen it is --data); the run's length is --duration"},
+  }));
+  args.insert(args.begin(), "http://127.0.0.1:1/events");
+  auto bench = start_bench(args);
+  CHECK(bench->wait(10s) == 2);
+  CHECK(bench->stderr_text() == "ssetool: bench: " + message + "\n");
 }

@@ -113,3 +113,71 @@ TEST_CASE("Client: on_response sees every response; bytes come after their event
   CHECK(result.message == "HTTP 429 Too Many Requests");
   CHECK(calls == std::vector<std::string>{"response 200 accepted", "event a", "bytes 9", "response 429"});
 }
+
+namespace {
+
+// A port that was free a moment ago: nothing listens there, so a connect is refused.
+int closed_port() {
+  FixtureServer closed;
+  return closed.port();
+}
+
+}  // namespace
+
+TEST_CASE("Client: a refused connect names host, port and reason, and gives up after max_failures", "[client][concurrency]") {
+  const std::string where = "127.0.0.1:" + std::to_string(closed_port());
+  std::vector<ssetool::RetryNotice> notices;
+  ssetool::ClientCallbacks callbacks;
+  callbacks.on_retry_scheduled = [&](const ssetool::RetryNotice& n) { notices.push_back(n); };
+  ssetool::Client client({.url = "http://" + where + "/", .retry = 10ms, .max_failures = 3}, callbacks);
+  ssetool::ClientResult result = client.run();
+  CHECK(result.reason == Reason::failed);
+  CHECK(result.gave_up);
+  CHECK(result.message == "connect " + where + ": connection refused; gave up after 3 failed attempts in a row");
+  REQUIRE(notices.size() == 2);
+  CHECK(notices[0].what == "connect " + where + ": connection refused");
+  CHECK(notices[0].next_attempt == 2);
+  CHECK(notices[1].next_attempt == 3);
+  CHECK_FALSE(notices[1].had_stream);
+  CHECK(notices[1].delay >= 100ms);  // the floor
+}
+
+TEST_CASE("Client: a .invalid host fails at once with the resolver's reason, not retried", "[client][concurrency]") {
+  std::size_t notices = 0;
+  ssetool::ClientCallbacks callbacks;
+  callbacks.on_retry_scheduled = [&](const ssetool::RetryNotice&) { ++notices; };
+  ssetool::Client client({.url = "http://nonexistent.invalid/x", .retry = 10ms}, callbacks);
+  auto started = std::chrono::steady_clock::now();
+  ssetool::ClientResult result = client.run();
+  CHECK(std::chrono::steady_clock::now() - started < 1s);
+  CHECK(result.reason == Reason::failed);
+  CHECK(result.message == "resolve nonexistent.invalid: name or service not known");
+  CHECK(notices == 0);
+}
+
+TEST_CASE("Client: a stream that ends is reported before the reconnection, with its host", "[client][concurrency]") {
+  FixtureServer server;
+  server.add(FixtureResponse::stream({{0ms, "data: a\n\n"}}));
+  server.add(FixtureResponse::no_body(204));
+  std::vector<ssetool::RetryNotice> notices;
+  ssetool::ClientCallbacks callbacks;
+  callbacks.on_retry_scheduled = [&](const ssetool::RetryNotice& n) { notices.push_back(n); };
+  ssetool::Client client({.url = server.url(), .retry = 10ms}, callbacks);
+  ssetool::ClientResult result = client.run();
+  CHECK(result.reason == Reason::no_content);
+  CHECK(result.message == "HTTP 204 No Content: the server asks not to reconnect");
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].what == "stream from 127.0.0.1:" + std::to_string(server.port()) + " ended by the server");
+  CHECK(notices[0].had_stream);
+}
+
+TEST_CASE("Client: a 404 is final and named", "[client][concurrency]") {
+  FixtureServer server;
+  server.add(FixtureResponse::plain(404, "text/plain", "no such stream"));
+  ssetool::Client client({.url = server.url(), .retry = 10ms}, {});
+  ssetool::ClientResult result = client.run();
+  CHECK(result.reason == Reason::rejected);
+  CHECK(result.message == "HTTP 404 Not Found");
+  CHECK(result.body_start == "no such stream");
+  CHECK(server.requests().size() == 1);
+}

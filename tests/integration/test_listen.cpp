@@ -119,6 +119,11 @@ TEST_CASE("listen stops on 204 with exit 0", "[listen][concurrency]") {
   CHECK(run(*process) == 0);
   CHECK(process->stdout_text() == "a\n");
   CHECK(server.requests().size() == 2);
+  // Both turns are said: the end of the first stream, and the 204.
+  std::string err = process->stderr_text();
+  CHECK_THAT(err, Catch::StartsWith("ssetool: listen: stream from 127.0.0.1:" + std::to_string(server.port()) +
+                                    " ended by the server; reconnecting in "));
+  CHECK_THAT(err, Catch::EndsWith("(attempt 2)\nssetool: listen: HTTP 204 No Content: the server asks not to reconnect\n"));
 }
 
 TEST_CASE("listen fails on another status, with the status and the body on stderr", "[listen][concurrency]") {
@@ -191,7 +196,8 @@ TEST_CASE("listen --idle-timeout counts a silent stream as dropped", "[listen][c
   auto process = listen({"--idle-timeout", "200ms", "--no-reconnect", server.url()});
   CHECK(run(*process) == 1);
   CHECK(process->stdout_text() == "a\n");
-  CHECK_THAT(process->stderr_text(), Catch::StartsWith("ssetool: listen: stream dropped"));
+  CHECK(process->stderr_text() == "ssetool: listen: stream from 127.0.0.1:" + std::to_string(server.port()) +
+                                      " dropped: connection lost while reading (or read timed out)\n");
 }
 
 TEST_CASE("listen --record writes a tape that reads back", "[listen][concurrency]") {
@@ -312,7 +318,10 @@ TEST_CASE("listen ends quietly when stdout is closed", "[listen][concurrency]") 
   process->close_stdout();
   server.release_held();  // the stream ends; on the next connection, listen's write of "2" fails
   CHECK(run(*process) == 0);
-  CHECK(process->stderr_text() == "");
+  // Only the notice of the reconnection: nothing about the closed stdout.
+  CHECK_THAT(process->stderr_text(),
+             Catch::Matches("ssetool: listen: stream from 127\\.0\\.0\\.1:[0-9]+ ended by the server; reconnecting in "
+                            "[0-9]+ms \\(attempt 2\\)\n"));
   CHECK(server.requests().size() == 2);
 }
 
@@ -323,9 +332,92 @@ TEST_CASE("listen reports a connection failure when it may not retry", "[listen]
     FixtureServer closed;
     port = closed.port();
   }
-  auto process = listen({"--max-reconnects", "1", "--retry", "10ms", "http://127.0.0.1:" + std::to_string(port) + "/"});
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  auto process = listen({"--max-reconnects", "1", "--retry", "10ms", "http://" + where + "/"});
   CHECK(run(*process) == 1);
-  CHECK(process->stderr_text() == "ssetool: listen: connection failed: cannot connect (after 1 reconnection(s))\n");
+  std::string err = process->stderr_text();
+  CHECK_THAT(err, Catch::StartsWith("ssetool: listen: connect " + where + ": connection refused; retrying in "));
+  CHECK_THAT(err, Catch::EndsWith("ms (attempt 2)\n"
+                                  "ssetool: listen: connect " + where + ": connection refused (after 1 reconnection(s))\n"));
+}
+
+TEST_CASE("listen --no-reconnect names host, port and reason of a refused connect", "[listen][concurrency]") {
+  int port = 0;
+  {
+    FixtureServer closed;
+    port = closed.port();
+  }
+  auto process = listen({"--no-reconnect", "http://127.0.0.1:" + std::to_string(port) + "/"});
+  CHECK(run(*process) == 1);
+  CHECK(process->stderr_text() == "ssetool: listen: connect 127.0.0.1:" + std::to_string(port) + ": connection refused\n");
+}
+
+TEST_CASE("listen prints each failed attempt at once and gives up after --max-failures; -q keeps the last line",
+          "[listen][concurrency]") {
+  int port = 0;
+  {
+    FixtureServer closed;
+    port = closed.port();
+  }
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  const bool quiet = GENERATE(false, true);
+  std::vector<std::string> args = {"--retry", "10ms", "--max-failures", "3", "http://" + where + "/"};
+  if (quiet) args.insert(args.begin(), "-q");
+  auto process = listen(args);
+  CHECK(run(*process) == 1);
+  std::string err = process->stderr_text();
+  const std::string last = "ssetool: listen: connect " + where + ": connection refused; gave up after 3 failed attempts in a row\n";
+  if (quiet) {
+    CHECK(err == last);
+  } else {
+    CHECK_THAT(err, Catch::StartsWith("ssetool: listen: connect " + where + ": connection refused; retrying in "));
+    CHECK_THAT(err, Catch::Contains("(attempt 2)\nssetool: listen: connect " + where + ": connection refused; retrying in "));
+    CHECK_THAT(err, Catch::EndsWith("(attempt 3)\n" + last));
+  }
+}
+
+TEST_CASE("listen gives up after 10 failed attempts in a row by default", "[listen][concurrency]") {
+  // Ten real attempts take a minute or more (the backoff); the Client test covers the mechanism, this the default.
+  auto process = listen({"--help"});
+  CHECK(run(*process) == 0);
+  CHECK_THAT(process->stdout_text(), Catch::Contains("--max-failures N=10 "));
+}
+
+TEST_CASE("listen reports a host name that does not exist at once and exits 1", "[listen][concurrency]") {
+  // RFC 6761: .invalid never resolves, and is answered without asking the network.
+  auto started = std::chrono::steady_clock::now();
+  auto process = listen({"http://nonexistent.invalid/x"});
+  CHECK(run(*process) == 1);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  CHECK(process->stderr_text() == "ssetool: listen: resolve nonexistent.invalid: name or service not known\n");
+}
+
+TEST_CASE("listen rejects bad counts and flags missing the flag they need with one short line", "[listen][concurrency]") {
+  auto [args, message] = GENERATE(table<std::vector<std::string>, std::string>({
+      {{"-n", "0"}, "--max-events: must be at least 1"},
+      {{"-n", "-5"}, "--max-events: must be at least 1"},
+      {{"-n", "x"}, "--max-events: 'x' is not a whole number"},
+      {{"--max-reconnects", "-1"}, "--max-reconnects: must be at least 0"},
+      {{"--max-failures", "-1"}, "--max-failures: must be at least 0"},
+      {{"--record-bytes"}, "--record-bytes needs --record FILE"},
+      {{"--timeout", "0"}, "--timeout: must be more than 0"},
+  }));
+  args.push_back("http://127.0.0.1:1/");
+  auto process = listen(args);
+  CHECK(run(*process) == 2);
+  CHECK(process->stderr_text() == "ssetool: listen: " + message + "\n");
+}
+
+TEST_CASE("listen sends $SSETOOL_TOKEN as a bearer token, and --token overrides it", "[listen][concurrency]") {
+  FixtureServer server;
+  server.add(FixtureResponse::stream({{0ms, "data: x\n\n"}}));
+  const bool flag = GENERATE(false, true);
+  std::vector<std::string> args = {"listen", "--no-reconnect", server.url()};
+  if (flag) args.insert(args.begin() + 1, {"--token", "from-flag"});
+  auto process = std::move(testsupport::start_ssetool(args, {.listen = false, .env = {{"SSETOOL_TOKEN", "from-env"}}}).process);
+  CHECK(run(*process) == 0);
+  REQUIRE(server.requests().size() == 1);
+  CHECK(server.requests()[0].header("Authorization") == (flag ? "Bearer from-flag" : "Bearer from-env"));
 }
 
 TEST_CASE("listen usage errors exit 2", "[listen][concurrency]") {
@@ -353,9 +445,20 @@ TEST_CASE("listen over https: -k accepts a self-signed certificate, without it t
   SECTION("verification on") {
     auto process = listen({"--retry", "10ms", server.url()});
     CHECK(run(*process) == 1);
-    CHECK_THAT(process->stderr_text(), Catch::Contains("certificate"));
+    // OpenSSL's reason, with host and port, and the way out.
+    CHECK(process->stderr_text() == "ssetool: listen: TLS certificate of 127.0.0.1:" + std::to_string(server.port()) +
+                                        " does not verify: self-signed certificate (-k accepts it)\n");
     CHECK(process->stdout_text() == "");
   }
+}
+
+TEST_CASE("listen names a failed TLS handshake with host and port", "[listen][concurrency]") {
+  FixtureServer server;  // plain HTTP: the TLS handshake cannot succeed
+  server.add(FixtureResponse::stream({{0ms, "data: x\n\n"}}));
+  const std::string where = "127.0.0.1:" + std::to_string(server.port());
+  auto process = listen({"--no-reconnect", "https://" + where + "/events"});
+  CHECK(run(*process) == 1);
+  CHECK(process->stderr_text() == "ssetool: listen: TLS handshake with " + where + " failed\n");
 }
 
 TEST_CASE("listen resumes with Last-Event-ID after `ssetool replay --drop-after` cuts it", "[listen][concurrency]") {

@@ -42,7 +42,7 @@ void reserve_descriptors(std::size_t clients) {
 BenchRunner::BenchRunner(Loop& loop, BenchOptions options)
     : loop_(loop),
       options_(std::move(options)),
-      context_{.loop = loop, .address = resolve(options_.target), .request = {}, .stats = stats_} {
+      context_{.loop = loop, .address = options_.address ? *options_.address : resolve(options_.target), .request = {}, .stats = stats_} {
   if (options_.clients == 0) throw InvalidArgument("--clients must be at least 1");
   if (options_.stalled > options_.clients) throw InvalidArgument("--stalled is larger than --clients");
   if (options_.ramp < 0 || !std::isfinite(options_.ramp)) throw InvalidArgument("--ramp must be >= 0");

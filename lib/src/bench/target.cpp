@@ -49,7 +49,7 @@ Url parse_bench_url(std::string_view url) {
   }
 }
 
-SocketAddress resolve(const Url& target) {
+std::vector<SocketAddress> resolve_all(const Url& target) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
@@ -58,11 +58,17 @@ SocketAddress resolve(const Url& target) {
   int rc = getaddrinfo(target.host.c_str(), service.c_str(), &hints, &found);
   if (rc != 0 || found == nullptr)
     throw SystemError("cannot resolve host '" + target.host + "': " + gai_strerror(rc));
-  SocketAddress address;
-  std::memcpy(&address.storage, found->ai_addr, found->ai_addrlen);
-  address.length = found->ai_addrlen;
+  std::vector<SocketAddress> addresses;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    SocketAddress address;
+    std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
+    address.length = a->ai_addrlen;
+    addresses.push_back(address);
+  }
   freeaddrinfo(found);
-  return address;
+  return addresses;
 }
+
+SocketAddress resolve(const Url& target) { return resolve_all(target).front(); }
 
 }  // namespace ssetool

@@ -5,8 +5,8 @@
 //
 // Stopping: stop() sets a flag that every callback wrapper and the body receiver check, wakes the reconnection
 // wait, and calls httplib::Client::stop() on the attempt in progress (which shuts its socket down). httplib
-// connects while holding its socket mutex, so a stop() during a connect takes effect when the connect ends
-// (bounded by the connect timeout); the socket-options hook covers a stop() just before the socket exists.
+// connects while holding its socket mutex; the connect (tcp_connect.hpp) checks the flag every 100 ms and gives
+// up, so a stop() during a connect takes effect within that (a TLS handshake is bounded by the connect timeout).
 #include "ssetool/client/client.hpp"
 
 #include <httplib.h>
@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "head_bounded_http.hpp"
+#include "tcp_connect.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/client/reconnect_delay.hpp"
 #include "ssetool/client/redirect.hpp"
@@ -72,6 +73,23 @@ std::string describe(httplib::Error error) {
     case E::Compression: return "cannot decompress the response";
     default: return httplib::to_string(error);
   }
+}
+
+// Why a request got no response, in curl's terms: the resolver's or connect's reason (tcp_connect.hpp), OpenSSL's
+// for a certificate, else httplib's error, with the host and port.
+std::string describe_failure(HeadBoundedHttp& http, const Url& url, httplib::Error error) {
+  const ConnectFailure& failure = http.connect_failure();
+  if (failure.stage == ConnectFailure::Stage::resolve || failure.stage == ConnectFailure::Stage::connect)
+    return failure.message;
+  const std::string where = host_port(url.host, url.port);
+  if (error == httplib::Error::SSLServerVerification) {
+    std::string why = http.tls_verify_error();
+    return fmt::format("TLS certificate of {} does not verify{}{} (-k accepts it)", where, why.empty() ? "" : ": ",
+                       why);
+  }
+  if (error == httplib::Error::SSLConnection) return fmt::format("TLS handshake with {} failed", where);
+  if (error == httplib::Error::Read) return fmt::format("{}: connection lost before the response head", where);
+  return fmt::format("{}: {}", where, describe(error));
 }
 
 std::string describe_rejection(int status, const std::string& reason, const std::string& content_type) {
@@ -132,7 +150,8 @@ ClientResult Client::run() {
         result.reason = ClientResult::Reason::stopped;
         return result;
       case Attempt::Kind::no_content:
-        log("HTTP 204: the server asks not to reconnect");
+        result.message = "HTTP 204 No Content: the server asks not to reconnect";
+        log(result.message);
         result.reason = ClientResult::Reason::no_content;
         return result;
       case Attempt::Kind::rejected:
@@ -151,6 +170,12 @@ ClientResult Client::run() {
       log("not reconnecting: reconnection is off");
       return result;
     }
+    if (options_.max_failures && failures >= *options_.max_failures) {
+      result.gave_up = true;
+      result.message += fmt::format("; gave up after {} failed attempt{} in a row", failures, failures == 1 ? "" : "s");
+      log(result.message);
+      return result;
+    }
     if (options_.max_reconnects && result.reconnects >= *options_.max_reconnects) {
       log(fmt::format("not reconnecting: {} reconnection(s) made, the maximum", result.reconnects));
       return result;
@@ -158,6 +183,7 @@ ClientResult Client::run() {
     double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_random_);
     std::chrono::milliseconds delay = reconnect_delay(reconnection_time_, failures, jitter);
     log(fmt::format("reconnecting in {} ms", delay.count()));
+    if (callbacks_.on_retry_scheduled) callbacks_.on_retry_scheduled({outcome.message, delay, attempt + 1, outcome.accepted});
     if (!wait_before_reconnect(delay)) {
       result.reason = ClientResult::Reason::stopped;
       return result;
@@ -313,9 +339,11 @@ Client::Attempt Client::send_once(const Url& url, const std::string& url_text, c
         : how == StreamEnd::stopped ? "stopped"
                                     : "stream dropped: " + detail);
     if (callbacks_.on_stream_end) callbacks_.on_stream_end(how, detail);
+    const std::string where = host_port(url.host, url.port);
     if (how == StreamEnd::stopped) return {Attempt::Kind::stopped, 200, {}, {}, true};
-    if (how == StreamEnd::complete) return {Attempt::Kind::ended, 200, {}, {}, true};
-    return {Attempt::Kind::lost, 200, "stream dropped: " + detail, {}, true};
+    if (how == StreamEnd::complete)
+      return {Attempt::Kind::ended, 200, fmt::format("stream from {} ended by the server", where), {}, true};
+    return {Attempt::Kind::lost, 200, fmt::format("stream from {} dropped: {}", where, detail), {}, true};
   }
   if (stopping()) return {Attempt::Kind::stopped, response.status};
   if (state.reported && response.status == 204) return {Attempt::Kind::no_content, 204};
@@ -323,10 +351,13 @@ Client::Attempt Client::send_once(const Url& url, const std::string& url_text, c
     return {Attempt::Kind::rejected, response.status,
             describe_rejection(response.status, response.reason, state.content_type), state.body_start};
   }
-  std::string message = "connection failed: " + describe(error);
+  if (http->connect_failure().stage == ConnectFailure::Stage::stopped) return {Attempt::Kind::stopped};
+  std::string message = describe_failure(*http, url, error);
   log(message);
-  // A certificate that does not verify will not verify next time either: like a bad status, it is final.
-  bool final = error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts;
+  // A certificate that does not verify will not verify next time either: like a bad status, it is final. So is a
+  // host name that does not exist when the run starts (a typo, or a .invalid name); later it may be a DNS hiccup.
+  bool final = error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts ||
+               (http->connect_failure().name_unknown && attempt == 1);
   return {final ? Attempt::Kind::fatal : Attempt::Kind::lost, 0, message};
 }
 
@@ -349,8 +380,12 @@ void Client::consume(std::string_view bytes) {
 std::shared_ptr<HeadBoundedHttp> Client::make_http_client(const Url& url) {
   const std::chrono::milliseconds read_timeout =
       options_.idle_timeout.count() > 0 ? options_.idle_timeout : std::chrono::milliseconds(kNoIdleTimeout);
-  std::shared_ptr<HeadBoundedHttp> bounded =
-      make_head_bounded_client(url, options_.max_response_head, read_timeout, kWriteTimeout);
+  std::shared_ptr<HeadBoundedHttp> bounded = make_head_bounded_client(
+      url, {.head_limit = options_.max_response_head,
+            .connect_timeout = options_.connect_timeout,
+            .read_timeout = read_timeout,
+            .write_timeout = kWriteTimeout,
+            .stopping = [this] { return stopping(); }});
   httplib::ClientImpl* http = &bounded->client();
   if (!http->is_valid()) throw InvalidArgument(fmt::format("invalid URL '{}'", options_.url));
   http->set_connection_timeout(options_.connect_timeout);
@@ -360,10 +395,6 @@ std::shared_ptr<HeadBoundedHttp> Client::make_http_client(const Url& url) {
   http->set_follow_location(false);  // connect_once() follows redirects
   http->set_url_encode(false);
   http->enable_server_certificate_verification(options_.verify_tls);
-  // Runs on the new socket before it connects: a stop() that came just before must not be missed.
-  http->set_socket_options([this](socket_t socket) {
-    if (stopping()) ::shutdown(socket, SHUT_RDWR);
-  });
   return bounded;
 }
 

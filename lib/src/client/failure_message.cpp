@@ -33,9 +33,21 @@ std::string failure_message(const ClientResult& result) {
     std::string excerpt = body_excerpt(result.body_start);
     return result.message + (excerpt.empty() ? "" : ": " + excerpt);
   }
-  if (result.reason == ClientResult::Reason::failed && result.reconnects > 0)
+  if (result.reason == ClientResult::Reason::failed && result.reconnects > 0 && !result.gave_up)
     return result.message + fmt::format(" (after {} reconnection(s))", result.reconnects);
   return result.message;
+}
+
+std::string describe_delay(std::chrono::milliseconds delay) {
+  const auto ms = delay.count();
+  if (ms < 1000) return fmt::format("{}ms", ms);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000);
+}
+
+std::string retry_line(const RetryNotice& notice) {
+  return fmt::format("{}; {} in {} (attempt {})", notice.what, notice.had_stream ? "reconnecting" : "retrying",
+                     describe_delay(notice.delay), notice.next_attempt);
 }
 
 }  // namespace ssetool

@@ -1,15 +1,19 @@
 // httplib clients with a bounded response head (see head_bounded_http.hpp). httplib's ClientImpl hands every
 // connection's Stream to a callback from its virtual process_socket(). That function, and the Stream classes
 // behind it, are private to httplib, so the override here brings its own small Stream over the socket (and the
-// SSL object httplib has already connected and verified, for https) and wraps it in the head's byte budget.
+// SSL object httplib has already connected and verified, for https) and wraps it in the head's byte budget. The
+// override of create_and_connect_socket() connects through tcp_connect() and keeps the reason of a failure.
 #include "head_bounded_http.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <type_traits>
+#include <utility>
 
 namespace ssetool {
 namespace {
@@ -127,37 +131,60 @@ class ConnectionStream final : public httplib::Stream {
 template <class HttplibClient>
 class BoundedClient final : public HttplibClient, public HeadBoundedHttp {
  public:
-  BoundedClient(const Url& url, std::size_t head_limit, std::chrono::milliseconds read_timeout,
-                std::chrono::milliseconds write_timeout)
+  BoundedClient(const Url& url, HeadBoundedOptions options)
       : HttplibClient(url.host, url.port),
-        budget_(head_limit),
-        read_timeout_(read_timeout),
-        write_timeout_(write_timeout) {}
+        host_(url.host),
+        port_(url.port),
+        options_(std::move(options)),
+        budget_(options_.head_limit) {}
   httplib::ClientImpl& client() override { return *this; }
   HeadBudget& budget() override { return budget_; }
+  const ConnectFailure& connect_failure() const override { return failure_; }
+  std::string tls_verify_error() const override {
+    if constexpr (std::is_same_v<HttplibClient, httplib::SSLClient>) {
+      long result = this->get_openssl_verify_result();
+      if (result != X509_V_OK) return X509_verify_cert_error_string(result);
+    }
+    return {};
+  }
 
  private:
   using Socket = typename HttplibClient::Socket;
 
+  bool create_and_connect_socket(Socket& socket, httplib::Error& error) override {
+    if (!this->is_valid()) {
+      error = httplib::Error::Connection;
+      return false;
+    }
+    failure_ = {};
+    TcpConnectOptions connect{host_, port_, options_.connect_timeout, options_.stopping};
+    int fd = tcp_connect(connect, failure_);
+    if (fd < 0) {
+      error = failure_.stage == ConnectFailure::Stage::stopped ? httplib::Error::Canceled : httplib::Error::Connection;
+      return false;
+    }
+    socket.sock = fd;
+    return true;
+  }
+
   bool process_socket(const Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-    ConnectionStream connection(socket.sock, socket.ssl, read_timeout_, write_timeout_);
+    ConnectionStream connection(socket.sock, socket.ssl, options_.read_timeout, options_.write_timeout);
     HeadBoundedStream bounded(connection, budget_);
     return callback(bounded);
   }
 
+  std::string host_;
+  int port_;
+  HeadBoundedOptions options_;
   HeadBudget budget_;
-  std::chrono::milliseconds read_timeout_;
-  std::chrono::milliseconds write_timeout_;
+  ConnectFailure failure_;
 };
 
 }  // namespace
 
-std::unique_ptr<HeadBoundedHttp> make_head_bounded_client(const Url& url, std::size_t head_limit,
-                                                          std::chrono::milliseconds read_timeout,
-                                                          std::chrono::milliseconds write_timeout) {
-  if (url.scheme == "https")
-    return std::make_unique<BoundedClient<httplib::SSLClient>>(url, head_limit, read_timeout, write_timeout);
-  return std::make_unique<BoundedClient<httplib::ClientImpl>>(url, head_limit, read_timeout, write_timeout);
+std::unique_ptr<HeadBoundedHttp> make_head_bounded_client(const Url& url, HeadBoundedOptions options) {
+  if (url.scheme == "https") return std::make_unique<BoundedClient<httplib::SSLClient>>(url, std::move(options));
+  return std::make_unique<BoundedClient<httplib::ClientImpl>>(url, std::move(options));
 }
 
 }  // namespace ssetool

@@ -4,10 +4,13 @@
 // a read past the budget fails (httplib then reports Error::Read) and head_exceeded() says why. The response
 // handler calls end_head() when httplib hands it the complete head: from then on reads pass straight through.
 //
+// The TCP connect is tcp_connect.hpp's rather than httplib's, so that a failed connect keeps its reason
+// (connect_failure()); a TLS certificate that does not verify keeps OpenSSL's (tls_verify_error()).
+//
 // Private to the client part (it names httplib types). One object per request: redirects are followed by the
 // caller, each hop on a fresh object, so every hop is bounded.
 //
-//   auto http = make_head_bounded_client(url, 64 * 1024);
+//   auto http = make_head_bounded_client(url, {.head_limit = 64 * 1024});
 //   request.response_handler = [&](const httplib::Response&) { http->end_head(); ... };
 //   http->client().send(request, response, error);
 //   if (http->head_exceeded()) ...
@@ -17,9 +20,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <memory>
 
 #include "ssetool/client/url.hpp"
+#include "tcp_connect.hpp"
 
 namespace ssetool {
 
@@ -47,13 +53,23 @@ class HeadBoundedHttp {
   virtual ~HeadBoundedHttp() = default;
   virtual httplib::ClientImpl& client() = 0;
   virtual HeadBudget& budget() = 0;
+  // Why the last connect failed (Stage::none when it did not).
+  virtual const ConnectFailure& connect_failure() const = 0;
+  // OpenSSL's reason when the server's certificate did not verify ("self-signed certificate"); empty otherwise.
+  virtual std::string tls_verify_error() const = 0;
   void end_head() { budget().end_head(); }
   bool head_exceeded() { return budget().exceeded(); }
 };
 
-// A plain client for http URLs, a TLS client for https. `read_timeout` bounds every read (TLS reads included).
-std::unique_ptr<HeadBoundedHttp> make_head_bounded_client(const Url& url, std::size_t head_limit,
-                                                          std::chrono::milliseconds read_timeout,
-                                                          std::chrono::milliseconds write_timeout);
+struct HeadBoundedOptions {
+  std::size_t head_limit = 64 * 1024;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds read_timeout{5000};  // bounds every read (TLS reads included)
+  std::chrono::milliseconds write_timeout{5000};
+  std::function<bool()> stopping = {};  // a connect in progress gives up when this turns true
+};
+
+// A plain client for http URLs, a TLS client for https.
+std::unique_ptr<HeadBoundedHttp> make_head_bounded_client(const Url& url, HeadBoundedOptions options);
 
 }  // namespace ssetool

@@ -49,6 +49,7 @@ ClientCallbacks Listener::callbacks() {
     if (recorder_) recorder_->stream_end(how);
   };
   c.on_log = options_.log;
+  c.on_retry_scheduled = options_.on_retry;
   return c;
 }
 

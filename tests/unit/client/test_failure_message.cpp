@@ -19,10 +19,10 @@ TEST_CASE("failure_message: a rejected response with the start of its body", "[c
 TEST_CASE("failure_message: a failure with the reconnections made", "[client]") {
   ClientResult r;
   r.reason = ClientResult::Reason::failed;
-  r.message = "connection failed: cannot connect";
-  CHECK(ssetool::failure_message(r) == "connection failed: cannot connect");
+  r.message = "connect 127.0.0.1:9: connection refused";
+  CHECK(ssetool::failure_message(r) == "connect 127.0.0.1:9: connection refused");
   r.reconnects = 3;
-  CHECK(ssetool::failure_message(r) == "connection failed: cannot connect (after 3 reconnection(s))");
+  CHECK(ssetool::failure_message(r) == "connect 127.0.0.1:9: connection refused (after 3 reconnection(s))");
 }
 
 TEST_CASE("body_excerpt: one clean line of at most 200 bytes, cut between characters", "[client]") {
@@ -33,4 +33,30 @@ TEST_CASE("body_excerpt: one clean line of at most 200 bytes, cut between charac
   CHECK(ssetool::body_excerpt(long_body) == std::string(200, 'a') + "...");
   std::string accents = std::string(199, 'a') + "\xC3\xA9\xC3\xA9";  // 'é' straddles byte 200
   CHECK(ssetool::body_excerpt(accents) == std::string(199, 'a') + "...");
+}
+
+TEST_CASE("failure_message: a run that gave up says so once, without the reconnection count", "[client]") {
+  ClientResult r;
+  r.reason = ClientResult::Reason::failed;
+  r.message = "connect 127.0.0.1:9: connection refused; gave up after 10 failed attempts in a row";
+  r.reconnects = 9;
+  r.gave_up = true;
+  CHECK(ssetool::failure_message(r) == r.message);
+}
+
+TEST_CASE("retry_line: what failed, the delay and the next attempt's number", "[client]") {
+  using namespace std::chrono_literals;
+  ssetool::RetryNotice n{"connect 127.0.0.1:8080: connection refused", 3s, 2, false};
+  CHECK(ssetool::retry_line(n) == "connect 127.0.0.1:8080: connection refused; retrying in 3s (attempt 2)");
+  n = {"stream from 127.0.0.1:8080 ended by the server", 250ms, 7, true};
+  CHECK(ssetool::retry_line(n) == "stream from 127.0.0.1:8080 ended by the server; reconnecting in 250ms (attempt 7)");
+}
+
+TEST_CASE("describe_delay: milliseconds under a second, else seconds with at most one decimal", "[client]") {
+  using namespace std::chrono_literals;
+  CHECK(ssetool::describe_delay(0ms) == "0ms");
+  CHECK(ssetool::describe_delay(999ms) == "999ms");
+  CHECK(ssetool::describe_delay(1000ms) == "1s");
+  CHECK(ssetool::describe_delay(4712ms) == "4.7s");
+  CHECK(ssetool::describe_delay(30000ms) == "30s");
 }

@@ -38,6 +38,7 @@ struct BenchOptions {
   std::optional<std::chrono::microseconds> expect_gap = {};
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
   std::function<void(std::size_t streams_open)> on_ready = {};   // once every client has been tried
+  std::optional<SocketAddress> address = {};  // where to connect; by default the first address of target's host
 };
 
 // The request every client sends: GET target, Host, Accept: text/event-stream, Cache-Control: no-cache, then
@@ -52,7 +53,8 @@ class BenchRunner {
  public:
   static constexpr std::size_t kMaxPending = 256;
 
-  // Resolves the host (throws SystemError) and checks the options (throws InvalidArgument).
+  // Resolves the host unless options.address is given (throws SystemError) and checks the options (throws
+  // InvalidArgument).
   BenchRunner(Loop& loop, BenchOptions options);
   ~BenchRunner();
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 #include <sys/socket.h>
 
 #include "ssetool/client/url.hpp"
@@ -22,5 +23,9 @@ struct SocketAddress {
 
 // Resolves the URL's host (a numeric address, or a name through getaddrinfo). Throws SystemError naming it.
 SocketAddress resolve(const Url& target);
+
+// Every address of the URL's host, in getaddrinfo's order ("localhost" may give ::1, then 127.0.0.1). Throws
+// SystemError naming it.
+std::vector<SocketAddress> resolve_all(const Url& target);
 
 }  // namespace ssetool

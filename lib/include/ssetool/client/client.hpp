@@ -50,6 +50,9 @@ struct ClientOptions {
   std::chrono::milliseconds retry = std::chrono::seconds(3);  // reconnection time until the server sends retry:
   bool reconnect = true;
   std::optional<std::uint64_t> max_reconnects = {};  // reconnections allowed over the whole run; nullopt: no limit
+  // Give up (Reason::failed, gave_up) after this many attempts in a row that got no stream (no 200 with
+  // text/event-stream: a failed resolve, connect or TLS handshake, a dropped response head); nullopt: never.
+  std::optional<std::uint64_t> max_failures = {};
   // Redirects are followed (at most kMaxRedirects, client/redirect.hpp). `headers` (credentials included) go only
   // to the origin (scheme, host, port) of `url`; true: to every origin a redirect leads to (curl's --location-trusted).
   bool location_trusted = false;
@@ -77,6 +80,14 @@ enum class StreamEnd {
   stopped,   // stop() was called
 };
 
+// An attempt that got no stream, or a stream that ended, after which the client tries again.
+struct RetryNotice {
+  std::string what;                  // "connect 127.0.0.1:8080: connection refused", "stream from ... ended ..."
+  std::chrono::milliseconds delay{};  // before the next attempt
+  std::uint64_t next_attempt = 2;    // the number of that attempt (1 was the first connection)
+  bool had_stream = false;           // the attempt that ended had an accepted stream
+};
+
 struct ClientCallbacks {
   std::function<void(const ResponseInfo&)> on_response = {};  // every response, before its body
   std::function<void(ParsedEvent&&)> on_event = {};
@@ -88,6 +99,7 @@ struct ClientCallbacks {
   std::function<void(std::string_view)> on_bytes = {};
   std::function<void(StreamEnd, const std::string& detail)> on_stream_end = {};  // an accepted response ended
   std::function<void(const std::string&)> on_log = {};        // the connection's life, one line each (for -v)
+  std::function<void(const RetryNotice&)> on_retry_scheduled = {};  // before each wait to reconnect
 };
 
 struct ClientResult {
@@ -95,16 +107,18 @@ struct ClientResult {
     stopped,     // stop() was called
     no_content,  // 204: the server asks the client not to reconnect
     ended,       // the last stream ended cleanly and no reconnection was allowed
-    failed,      // the last connection failed or broke and no reconnection was allowed, or the server's
-                 // certificate did not verify, or the response head exceeded max_response_head, or a redirect
-                 // led to an invalid URL (these three are never retried)
+    failed,      // the last connection failed or broke and no reconnection was allowed, or max_failures
+                 // attempts in a row failed, or the server's certificate did not verify, or the response head
+                 // exceeded max_response_head, or a redirect led to an invalid URL, or the host name of the
+                 // first attempt does not exist (these four are never retried)
     rejected,    // a status other than 200, or a Content-Type other than text/event-stream
   };
   Reason reason = Reason::stopped;
   int status = 0;           // of the last response; 0 when none arrived
-  std::string message;      // for failed and rejected: what went wrong, in one line
+  std::string message;      // for failed and rejected: what went wrong, in one line (for no_content: that)
   std::string body_start;   // for rejected: the first bytes of the body (at most 1 KiB)
   std::uint64_t reconnects = 0;
+  bool gave_up = false;     // failed because of max_failures (the message says so)
 };
 
 class Client {

@@ -38,6 +38,7 @@ struct ListenOptions {
   TapeWriter* tape = nullptr;                    // record every response to this tape
   bool record_bytes = false;                     // with a tape: also the raw bytes of every read
   std::function<void(const std::string&)> log = {};  // the connection's life, one line each (-v)
+  std::function<void(const RetryNotice&)> on_retry = {};  // before each wait to reconnect (what failed, what next)
 };
 
 // Where the events go. Returns false once its reader is gone (a closed pipe): the run then ends quietly.
