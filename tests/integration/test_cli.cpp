@@ -211,12 +211,19 @@ TEST_CASE("cli: servers log one line per client on connect and on close; the tok
 }
 
 TEST_CASE("cli: -q silences the per-client lines, -v adds bytes; serve and replay log the same way", "[cli][log]") {
-  SECTION("pipe -q") {
-    auto server = start_pipe({"-q"});
-    { SseClient client(server.port, "/events"); REQUIRE(client.status() == 200); }
-    REQUIRE(await_metric(server.port, "clients_connected", 0));
-    CHECK(stop(server) == 0);
-    CHECK(server.process->stderr_text() == "");
+  SECTION("-q on pipe, serve and replay: nothing on stderr") {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"pipe", "-q"}, {"serve", "-q", "--", "echo", "hi"}, {"replay", "-q", replay_sample("ticks.tape")}}) {
+      INFO(args[0]);
+      auto server = start_ssetool(args);
+      {
+        SseClient client(server.port, "/events");
+        REQUIRE(client.status() == 200);
+      }
+      REQUIRE(await_metric(server.port, "clients_connected", 0));
+      CHECK(stop(server) == 0);
+      CHECK(server.process->stderr_text() == "");
+    }
   }
   SECTION("pipe -v") {
     auto server = start_pipe({"-v", "--on-eof", "close"});
