@@ -9,7 +9,6 @@
 #include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/units.hpp"
 #include "ssetool/broadcast/broadcast_server.hpp"
 
 namespace ssetool::cli {
@@ -86,19 +85,22 @@ Runner add_pipe_command(CLI::App& app) {
       "  ssetool pipe -f ndjson --listen :9000 < events.ndjson\n"
       "See ssetool-pipe(1); server options: ssetool(1).");
   flags->server.add_to(*sub);
-  sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")->capture_default_str();
-  sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)");
+  sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")
+      ->type_name("FORMAT")->capture_default_str();
+  sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)")
+      ->type_name("NAME");
   sub->add_option("--id", flags->ids, "Event ids: auto (1, 2, 3...) or none; an input event's own id wins")
-      ->capture_default_str();
-  sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume (0: none)")->type_name("N")->capture_default_str();
-  sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events (at most --history)")->type_name("N")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("auto|none");
+  sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume (0: none)")
+      ->type_name("N")->capture_default_str();
+  sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events (at most --history)")
+      ->type_name("N")->capture_default_str();
   sub->add_flag("--stamp", flags->stamp, "Prefix each event's data with '@<send time in epoch microseconds> '");
   sub->add_flag("--strict", flags->strict, "An invalid ndjson/sse input line is fatal (exit 1) instead of skipped");
   sub->add_option("--on-eof", flags->on_eof, "At end of input: close (deliver, end streams, exit) or stay")
       ->capture_default_str();
   sub->add_option("--max-line", flags->max_line, "Longest input line accepted; a longer one is fatal (exit 1)")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("SIZE");
   sub->add_option("command", flags->command, "Command whose stdout is read instead of stdin (after --)");
   return [flags] { return run_pipe(*flags); };
 }

@@ -18,7 +18,6 @@
 #include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/units.hpp"
 #include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/replay_server.hpp"
 #include "ssetool/replay/routes_file.hpp"

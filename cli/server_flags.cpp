@@ -5,7 +5,6 @@
 #include <fmt/core.h>
 
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/units.hpp"
 #include "flag_values.hpp"
 
 namespace ssetool::cli {
@@ -24,31 +23,36 @@ void check_tls(const ListenAddress& listen, const std::string& text, const std::
 }  // namespace
 
 void ServerFlags::add_to(CLI::App& app) {
-  app.add_option("-l,--listen", listen, "Address to listen on: HOST:PORT, :PORT, [::1]:PORT, PORT, http://HOST:PORT, unix:PATH; port 0 picks a free port")
-      ->capture_default_str()->group("Server options");
-  app.add_option("--port-file", port_file, "Write the port to FILE (atomically) once accepting")->group("Server options");
-  app.add_option("-p,--path", path, "URL path of the event stream")->capture_default_str()->group("Server options");
-  app.add_option("--heartbeat", heartbeat, "Comment line after this much silence on a stream (0: off)")
-      ->capture_default_str()->group("Server options");
-  app.add_option("--retry", retry, "Send 'retry:' with this reconnection delay at stream start (e.g. 3s)")
-      ->group("Server options");
-  app.add_option("--max-clients", max_clients, "Streams open at once (>= 1); more get 503 + Retry-After (default: from the descriptor limit)")
-      ->type_name("N")->group("Server options");
-  app.add_option("--client-buffer", client_buffer, "Bytes waiting for one client before it is dropped as slow")
-      ->capture_default_str()->group("Server options");
+  auto option = [&app](const char* name, std::string& value, const char* type, const char* help) {
+    return app.add_option(name, value, help)->type_name(type)->group("Server options");
+  };
+  option("-l,--listen", listen, "ADDR",
+         "Address to listen on: HOST:PORT, :PORT, [::1]:PORT, PORT, http://HOST:PORT, unix:PATH; port 0 picks a free "
+         "port")->capture_default_str();
+  option("--port-file", port_file, "FILE", "Write the port to FILE (atomically) once accepting");
+  option("-p,--path", path, "PATH", "URL path of the event stream")->capture_default_str();
+  option("--heartbeat", heartbeat, "DURATION", "Comment line after this much silence on a stream (0: off)")
+      ->capture_default_str();
+  option("--retry", retry, "DURATION", "Send 'retry:' with this reconnection delay at stream start (e.g. 3s)");
+  option("--max-clients", max_clients, "N",
+         "Streams open at once (>= 1); more get 503 + Retry-After (default: from the descriptor limit)");
+  option("--client-buffer", client_buffer, "SIZE", "Bytes waiting for one client before it is dropped as slow")
+      ->capture_default_str();
   app.add_option("--cors", cors, "Allow this origin (repeatable; * for any): CORS headers and preflight")
+      ->type_name("ORIGIN")->group("Server options");
+  option("--token", token, "TOKEN", "Require 'Authorization: Bearer TOKEN' or ?access_token=TOKEN (else 401)")
+      ->envname("SSETOOL_TOKEN");
+  app.add_option("-H,--header", headers, "Extra response header 'Name: value' (repeatable)")
+      ->type_name("'NAME: VALUE'")->group("Server options");
+  option("--tls-cert", tls_cert, "FILE", "Serve HTTPS with this PEM certificate chain (needs --tls-key)");
+  option("--tls-key", tls_key, "FILE", "The PEM private key for --tls-cert");
+  option("--max-body", max_body, "SIZE",
+         "Largest request body read (Content-Length or chunked); a larger one gets 413 before it is read")
+      ->capture_default_str();
+  option("--grace", grace, "DURATION", "On SIGINT/SIGTERM, time for streams to flush before they are cut")
+      ->capture_default_str();
+  app.add_flag("-v,--verbose", verbose, "Log more: bytes per stream, Last-Event-ID, every command started (serve)")
       ->group("Server options");
-  app.add_option("--token", token, "Require 'Authorization: Bearer TOKEN' or ?access_token=TOKEN (else 401)")
-      ->envname("SSETOOL_TOKEN")->group("Server options");
-  app.add_option("-H,--header", headers, "Extra response header 'Name: value' (repeatable)")->group("Server options");
-  app.add_option("--tls-cert", tls_cert, "Serve HTTPS with this PEM certificate chain")->group("Server options");
-  app.add_option("--tls-key", tls_key, "The PEM private key for --tls-cert")->group("Server options");
-  app.add_option("--max-body", max_body,
-                 "Largest request body read (Content-Length or chunked); a larger one gets 413 before it is read")
-      ->type_name("SIZE")->capture_default_str()->group("Server options");
-  app.add_option("--grace", grace, "On SIGINT/SIGTERM, time for streams to flush before they are cut")
-      ->capture_default_str()->group("Server options");
-  app.add_flag("-v,--verbose", verbose, "Log more: bytes per stream, Last-Event-ID, every command started (serve)")->group("Server options");
   app.add_flag("-q,--quiet", quiet, "Log nothing but errors (no per-client lines)")->group("Server options");
 }
 
