@@ -12,6 +12,8 @@ std::uint64_t count_flag(const char* flag, const std::string& text, std::uint64_
   std::uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits && ec == std::errc::result_out_of_range)
+    throw InvalidArgument(std::string(flag) + " " + text + ": too large");
   if (!digits || ec != std::errc() || ptr != text.data() + text.size())
     throw InvalidArgument(std::string(flag) + " " + text + ": must be a whole number >= " + std::to_string(min));
   if (value < min) throw InvalidArgument(std::string(flag) + " " + text + ": must be at least " + std::to_string(min));

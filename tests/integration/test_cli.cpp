@@ -90,6 +90,7 @@ TEST_CASE("cli: counts, sizes and durations are checked: one short line naming t
   for (const Case& c : std::vector<Case>{
            {{"pipe", "--history", "-5"}, "ssetool: pipe: --history -5: must be a whole number >= 0"},
            {{"pipe", "--history", "1e3"}, "ssetool: pipe: --history 1e3: must be a whole number >= 0"},
+           {{"pipe", "--history", "99999999999999999999"}, "ssetool: pipe: --history 99999999999999999999: too large"},
            {{"pipe", "--replay-last", "-1"}, "ssetool: pipe: --replay-last -1: must be a whole number >= 0"},
            {{"pipe", "--history", "10", "--replay-last", "20"},
             "ssetool: pipe: --replay-last 20: more than the --history of 10"},
