@@ -61,6 +61,8 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
   o.argv = flags.command;
   o.max_procs = count_flag("--max-procs", flags.max_procs, 1);
   check_event_name("--event", flags.event);
+  if (!flags.event.empty() && flags.format == "sse")
+    throw InvalidArgument("--event: applies to lines and ndjson output (sse output names its own types)");
   check_event_name("--exit-event", flags.exit_event);
   o.max_body = o.server.max_body;  // the server refuses larger bodies before reading them
   o.stdin_buffer = size_flag("--stdin-buffer", flags.stdin_buffer);

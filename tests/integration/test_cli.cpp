@@ -177,6 +177,8 @@ TEST_CASE("cli: a flag that needs another one says so", "[cli]") {
                     "ssetool: replay: --fail-status: applies to --fail-first, which is not given");
   check_usage_error({"pipe", "-f", "sse", "-e", "tick"},
                     "ssetool: pipe: --event: applies to lines and ndjson input (sse input names its own types)");
+  check_usage_error({"serve", "-f", "sse", "-e", "tick", "--", "cat"},
+                    "ssetool: serve: --event: applies to lines and ndjson output (sse output names its own types)");
   for (std::string sub : {"pipe", "replay"}) {
     std::vector<std::string> args{sub, "-q", "-v"};
     if (sub == "replay") args.push_back(replay_sample("ticks.tape"));
