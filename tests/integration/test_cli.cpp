@@ -69,7 +69,7 @@ TEST_CASE("cli: a command given without -- is a usage error suggesting the comma
                     "$HOME'?");
 }
 
-TEST_CASE("cli: pipe given a file names stdin; replay given two recordings says how to serve more", "[cli]") {
+TEST_CASE("cli: pipe given a file names stdin — replay given two recordings says how to serve more", "[cli]") {
   TempDir dir;
   std::string file = dir.file("events.ndjson");
   std::ofstream(file) << "{\"data\":\"x\"}\n";
@@ -117,7 +117,7 @@ TEST_CASE("cli: counts, sizes and durations are checked: one short line naming t
   }
 }
 
-TEST_CASE("cli: --listen takes a URL as users type it; a path or https without TLS is a clear error", "[cli]") {
+TEST_CASE("cli: --listen takes a URL as users type it — a path or https without TLS is a clear error", "[cli]") {
   SECTION("http://HOST:PORT/ serves") {
     auto server = start_ssetool({"pipe", "--listen", "http://127.0.0.1:0/"}, {.listen = false});
     int port = announced_port(*server.process);
@@ -146,7 +146,7 @@ TEST_CASE("cli: https://HOST:PORT with --tls-cert and --tls-key serves TLS", "[c
   CHECK(stop(server) == 0);
 }
 
-TEST_CASE("cli: ssetool help [CMD] and every subcommand's --version", "[cli]") {
+TEST_CASE("cli: ssetool help, ssetool help CMD and every subcommand's --version", "[cli]") {
   Outcome help = run_ssetool({"help"});
   CHECK(help.status == 0);
   CHECK(help.out == run_ssetool({"--help"}).out);
@@ -186,7 +186,7 @@ TEST_CASE("cli: a flag that needs another one says so", "[cli]") {
   }
 }
 
-TEST_CASE("cli: servers log one line per client on connect and on close; the token never shows", "[cli][log]") {
+TEST_CASE("cli: servers log one line per client on connect and on close — the token never shows", "[cli][log]") {
   auto server = start_pipe({"--token", "s3cret", "--heartbeat", "0"});
   {
     SseClient client(server.port, "/events?access_token=s3cret");
@@ -213,7 +213,7 @@ TEST_CASE("cli: servers log one line per client on connect and on close; the tok
   CHECK(err.find("access_token") == std::string::npos);
 }
 
-TEST_CASE("cli: -q silences the per-client lines, -v adds bytes; serve and replay log the same way", "[cli][log]") {
+TEST_CASE("cli: -q silences the per-client lines, -v adds bytes — serve and replay log the same way", "[cli][log]") {
   SECTION("-q on pipe, serve and replay: nothing on stderr") {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"pipe", "-q"}, {"serve", "-q", "--", "echo", "hi"}, {"replay", "-q", replay_sample("ticks.tape")}}) {

@@ -31,7 +31,7 @@ TEST_CASE("client log: connected and closed lines name the client, the path, eve
   CHECK_THAT(client_closed_line(r, s, false), Catch::Contains(", 1 event (client"));
 }
 
-TEST_CASE("client log: the query (and so an access_token) is never shown; control bytes are escaped", "[log]") {
+TEST_CASE("client log: the query (and so an access_token) is never shown — control bytes are escaped", "[log]") {
   Request r = stream_request("/ev\nents\x1b[31m\\");
   std::string line = client_connected_line(r, true);
   CHECK(line == "127.0.0.1:51234 GET /ev\\x0aents\\x1b[31m\\x5c: connected");
