@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "command.hpp"
+#include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/units.hpp"
 #include "ssetool/broadcast/broadcast_server.hpp"
 
 namespace ssetool::cli {
@@ -19,8 +19,8 @@ struct PipeFlags {
   std::string format = "lines";
   std::string event;
   std::string ids = "auto";
-  std::size_t history = 1000;
-  std::size_t replay_last = 0;
+  std::string history = "1000";
+  std::string replay_last = "0";
   bool stamp = false;
   bool strict = false;
   std::string on_eof = "close";
@@ -36,13 +36,18 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
     throw InvalidArgument("--id '" + flags.ids + "': expected auto or none");
   if (flags.on_eof != "close" && flags.on_eof != "stay")
     throw InvalidArgument("--on-eof '" + flags.on_eof + "': expected close or stay");
-  o.input.max_line = parse_size(flags.max_line);
+  o.input.max_line = size_flag("--max-line", flags.max_line, 1);
   o.input.strict = flags.strict;
   o.format = parse_input_format(flags.format);
   check_event_name("--event", flags.event);
+  if (!flags.event.empty() && o.format == InputFormat::sse)
+    throw InvalidArgument("--event: applies to lines and ndjson input (sse input names its own types)");
   if (!flags.event.empty()) o.event_type = flags.event;
-  o.hub = HubOptions{flags.history, flags.ids == "auto" ? IdMode::automatic : IdMode::none};
-  o.replay_last = flags.replay_last;
+  std::uint64_t history = count_flag("--history", flags.history);
+  o.hub = HubOptions{history, flags.ids == "auto" ? IdMode::automatic : IdMode::none};
+  o.replay_last = count_flag("--replay-last", flags.replay_last);
+  if (o.replay_last > history)
+    throw InvalidArgument("--replay-last " + flags.replay_last + ": more than the --history of " + flags.history);
   o.stamp = flags.stamp;
   o.stay_at_end = flags.on_eof == "stay";
   o.input_fd = STDIN_FILENO;
@@ -80,19 +85,22 @@ Runner add_pipe_command(CLI::App& app) {
       "  ssetool pipe -f ndjson --listen :9000 < events.ndjson\n"
       "See ssetool-pipe(1); server options: ssetool(1).");
   flags->server.add_to(*sub);
-  sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")->capture_default_str();
-  sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)");
+  sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")
+      ->type_name("FORMAT")->capture_default_str();
+  sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)")
+      ->type_name("NAME");
   sub->add_option("--id", flags->ids, "Event ids: auto (1, 2, 3...) or none; an input event's own id wins")
-      ->capture_default_str();
-  sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume")->capture_default_str();
-  sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("auto|none");
+  sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume (0: none)")
+      ->type_name("N")->capture_default_str();
+  sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events (at most --history)")
+      ->type_name("N")->capture_default_str();
   sub->add_flag("--stamp", flags->stamp, "Prefix each event's data with '@<send time in epoch microseconds> '");
   sub->add_flag("--strict", flags->strict, "An invalid ndjson/sse input line is fatal (exit 1) instead of skipped");
   sub->add_option("--on-eof", flags->on_eof, "At end of input: close (deliver, end streams, exit) or stay")
       ->capture_default_str();
   sub->add_option("--max-line", flags->max_line, "Longest input line accepted; a longer one is fatal (exit 1)")
-      ->capture_default_str();
+      ->capture_default_str()->type_name("SIZE");
   sub->add_option("command", flags->command, "Command whose stdout is read instead of stdin (after --)");
   return [flags] { return run_pipe(*flags); };
 }

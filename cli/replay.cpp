@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "command.hpp"
+#include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
-#include "ssetool/base/units.hpp"
 #include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/replay_server.hpp"
 #include "ssetool/replay/routes_file.hpp"
@@ -34,28 +34,27 @@ struct ReplayFlags {
   std::string interval = "0";
   std::string first_byte_delay = "0";
   std::string jitter = "0";
-  std::optional<std::uint64_t> seed;
+  std::string seed;  // empty: random
   bool loop = false;
   std::string chunking = "event";
-  std::optional<std::uint64_t> drop_after;
-  std::optional<std::uint64_t> stall_after;
-  std::uint64_t fail_first = 0;
+  std::string drop_after;   // empty: never
+  std::string stall_after;  // empty: never
+  std::string fail_first = "0";
   int fail_status = 503;
+  bool fail_status_given = false;
   std::string journal;
   std::vector<std::string> redact;  // --redact NAME: more headers the journal must not show
-  std::optional<std::uint64_t> exit_after;
+  std::string exit_after;  // empty: run until stopped
   std::string timeout;
 };
 
 // Exit status when --timeout passes first (documented in ssetool-replay(1)).
 constexpr int kExitTimeout = 1;
 
-std::chrono::microseconds duration_flag(const char* flag, const std::string& value) {
-  try {
-    return parse_duration(value);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(std::string(flag) + ": " + e.what());
-  }
+// An optional count: empty when the flag was not given.
+std::optional<std::uint64_t> optional_count(const char* flag, const std::string& text, std::uint64_t min) {
+  if (text.empty()) return std::nullopt;
+  return count_flag(flag, text, min);
 }
 
 Route route_for_file(const Route& defaults, std::vector<std::string> methods, const std::string& path,
@@ -86,9 +85,11 @@ Route route_defaults(const ReplayFlags& flags) {
   } catch (const InvalidArgument& e) {
     throw InvalidArgument(std::string("--chunking ") + e.what());
   }
-  d.playback.drop_after = flags.drop_after;
-  d.playback.stall_after = flags.stall_after;
-  d.fail_first = flags.fail_first;
+  d.playback.drop_after = optional_count("--drop-after", flags.drop_after, 0);
+  d.playback.stall_after = optional_count("--stall-after", flags.stall_after, 0);
+  d.fail_first = count_flag("--fail-first", flags.fail_first);
+  if (flags.fail_status_given && d.fail_first == 0 && flags.routes_file.empty())
+    throw InvalidArgument("--fail-status: applies to --fail-first, which is not given");
   d.fail_status = flags.fail_status;
   return d;
 }
@@ -164,21 +165,21 @@ ReplayOptions replay_options(const ReplayFlags& flags) {
   ReplayOptions o;
   o.server = flags.server.options("replay");
   Route defaults = route_defaults(flags);
-  if (!flags.timeout.empty()) o.timeout = duration_flag("--timeout", flags.timeout);
-  if (flags.exit_after && *flags.exit_after == 0) throw InvalidArgument("--exit-after 0: must be at least 1");
-  o.exit_after = flags.exit_after;
+  if (!flags.timeout.empty()) o.timeout = duration_flag("--timeout", flags.timeout, false);
+  o.exit_after = optional_count("--exit-after", flags.exit_after, 1);
   o.routes = load_routes(flags, o.server.path, defaults);
   o.journal = open_journal(flags, o.server.token);
-  o.seed = flags.seed ? *flags.seed : std::random_device{}();
+  o.seed = flags.seed.empty() ? std::random_device{}() : count_flag("--seed", flags.seed);
   o.stop_signals = {SIGINT, SIGTERM};
   o.on_timeout = [&flags](std::uint64_t completed) {
     print_error("replay", fmt::format("--timeout {} passed with {} request(s) completed{}", flags.timeout, completed,
-                                      flags.exit_after ? fmt::format(" of --exit-after {}", *flags.exit_after) : ""));
+                                      flags.exit_after.empty() ? "" : " of --exit-after " + flags.exit_after));
   };
   return o;
 }
 
-int run_replay(const ReplayFlags& flags) {
+int run_replay(ReplayFlags& flags, const CLI::App& sub) {
+  flags.fail_status_given = sub.count("--fail-status") > 0;
   ReplayOptions options = replay_options(flags);
   Verbosity verbosity = options.server.verbosity;
   if (verbosity == Verbosity::verbose)
@@ -254,7 +255,7 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("N")->group("CI");
   sub->add_option("--timeout", flags->timeout, "Exit 1 if still running after DURATION")
       ->type_name("DURATION")->group("CI");
-  return [flags] { return run_replay(*flags); };
+  return [flags, sub] { return run_replay(*flags, *sub); };
 }
 
 }  // namespace ssetool::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
@@ -25,23 +26,16 @@ struct ServeFlags {
   bool stderr_events = false;
   std::string exit_event;
   std::string kill_grace = "2s";
-  std::size_t max_procs = 64;
+  std::string max_procs = "64";
   bool pass_auth = false;
   bool env_clear = false;
   bool pty = false;
   bool stdin_endpoint = false;
   std::string stdin_buffer = "4MiB";
+  bool stdin_buffer_given = false;
   std::string max_line = "16MiB";
   std::vector<std::string> command;
 };
-
-std::uint64_t size_flag(const char* flag, const std::string& value) {
-  try {
-    return parse_size(value);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(std::string(flag) + ": " + e.what());
-  }
-}
 
 // How each command's output becomes events.
 EndpointOptions endpoint_options(const ServeFlags& flags, std::uint64_t stdin_buffer) {
@@ -50,12 +44,8 @@ EndpointOptions endpoint_options(const ServeFlags& flags, std::uint64_t stdin_bu
   if (!flags.event.empty()) o.event_type = flags.event;
   o.stderr_events = flags.stderr_events;
   if (!flags.exit_event.empty()) o.exit_event = flags.exit_event;
-  try {
-    o.kill_grace = parse_duration(flags.kill_grace);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(std::string("--kill-grace: ") + e.what());
-  }
-  o.max_line = size_flag("--max-line", flags.max_line);
+  o.kill_grace = duration_flag("--kill-grace", flags.kill_grace);
+  o.max_line = size_flag("--max-line", flags.max_line, 1);
   o.stdin_limit = stdin_buffer;
   return o;
 }
@@ -69,13 +59,16 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
   const char* path = std::getenv("PATH");
   o.program = find_executable(flags.command[0], path ? path : "/usr/local/bin:/usr/bin:/bin");
   o.argv = flags.command;
-  if (flags.max_procs == 0) throw InvalidArgument("--max-procs: must be at least 1");
-  o.max_procs = flags.max_procs;
+  o.max_procs = count_flag("--max-procs", flags.max_procs, 1);
   check_event_name("--event", flags.event);
+  if (!flags.event.empty() && flags.format == "sse")
+    throw InvalidArgument("--event: applies to lines and ndjson output (sse output names its own types)");
   check_event_name("--exit-event", flags.exit_event);
   o.max_body = o.server.max_body;  // the server refuses larger bodies before reading them
   o.stdin_buffer = size_flag("--stdin-buffer", flags.stdin_buffer);
-  if (o.stdin_buffer < o.max_body + 1)
+  if (flags.stdin_buffer_given && !flags.stdin_endpoint)
+    throw InvalidArgument("--stdin-buffer: applies to --stdin-endpoint, which is not given");
+  if (flags.stdin_endpoint && o.stdin_buffer < o.max_body + 1)
     throw InvalidArgument("--stdin-buffer: must be larger than --max-body (" + flags.server.max_body + ")");
   const std::string& stream_path = o.server.path;
   if (flags.stdin_endpoint && (stream_path + "/").rfind(kStdinPrefix, 0) == 0)
@@ -89,7 +82,8 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
   return o;
 }
 
-int run_serve(const ServeFlags& flags) {
+int run_serve(ServeFlags& flags, const CLI::App& sub) {
+  flags.stdin_buffer_given = sub.count("--stdin-buffer") > 0;
   CommandServerOptions options = serve_options(flags);
   ServerOptions server_options = options.server;
 
@@ -136,7 +130,7 @@ Runner add_serve_command(CLI::App& app) {
       ->type_name("NAME");
   sub->add_option("--kill-grace", flags->kill_grace, "Time between SIGTERM and SIGKILL when a command is stopped")
       ->type_name("DURATION")->capture_default_str();
-  sub->add_option("--max-procs", flags->max_procs, "Commands running at once; more clients get 503 + Retry-After")
+  sub->add_option("--max-procs", flags->max_procs, "Commands running at once (>= 1); more clients get 503 + Retry-After")
       ->type_name("N")->capture_default_str();
   sub->add_flag("--pass-auth", flags->pass_auth,
                 "Pass the Authorization header and the access_token parameter to the command (withheld by default)");
@@ -151,7 +145,7 @@ Runner add_serve_command(CLI::App& app) {
   sub->add_option("--max-line", flags->max_line, "Longest output line; a longer one stops that command")
       ->type_name("SIZE")->capture_default_str();
   sub->add_option("command", flags->command, "The command and its arguments (after --)")->type_name("COMMAND");
-  return [flags] { return run_serve(*flags); };
+  return [flags, sub] { return run_serve(*flags, *sub); };
 }
 
 }  // namespace ssetool::cli

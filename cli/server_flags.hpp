@@ -19,7 +19,7 @@ struct ServerFlags {
   std::string path = "/events";
   std::string heartbeat = "15s";
   std::string retry;
-  std::size_t max_clients = 0;
+  std::string max_clients;  // empty: derived from the descriptor limit
   std::string client_buffer = "4MiB";
   std::vector<std::string> cors;
   std::string token;
@@ -30,7 +30,7 @@ struct ServerFlags {
   bool verbose = false, quiet = false;
 
   void add_to(CLI::App& app);
-  // Throws InvalidArgument naming the flag.
+  // Throws InvalidArgument naming the flag (a bad value, or a flag that needs another one).
   ServerOptions options(const std::string& subcommand) const;
 };
 

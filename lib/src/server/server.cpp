@@ -21,6 +21,7 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/limits.hpp"
+#include "ssetool/server/client_log.hpp"
 #include "ssetool/server/early_refusal.hpp"
 #include "ssetool/server/request_framing.hpp"
 
@@ -392,14 +393,11 @@ void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
   session->set_chunked(outcome.chunked);
   sessions_[id] = session;
   stats_.clients_connected.fetch_add(1, std::memory_order_relaxed);
-  const Request& req = session->request();
-  std::string who = fmt::format("{}:{} {} {}", req.remote_addr, req.remote_port, req.method, req.path);
-  log(Verbosity::verbose, who + " stream opened");
-  session->on_close([this, id, who, s = session.get()](SessionEnd why) {
-    auto seconds = std::chrono::duration<double>(Loop::Clock::now() - s->opened_at()).count();
-    Verbosity level = why == SessionEnd::slow ? Verbosity::normal : Verbosity::verbose;
-    log(level, fmt::format("{} stream closed ({}): {} events, {:.1f}s", who, to_string(why), s->frames_sent(),
-                           seconds));
+  bool detailed = options_.verbosity == Verbosity::verbose;
+  log(Verbosity::normal, client_connected_line(session->request(), detailed));
+  session->on_close([this, id, detailed, s = session.get()](SessionEnd why) {
+    StreamSummary summary{why, stopping_, s->frames_sent(), s->bytes_written(), Loop::Clock::now() - s->opened_at()};
+    log(Verbosity::normal, client_closed_line(s->request(), summary, detailed));
     if (why == SessionEnd::slow) stats_.clients_dropped_slow.fetch_add(1, std::memory_order_relaxed);
     stats_.clients_connected.fetch_sub(1, std::memory_order_relaxed);
     policy_->release_stream();

@@ -2,6 +2,8 @@
 #include "ssetool/server/server_options.hpp"
 
 #include <charconv>
+#include <string_view>
+#include <utility>
 
 #include "ssetool/base/errors.hpp"
 
@@ -16,6 +18,31 @@ int parse_port(const std::string& text, const std::string& whole) {
   return port;
 }
 
+bool all_digits(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Takes "http://" or "https://" off the front of `rest`; any other scheme is refused.
+ListenAddress::Scheme take_scheme(std::string& rest, const std::string& whole) {
+  for (auto [prefix, scheme] : {std::pair{"http://", ListenAddress::http}, std::pair{"https://", ListenAddress::https}})
+    if (rest.rfind(prefix, 0) == 0) {
+      rest.erase(0, std::string_view(prefix).size());
+      return scheme;
+    }
+  if (rest.find("://") != std::string::npos)
+    throw InvalidArgument("--listen '" + whole + "': only http:// and https:// addresses can be listened on");
+  return ListenAddress::no_scheme;
+}
+
+// Takes one trailing '/' off `rest`; a longer path is refused (the stream's path is --path).
+void take_trailing_slash(std::string& rest, const std::string& whole) {
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) return;
+  if (slash + 1 != rest.size())
+    throw InvalidArgument("--listen '" + whole + "': an address has no path (give the path with --path)");
+  rest.pop_back();
+}
+
 }  // namespace
 
 ListenAddress ListenAddress::parse(const std::string& text) {
@@ -26,22 +53,36 @@ ListenAddress ListenAddress::parse(const std::string& text) {
     if (a.path.empty()) throw InvalidArgument("--listen '" + text + "': empty unix socket path");
     return a;
   }
-  if (!text.empty() && text[0] == '[') {
-    auto close = text.find("]:");
+  std::string rest = text;
+  a.scheme = take_scheme(rest, text);
+  take_trailing_slash(rest, text);
+  int default_port = a.scheme == https ? 443 : 80;  // a URL without a port
+  if (!rest.empty() && rest[0] == '[') {
+    auto close = rest.find(']');
     if (close == std::string::npos) throw InvalidArgument("--listen '" + text + "': expected [ADDRESS]:PORT");
-    a.host = text.substr(1, close - 1);
-    a.port = parse_port(text.substr(close + 2), text);
+    a.host = rest.substr(1, close - 1);
+    std::string after = rest.substr(close + 1);
+    if (after.empty() && a.scheme != no_scheme) a.port = default_port;
+    else if (after.size() > 1 && after[0] == ':') a.port = parse_port(after.substr(1), text);
+    else throw InvalidArgument("--listen '" + text + "': expected [ADDRESS]:PORT");
     return a;
   }
-  auto colon = text.rfind(':');
+  auto colon = rest.rfind(':');
   if (colon == std::string::npos) {
-    a.port = parse_port(text, text);
+    if (a.scheme != no_scheme && !rest.empty()) {
+      a.host = rest;
+      a.port = default_port;
+    } else if (all_digits(rest)) {
+      a.port = parse_port(rest, text);
+    } else {
+      throw InvalidArgument("--listen '" + text + "': expected HOST:PORT, :PORT or PORT");
+    }
     return a;
   }
-  a.host = colon == 0 ? "0.0.0.0" : text.substr(0, colon);
+  a.host = colon == 0 ? "0.0.0.0" : rest.substr(0, colon);
   if (a.host.find(':') != std::string::npos)
     throw InvalidArgument("--listen '" + text + "': write IPv6 addresses in brackets, e.g. [::1]:8080");
-  a.port = parse_port(text.substr(colon + 1), text);
+  a.port = parse_port(rest.substr(colon + 1), text);
   return a;
 }
 

@@ -23,6 +23,28 @@ TEST_CASE("listen addresses", "[options]") {
   CHECK_THROWS_AS(ListenAddress::parse("host:"), InvalidArgument);
 }
 
+TEST_CASE("listen addresses written as URLs, the way users type them", "[options]") {
+  auto a = ListenAddress::parse("http://127.0.0.1:8080");
+  CHECK((a.host == "127.0.0.1" && a.port == 8080 && a.scheme == ListenAddress::http));
+  auto b = ListenAddress::parse("http://localhost:9000/");
+  CHECK((b.host == "localhost" && b.port == 9000));
+  auto c = ListenAddress::parse("https://[::1]:8443");
+  CHECK((c.host == "::1" && c.port == 8443 && c.scheme == ListenAddress::https));
+  CHECK(ListenAddress::parse("http://example.test").port == 80);
+  CHECK(ListenAddress::parse("https://example.test/").port == 443);
+  CHECK(ListenAddress::parse("https://[::1]").port == 443);
+  auto d = ListenAddress::parse("localhost:8080/");
+  CHECK((d.host == "localhost" && d.port == 8080 && d.scheme == ListenAddress::no_scheme));
+  CHECK_THROWS_WITH(ListenAddress::parse("http://127.0.0.1:8080/events"), Catch::Contains("--path"));
+  CHECK_THROWS_WITH(ListenAddress::parse("ftp://127.0.0.1:21"), Catch::Contains("only http:// and https://"));
+  CHECK_THROWS_WITH(ListenAddress::parse("localhost"), Catch::Contains("expected HOST:PORT"));
+  CHECK_THROWS_WITH(ListenAddress::parse("http://127.0.0.1:80800"), Catch::Contains("invalid port '80800'"));
+  CHECK_THROWS_WITH(ListenAddress::parse("http://::1:8080"), Catch::Contains("brackets"));
+  CHECK_THROWS_AS(ListenAddress::parse("http://"), InvalidArgument);
+  CHECK_THROWS_AS(ListenAddress::parse("[::1]x"), InvalidArgument);
+  CHECK_THROWS_AS(ListenAddress::parse("[::1]"), InvalidArgument);
+}
+
 TEST_CASE("header options", "[options]") {
   CHECK(ssetool::parse_header_option("X-A: b c") == std::pair<std::string, std::string>{"X-A", "b c"});
   CHECK_THROWS_AS(ssetool::parse_header_option("X-A b"), InvalidArgument);

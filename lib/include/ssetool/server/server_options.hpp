@@ -18,8 +18,12 @@ struct ListenAddress {
   std::string host = "127.0.0.1";  // without brackets
   int port = 8080;
   std::string path;  // unix socket path
+  enum Scheme { no_scheme, http, https } scheme = no_scheme;  // as written: whether the URL said https
 
-  // "HOST:PORT", ":PORT" (all IPv4 interfaces), "[::1]:PORT", "PORT", "unix:PATH". Throws InvalidArgument.
+  // "HOST:PORT", ":PORT" (all IPv4 interfaces), "[::1]:PORT", "PORT", "unix:PATH", and the same as a URL the way
+  // users type it: "http://HOST:PORT", "https://HOST" (port 80/443 when none), one trailing '/' allowed. A path
+  // ("http://host:8080/events"), another scheme or an IPv6 address without brackets throws InvalidArgument.
+  // Whether https:// matches the TLS options is for the caller to check.
   static ListenAddress parse(const std::string& text);
 };
 
