@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "command.hpp"
-#include "count_flag.hpp"
+#include "flag_values.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/bench/report.hpp"
@@ -45,14 +45,6 @@ struct BenchFlags {
   std::string ready_file;
 };
 
-std::chrono::microseconds duration_flag(const char* flag, const std::string& text) {
-  try {
-    return parse_duration(text);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(std::string(flag) + ": " + e.what());
-  }
-}
-
 // Writes "N\n" to `path` atomically (a temporary file renamed over it).
 void write_ready_file(const std::string& path, std::size_t streams_open) {
   std::string temporary = path + ".tmp";
@@ -69,8 +61,7 @@ BenchOptions options_from(const BenchFlags& flags) {
   BenchOptions o;
   o.target = parse_bench_url(flags.url);
   o.clients = count_flag("--clients", flags.clients, 1);
-  o.duration = duration_flag("--duration", flags.duration);
-  if (o.duration.count() <= 0) throw InvalidArgument("--duration: must be more than 0");
+  o.duration = duration_flag("--duration", flags.duration, false);
   if (flags.ramp < 0 || !std::isfinite(flags.ramp)) throw InvalidArgument("--ramp: must be 0 or more");
   o.ramp = flags.ramp;
   for (const auto& h : flags.headers) o.headers.push_back(parse_header_option(h));
@@ -82,8 +73,7 @@ BenchOptions options_from(const BenchFlags& flags) {
   o.stalled = count_flag("--stalled", flags.stalled, 0);
   if (o.stalled > o.clients) throw InvalidArgument("--stalled: must not be more than --clients");
   if (!flags.expect_gap.empty()) {
-    o.expect_gap = duration_flag("--expect-gap", flags.expect_gap);
-    if (o.expect_gap->count() <= 0) throw InvalidArgument("--expect-gap: must be more than 0");
+    o.expect_gap = duration_flag("--expect-gap", flags.expect_gap, false);
   }
   o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       duration_flag("--connect-timeout", flags.connect_timeout));

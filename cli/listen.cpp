@@ -19,7 +19,7 @@
 #include <sstream>
 
 #include "command.hpp"
-#include "count_flag.hpp"
+#include "flag_values.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/client/client.hpp"
@@ -154,14 +154,6 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
       "  ssetool listen -d @request.json -H 'Authorization: Bearer KEY' --until message_stop https://llm/v1/chat");
 }
 
-milliseconds duration_flag(const char* flag, const std::string& text) {
-  try {
-    return std::chrono::duration_cast<milliseconds>(parse_duration(text));
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(std::string(flag) + ": " + e.what());
-  }
-}
-
 std::pair<std::string, std::string> parse_header(const std::string& text) {
   std::size_t colon = text.find(':');
   std::string name = text.substr(0, colon);
@@ -200,10 +192,10 @@ ClientOptions client_options(const ListenFlags& f) {
   o.last_event_id = f.last_event_id;
   o.verify_tls = !f.insecure;
   o.location_trusted = f.location_trusted;
-  o.connect_timeout = duration_flag("--connect-timeout", f.connect_timeout);
+  o.connect_timeout = std::chrono::duration_cast<milliseconds>(duration_flag("--connect-timeout", f.connect_timeout));
   if (o.connect_timeout.count() <= 0) throw InvalidArgument("--connect-timeout: must be at least 1ms");
-  o.idle_timeout = duration_flag("--idle-timeout", f.idle_timeout);
-  o.retry = duration_flag("--retry", f.retry);
+  o.idle_timeout = std::chrono::duration_cast<milliseconds>(duration_flag("--idle-timeout", f.idle_timeout));
+  o.retry = std::chrono::duration_cast<milliseconds>(duration_flag("--retry", f.retry));
   o.reconnect = !f.no_reconnect;
   if (!f.max_reconnects.empty()) o.max_reconnects = count_flag("--max-reconnects", f.max_reconnects, 0);
   if (std::uint64_t n = count_flag("--max-failures", f.max_failures, 0); n > 0) o.max_failures = n;
@@ -279,8 +271,8 @@ int run_listen(const ListenFlags& flags) {
   if (flags.record_bytes && flags.record.empty()) throw InvalidArgument("--record-bytes needs --record FILE");
   ClientOptions client = client_options(flags);
   std::optional<milliseconds> timeout;
-  if (!flags.timeout.empty()) timeout = duration_flag("--timeout", flags.timeout);
-  if (timeout && timeout->count() <= 0) throw InvalidArgument("--timeout: must be more than 0");
+  if (!flags.timeout.empty())
+    timeout = std::chrono::duration_cast<milliseconds>(duration_flag("--timeout", flags.timeout, false));
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);  // a closed stdout shows as EPIPE

@@ -147,7 +147,7 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
       {{"http://127.0.0.1:99999/"}, "invalid port '99999'"},
       {{"http://127.0.0.1:1/", "-H", "no colon"}, "--header 'no colon': expected 'Name: value'"},
       {{"http://127.0.0.1:1/", "--duration", "ten"}, "--duration"},
-      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients: must be at least 1"},
+      {{"http://127.0.0.1:1/", "--clients", "0"}, "--clients 0: must be at least 1"},
       {{"http://127.0.0.1:1/", "--clients", "2", "--stalled", "3"}, "--stalled: must not be more than --clients"},
       {{"http://127.0.0.1:1/", "--expect-gap", "5"}, "--expect-gap"},
       {{}, "url is required"},
@@ -265,12 +265,12 @@ TEST_CASE("bench gives up waiting after --wait, naming the address; -q drops the
 
 TEST_CASE("bench rejects bad counts and its old -d with one short line, exit 2", "[bench][concurrency]") {
   auto [args, message] = GENERATE(table<std::vector<std::string>, std::string>({
-      {{"-c", "0"}, "--clients: must be at least 1"},
-      {{"-c", "-5"}, "--clients: must be at least 1"},
-      {{"--stalled", "-1"}, "--stalled: must be at least 0"},
+      {{"-c", "0"}, "--clients 0: must be at least 1"},
+      {{"-c", "-5"}, "--clients -5: must be a whole number >= 1"},
+      {{"--stalled", "-1"}, "--stalled -1: must be a whole number >= 0"},
       {{"--ramp", "-5"}, "--ramp: must be 0 or more"},
-      {{"--duration", "0"}, "--duration: must be more than 0"},
-      {{"--expect-gap", "0"}, "--expect-gap: must be more than 0"},
+      {{"--duration", "0"}, "--duration 0: must be more than 0"},
+      {{"--expect-gap", "0"}, "--expect-gap 0: must be more than 0"},
       {{"-d", "30s"}, "-d: bench has no -d (in listen it is --data); the run's length is --duration"},
   }));
   args.insert(args.begin(), "http://127.0.0.1:1/events");

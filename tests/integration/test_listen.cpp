@@ -394,13 +394,13 @@ TEST_CASE("listen reports a host name that does not exist at once and exits 1", 
 
 TEST_CASE("listen rejects bad counts and flags missing the flag they need with one short line", "[listen][concurrency]") {
   auto [args, message] = GENERATE(table<std::vector<std::string>, std::string>({
-      {{"-n", "0"}, "--max-events: must be at least 1"},
-      {{"-n", "-5"}, "--max-events: must be at least 1"},
-      {{"-n", "x"}, "--max-events: 'x' is not a whole number"},
-      {{"--max-reconnects", "-1"}, "--max-reconnects: must be at least 0"},
-      {{"--max-failures", "-1"}, "--max-failures: must be at least 0"},
+      {{"-n", "0"}, "--max-events 0: must be at least 1"},
+      {{"-n", "-5"}, "--max-events -5: must be a whole number >= 1"},
+      {{"-n", "x"}, "--max-events x: must be a whole number >= 1"},
+      {{"--max-reconnects", "-1"}, "--max-reconnects -1: must be a whole number >= 0"},
+      {{"--max-failures", "-1"}, "--max-failures -1: must be a whole number >= 0"},
       {{"--record-bytes"}, "--record-bytes needs --record FILE"},
-      {{"--timeout", "0"}, "--timeout: must be more than 0"},
+      {{"--timeout", "0"}, "--timeout 0: must be more than 0"},
   }));
   args.push_back("http://127.0.0.1:1/");
   auto process = listen(args);
