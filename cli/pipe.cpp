@@ -49,7 +49,8 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   o.command = flags.command;
   std::string input_name = flags.command.empty() ? "stdin" : flags.command[0];
   o.on_input_error = [input_name](const InputError& error) {
-    fmt::print(stderr, "ssetool: pipe: {}:{}: {}{}\n", input_name, error.line, error.message,
+    std::string column = error.column ? fmt::format(":{}", error.column) : "";
+    fmt::print(stderr, "ssetool: pipe: {}:{}{}: {}{}\n", input_name, error.line, column, error.message,
                error.fatal ? "" : " (skipped)");
   };
   o.stop_signals = {SIGINT, SIGTERM};

@@ -2,8 +2,6 @@
 // then 404 for a body sent where the application reads none.
 #include "ssetool/server/early_refusal.hpp"
 
-#include <algorithm>
-
 #include "ssetool/server/policy.hpp"
 #include "ssetool/wire/percent_decoding.hpp"
 
@@ -16,14 +14,7 @@ Request request_of(const RequestHead& head) {
   r.method = head.method;
   r.path = percent_decode(head.path(), false);
   r.query_string = head.query();
-  std::string_view q = r.query_string;
-  while (!q.empty()) {
-    std::string_view piece = q.substr(0, q.find('&'));
-    q.remove_prefix(std::min(q.size(), piece.size() + 1));
-    std::size_t eq = piece.find('=');
-    r.query.emplace_back(percent_decode(piece.substr(0, eq), true),
-                         eq == std::string_view::npos ? "" : percent_decode(piece.substr(eq + 1), true));
-  }
+  r.query = decode_query(r.query_string);
   r.headers = head.headers;
   return r;
 }

@@ -223,7 +223,7 @@ void Server::watch_connection(const ConnectionPtr& c) {
   c->timer = loop_.add_timer(options_.request_timeout, [this, weak] {
     if (auto conn = weak.lock()) {
       conn->timer = 0;
-      close_connection(conn);
+      request_timed_out(conn);
     }
   });
   c->framer = std::make_unique<RequestFramer>(FramingLimits{kMaxHeaderBytes, options_.max_body});
@@ -322,9 +322,13 @@ bool Server::accept_head(const ConnectionPtr& c) {
 
 // Answers a request the loop will not hand to a worker, then closes the connection: first it reads and drops
 // what the client still sends for a moment, so that the client reads the answer rather than a reset.
-void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers) {
-  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\n{}\r\n",
-                                     status, reason, headers);
+// `why`, when given, is the body: one line saying what was wrong.
+void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers,
+                    const std::string& why) {
+  std::string body = why.empty() ? "" : why + "\n";
+  std::string type = why.empty() ? "" : "Content-Type: text/plain; charset=utf-8\r\n";
+  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n{}Connection: close\r\n{}\r\n{}",
+                                     status, reason, body.size(), type, headers, body);
   iovec iov{response.data(), response.size()};
   c->transport->writev(&iov, 1);
   release_body(c);
@@ -351,6 +355,26 @@ void Server::refuse(const ConnectionPtr& c, int status, const char* reason, cons
       close_connection(conn);
     }
   });
+}
+
+// The request deadline passed. An idle connection is closed; a request partly received gets 408 and says what
+// did not arrive (a client that declared a body it never sends learns why, instead of a silent close).
+void Server::request_timed_out(const ConnectionPtr& c) {
+  const RequestFramer* framer = c->framer.get();
+  if (c->handshaking || !framer || (!framer->head_read() && c->input.empty())) return close_connection(c);
+  auto ms = options_.request_timeout.count();
+  std::string within = ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
+  std::string why;
+  if (!framer->head_read())
+    why = fmt::format("request timeout: the request head was not complete within {}", within);
+  else if (framer->head().chunked)
+    why = fmt::format("request timeout: the chunked body did not end within {} ({} bytes received)", within,
+                      framer->body_size());
+  else
+    why = fmt::format("request timeout: {} of the {} body bytes given by Content-Length arrived within {}",
+                      framer->body_size(), framer->head().content_length, within);
+  log(Verbosity::verbose, fmt::format("{}:{} {}: 408", c->peer.remote_addr, c->peer.remote_port, why));
+  refuse(c, 408, "Request Timeout", "", why);
 }
 
 void Server::dispatch(const ConnectionPtr& c) {

@@ -49,6 +49,7 @@ class RequestFramer {
 
   const RequestHead& head() const { return head_; }
   std::size_t body_size() const { return body_.size(); }
+  bool head_read() const { return phase_ != Phase::head; }  // the head was parsed; the body may be on its way
   int error_status() const { return error_status_; }
   const char* error_reason() const { return error_reason_; }
   // After complete: the normalised request (head with Content-Length, then the body). Resets the framer.
