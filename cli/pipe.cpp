@@ -83,7 +83,8 @@ Runner add_pipe_command(CLI::App& app) {
   flags->server.add_to(*sub);
   sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")->capture_default_str();
   sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)");
-  sub->add_option("--id", flags->ids, "Event ids: auto (1, 2, 3...) or none; an input event's own id wins")
+  sub->add_option("--id", flags->ids,
+                  "Event ids: auto (1, 2, 3...) or none; an input's own id is kept unless it would repeat or go back")
       ->capture_default_str();
   sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume")->capture_default_str();
   sub->add_option("--replay-last", flags->replay_last, "A new client first gets the last N events")
