@@ -101,8 +101,7 @@ void BroadcastServer::report_id_replaced(const IdReplaced& replaced) {
   if (id_replaced_reported_ || !options_.server.log || options_.server.verbosity == Verbosity::quiet) return;
   id_replaced_reported_ = true;
   std::string sent = replaced.sent.empty() ? "without an id" : "as id " + replaced.sent;
-  options_.server.log(fmt::format("input id '{}' {}: sent {} (ids never repeat or go back; further such ids are "
-                                  "replaced without a message)",
+  options_.server.log(fmt::format("input id '{}' {}: sent {} (later ones silently; see IDS in ssetool-pipe(1))",
                                   replaced.given, replaced.why, sent));
 }
 
