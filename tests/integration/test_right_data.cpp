@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -110,6 +111,24 @@ TEST_CASE("replay: a form body is body, never query, in the journal and in route
   CHECK(lines[1]["body"] == "a=1");
   CHECK(lines[2]["query"] == Json::object());
   CHECK(lines[2]["body"].get<std::string>().size() == big.size());
+}
+
+TEST_CASE("serve: QUERY_STRING is the URL's; a form body POSTed to the stdin endpoint reaches stdin as sent",
+          "[serve][data]") {
+  auto server = start_ssetool({"serve", "--stdin-endpoint", "--", "sh", "-c", "echo \"q=$QUERY_STRING\"; exec cat"});
+  SseClient client(server.port, "/events?a=1&b=x+y");
+  auto endpoint = client.next_event();
+  REQUIRE(endpoint);
+  REQUIRE(endpoint->type == "endpoint");
+  std::string form = "model=x&pad=" + std::string(20000, 'p');  // over httplib's 8 KiB form limit
+  auto posted = http_request(server.port, "POST", endpoint->data + "?ignored=1", kForm, form);
+  CHECK(posted.status == 202);
+  auto events = client.events_until(2);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].data == "q=a=1&b=x+y");
+  CHECK(events[1].data == form);
+  server.process->signal(SIGTERM);
+  CHECK(server.process->wait(15s) == 0);
 }
 
 TEST_CASE("replay: a route's JSON body is sent with its keys in the order written", "[replay][data]") {
