@@ -113,7 +113,7 @@ TEST_CASE("replay: a form body is body, never query, in the journal and in route
   CHECK(lines[2]["body"].get<std::string>().size() == big.size());
 }
 
-TEST_CASE("serve: QUERY_STRING is the URL's; a form body POSTed to the stdin endpoint reaches stdin as sent",
+TEST_CASE("serve: QUERY_STRING is the URL's, and a form body POSTed to the stdin endpoint reaches stdin as sent",
           "[serve][data]") {
   auto server = start_ssetool({"serve", "--stdin-endpoint", "--", "sh", "-c", "echo \"q=$QUERY_STRING\"; exec cat"});
   SseClient client(server.port, "/events?a=1&b=x+y");
@@ -141,7 +141,7 @@ TEST_CASE("replay: a route's JSON body is sent with its keys in the order writte
   CHECK(server.process->wait() == 0);
 }
 
-TEST_CASE("pipe: ndjson objects keep their key order; a malformed line says where and why", "[pipe][data]") {
+TEST_CASE("pipe: ndjson objects keep their key order, and a malformed line says where and why", "[pipe][data]") {
   auto server = start_pipe({"-f", "ndjson"});
   SseClient client(server.port, "/events");
   REQUIRE(await_metric(server.port, "clients_connected", 1));
@@ -160,7 +160,7 @@ TEST_CASE("pipe: ndjson objects keep their key order; a malformed line says wher
         std::string::npos);
 }
 
-TEST_CASE("pipe: ndjson ids mixed with automatic ones never repeat or go back; every resume is exact",
+TEST_CASE("pipe: ndjson ids mixed with automatic ones never repeat or go back, and every resume is exact",
           "[pipe][data][ids]") {
   std::string input =
       "{\"data\":\"a\"}\n"
@@ -227,7 +227,7 @@ TEST_CASE("a POST without a body is answered at once by every server", "[server]
   }
 }
 
-TEST_CASE("a request whose body never arrives gets 408 saying what was missing; an idle connection just closes",
+TEST_CASE("a request whose body never arrives gets 408 saying what was missing, an idle connection just closes",
           "[server][data]") {
   ssetool::BroadcastOptions options;
   options.server.listen = ssetool::ListenAddress::parse("127.0.0.1:0");

@@ -116,7 +116,7 @@ TEST_CASE("a malformed request line is refused by httplib and the connection clo
 // Issue 13: httplib merged a form body's fields into the query parameters (and refused one over 8 KiB with 413),
 // and read a multipart body into files, leaving the body empty. The handler gets the URL's query and the body as
 // sent, with its Content-Type.
-TEST_CASE("a form or multipart body reaches the handler as sent; the query is the URL's only", "[bridge]") {
+TEST_CASE("a form or multipart body reaches the handler as sent, and the query is the URL's only", "[bridge]") {
   Pair pair;
   Request seen;
   HttpBridge bridge([&](const Request& r) { seen = r; return Reply::text(202, ""); }, pair.server->fd(),

@@ -92,7 +92,7 @@ TEST_CASE("ndjson input: whatever the JSON library throws is a bad line, reporte
 }
 
 // Issue 13: objects were re-serialised with sorted keys; a syntax error said only "invalid JSON".
-TEST_CASE("ndjson input: objects keep their key order; a syntax error says what and at which byte", "[inputs]") {
+TEST_CASE("ndjson input: objects keep their key order, and a syntax error says what and at which byte", "[inputs]") {
   auto events = decode(InputFormat::ndjson, {R"({"data":{"sym":"ABC","px":12.5,"a":[{"z":1,"b":2}]}})",
                                              R"({"zz":1,"aa":2})"});
   REQUIRE(events.size() == 2);
