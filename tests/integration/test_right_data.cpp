@@ -254,7 +254,8 @@ TEST_CASE("a request whose body never arrives gets 408 saying what was missing, 
   CHECK(declared.received().ends_with(
       "\r\n\r\nrequest timeout: 2 of the 5 body bytes given by Content-Length arrived within 300ms\n"));
   CHECK(chunked.read_to_end(5s));
-  CHECK(chunked.received().ends_with("request timeout: the chunked body did not end within 300ms (3 bytes received)\n"));
+  CHECK(chunked.received().ends_with(
+      "request timeout: the chunked body did not end within 300ms (3 bytes received)\n"));
   CHECK(head.read_to_end(5s));
   CHECK(head.received().ends_with("request timeout: the request head was not complete within 300ms\n"));
   CHECK(idle.read_to_end(5s));

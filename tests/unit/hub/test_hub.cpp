@@ -148,7 +148,8 @@ TEST_CASE("id rule: automatic ids continue after the largest numeric id, and a l
   CHECK(ids_of(a) == std::vector<std::string>{"1", "5", "6", "7", "8", "100", "101"});
 }
 
-TEST_CASE("id rule: a non-numeric id is kept unless the history has it, and leading zeros are not numeric", "[hub][ids]") {
+TEST_CASE("id rule: a non-numeric id is kept unless the history has it, and leading zeros are not numeric",
+          "[hub][ids]") {
   Hub hub(HubOptions{3, IdMode::automatic});
   Collect a;
   hub.subscribe(&a, std::nullopt, 0);

@@ -101,7 +101,8 @@ TEST_CASE("ndjson input: objects keep their key order, and a syntax error says w
 
   auto d = EventDecoder::create(InputFormat::ndjson);
   std::vector<Event> out;
-  auto where = [&](const std::string& line) -> std::pair<std::size_t, std::string> {
+  using Where = std::pair<std::size_t, std::string>;
+  auto where = [&](const std::string& line) -> Where {
     try {
       d->line(line, out);
     } catch (const InvalidLine& e) {
@@ -109,11 +110,11 @@ TEST_CASE("ndjson input: objects keep their key order, and a syntax error says w
     }
     return {0, ""};
   };
-  CHECK(where(R"({"sym":"ABC" "px":12.5})") == std::pair<std::size_t, std::string>{17, "invalid JSON: expected ',' or '}'"});
-  CHECK(where("[1,2") == std::pair<std::size_t, std::string>{5, "invalid JSON: unexpected end of input; expected ',' or ']'"});
-  CHECK(where("{oops") == std::pair<std::size_t, std::string>{2, "invalid JSON: invalid literal"});
-  CHECK(where(R"({"a":1,})") == std::pair<std::size_t, std::string>{8, "invalid JSON: expected string literal"});
-  CHECK(where(R"({"a" 1})") == std::pair<std::size_t, std::string>{6, "invalid JSON: expected ':'"});
+  CHECK(where(R"({"sym":"ABC" "px":12.5})") == Where{17, "invalid JSON: expected ',' or '}'"});
+  CHECK(where("[1,2") == Where{5, "invalid JSON: unexpected end of input; expected ',' or ']'"});
+  CHECK(where("{oops") == Where{2, "invalid JSON: invalid literal"});
+  CHECK(where(R"({"a":1,})") == Where{8, "invalid JSON: expected string literal"});
+  CHECK(where(R"({"a" 1})") == Where{6, "invalid JSON: expected ':'"});
   CHECK(out.empty());
 }
 

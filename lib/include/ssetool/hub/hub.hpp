@@ -1,5 +1,5 @@
-// The hub: numbers published events (the id rule below), encodes each one once into an immutable frame, keeps a bounded
-// history for Last-Event-ID resume, and offers every frame to each subscriber. It knows nothing of
+// The hub: numbers published events (the id rule below), encodes each one once into an immutable frame, keeps
+// a bounded history for Last-Event-ID resume, and offers every frame to each subscriber. It knows nothing of
 // sockets or HTTP: a subscriber is anything that accepts frames. Single-threaded: call it from one thread
 // (the stream loop); sources reach it through a Publisher. Only published() and history_length() may be read
 // from any thread (a worker taking a new client's cut-off, /metrics).
