@@ -266,3 +266,12 @@ TEST_CASE("a request whose body never arrives gets 408 saying what was missing, 
   ::close(input[1]);
   ::close(input[0]);
 }
+
+TEST_CASE("a request the server cannot frame is refused with a reason in the body", "[server][data]") {
+  auto server = start_pipe();
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("GET /events HTTP/1.1\r\nAccept: */*\r\n\r\n"));
+  REQUIRE(c.read_to_end(5s));
+  CHECK(c.received().starts_with("HTTP/1.1 400 Bad Request\r\n"));
+  CHECK(c.received().ends_with("\r\n\r\nno Host header on HTTP/1.1, or more than one\n"));
+}

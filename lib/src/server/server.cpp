@@ -279,7 +279,7 @@ bool Server::advance(const ConnectionPtr& c) {
         dispatch(c);
         return false;
       case RequestFramer::Status::refused:
-        refuse(c, c->framer->error_status(), c->framer->error_reason());
+        refuse(c, c->framer->error_status(), c->framer->error_reason(), "", c->framer->error_why());
         return false;
     }
   }
@@ -292,7 +292,7 @@ bool Server::hold_body(const ConnectionPtr& c) {
   if (body_in_flight_ + (now - c->body_held) > options_.body_budget) {
     log(Verbosity::verbose, fmt::format("{}:{} request bodies over their budget: 503", c->peer.remote_addr,
                                         c->peer.remote_port));
-    refuse(c, 503, "Service Unavailable", "Retry-After: 1\r\n");
+    refuse(c, 503, "Service Unavailable", "Retry-After: 1\r\n", "request bodies in flight are over the server's budget");
     return false;
   }
   body_in_flight_ += now - c->body_held;
