@@ -309,7 +309,7 @@ void Server::release_body(const ConnectionPtr& c) {
 bool Server::accept_head(const ConnectionPtr& c) {
   const RequestHead& head = c->framer->head();
   if (auto early = refuse_before_body(head, options_)) {
-    refuse(c, early->status, early->reason.c_str(), early->headers);
+    refuse(c, early->status, early->reason.c_str(), early->headers, early->why);
     return false;
   }
   if (head.expects_continue) {
