@@ -54,7 +54,8 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   o.command = flags.command;
   std::string input_name = flags.command.empty() ? "stdin" : flags.command[0];
   o.on_input_error = [input_name](const InputError& error) {
-    fmt::print(stderr, "ssetool: pipe: {}:{}: {}{}\n", input_name, error.line, error.message,
+    std::string column = error.column ? fmt::format(":{}", error.column) : "";
+    fmt::print(stderr, "ssetool: pipe: {}:{}{}: {}{}\n", input_name, error.line, column, error.message,
                error.fatal ? "" : " (skipped)");
   };
   o.stop_signals = {SIGINT, SIGTERM};
@@ -89,7 +90,8 @@ Runner add_pipe_command(CLI::App& app) {
       ->type_name("FORMAT")->capture_default_str();
   sub->add_option("-e,--event", flags->event, "Event type for every event (lines and ndjson input)")
       ->type_name("NAME");
-  sub->add_option("--id", flags->ids, "Event ids: auto (1, 2, 3...) or none; an input event's own id wins")
+  sub->add_option("--id", flags->ids,
+                  "Event ids: auto (1, 2, 3...) or none; an input's own id is kept unless it would repeat or go back")
       ->capture_default_str()->type_name("auto|none");
   sub->add_option("--history", flags->history, "Events kept for Last-Event-ID resume (0: none)")
       ->type_name("N")->capture_default_str();

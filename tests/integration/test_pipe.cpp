@@ -189,7 +189,7 @@ TEST_CASE("pipe: ndjson input maps fields; invalid lines are skipped, or fatal w
   CHECK(events[0].last_event_id == "x9");
   CHECK(events[1].data == "[1,2]");
   CHECK(server.process->wait() == 0);
-  CHECK(server.process->stderr_text().find("stdin:2: invalid JSON (skipped)") != std::string::npos);
+  CHECK(server.process->stderr_text().find("stdin:2:2: invalid JSON: invalid literal (skipped)") != std::string::npos);
 
   auto strict = start_ssetool({"pipe", "-f", "ndjson", "--strict"});
   SseClient strict_client(strict.port, "/events");
@@ -200,7 +200,7 @@ TEST_CASE("pipe: ndjson input maps fields; invalid lines are skipped, or fatal w
   CHECK(kept->data == "kept");
   CHECK(strict_client.wait_end());
   CHECK(strict.process->wait() == 1);
-  CHECK(strict.process->stderr_text().find("stdin:2: invalid JSON") != std::string::npos);
+  CHECK(strict.process->stderr_text().find("stdin:2:2: invalid JSON: invalid literal\n") != std::string::npos);
 }
 
 // Issue 12: 1e999 is an out_of_range error for the JSON library, deep nesting overflowed the stack when written.
@@ -219,7 +219,7 @@ TEST_CASE("pipe: ndjson lines the JSON library throws on are bad lines, reported
   std::string err = server.process->stderr_text();
   CHECK(err.find("stdin:2: invalid JSON: number overflow parsing '1e999' (skipped)") != std::string::npos);
   CHECK(err.find("stdin:3: invalid JSON: number overflow parsing '-1e999' (skipped)") != std::string::npos);
-  CHECK(err.find("stdin:4: invalid JSON: arrays and objects nested deeper than 512 levels (skipped)") !=
+  CHECK(err.find("stdin:4:513: invalid JSON: arrays and objects nested deeper than 512 levels (skipped)") !=
         std::string::npos);
 }
 

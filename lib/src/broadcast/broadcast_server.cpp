@@ -97,8 +97,18 @@ void BroadcastServer::open_stream(Session& session, std::uint64_t published_befo
 void BroadcastServer::publish_batch(std::vector<Event>& batch) {
   for (Event& e : batch) {
     if (options_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
-    hub_.publish(std::move(e));  // validated by the source thread: cannot throw here
+    // validated by the source thread: cannot throw here
+    if (auto replaced = hub_.publish(std::move(e))) report_id_replaced(*replaced);
   }
+}
+
+// The first input id that the id rule replaced gets one line (see ssetool-pipe(1), IDS); later ones are silent.
+void BroadcastServer::report_id_replaced(const IdReplaced& replaced) {
+  if (id_replaced_reported_ || !options_.server.log || options_.server.verbosity == Verbosity::quiet) return;
+  id_replaced_reported_ = true;
+  std::string sent = replaced.sent.empty() ? "without an id" : "as id " + replaced.sent;
+  options_.server.log(fmt::format("input id '{}' {}: sent {} (later ones silently; see IDS in ssetool-pipe(1))",
+                                  replaced.given, replaced.why, sent));
 }
 
 // On the loop, after the input's last event was published.

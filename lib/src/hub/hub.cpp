@@ -6,19 +6,62 @@
 
 namespace ssetool {
 
+namespace {
+
+// The value of a numeric id (see the id rule in hub.hpp), or nullopt for any other id.
+std::optional<std::uint64_t> numeric_id(const std::string& id) {
+  if (id.empty() || id.size() > 18 || (id[0] == '0' && id.size() > 1)) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
 Hub::Hub(HubOptions options) : options_(options) {}
 
-void Hub::publish(Event event) {
-  if (options_.ids == IdMode::automatic && !event.id) event.id = std::to_string(next_id_);
+std::optional<IdReplaced> Hub::publish(Event event) {
+  std::optional<IdReplaced> replaced = settle_id(event);
   auto frame = std::make_shared<const std::string>(encode(event));
-  ++next_id_;
   published_.store(published_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  if (options_.history > 0) {
-    if (history_.size() >= options_.history) history_.pop_front();
-    history_.push_back({event.id.value_or(""), frame});
-    history_length_.store(history_.size(), std::memory_order_relaxed);
-  }
+  if (options_.history > 0) store(event.id.value_or(""), frame);
   for (FrameSink* sink : sinks_) sink->push(frame);
+  return replaced;
+}
+
+// Keeps the event's own id, or gives it the next automatic one (or none), by the id rule.
+std::optional<IdReplaced> Hub::settle_id(Event& event) {
+  std::optional<IdReplaced> replaced;
+  if (event.id && !event.id->empty()) {
+    if (auto number = numeric_id(*event.id)) {
+      if (*number > last_numeric_) {
+        last_numeric_ = *number;
+        return std::nullopt;
+      }
+      replaced = IdReplaced{*event.id, "",
+                            "is not greater than " + std::to_string(last_numeric_) + ", the largest id sent so far"};
+    } else {
+      if (!named_in_history_.contains(*event.id)) return std::nullopt;
+      replaced = IdReplaced{*event.id, "", "is already in the history"};
+    }
+  }
+  event.id.reset();
+  if (options_.ids == IdMode::automatic) event.id = std::to_string(++last_numeric_);
+  if (replaced) replaced->sent = event.id.value_or("");
+  return replaced;
+}
+
+void Hub::store(std::string id, const Frame& frame) {
+  if (history_.size() >= options_.history) {
+    named_in_history_.erase(history_.front().id);  // numeric ids are never in the set: a no-op for them
+    history_.pop_front();
+  }
+  if (!id.empty() && !numeric_id(id)) named_in_history_.insert(id);
+  history_.push_back({std::move(id), frame});
+  history_length_.store(history_.size(), std::memory_order_relaxed);
 }
 
 Resume Hub::subscribe(FrameSink* sink, const std::optional<std::string>& last_event_id, std::size_t replay_last,

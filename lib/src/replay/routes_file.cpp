@@ -22,7 +22,7 @@
 namespace ssetool {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // a JSON body is sent with its keys in the order written
 
 // A character iterator over the text that counts the line breaks it has passed.
 struct LineCountingIterator {

@@ -66,6 +66,9 @@ void ProcessEndpoint::on_stdout_line(std::string_view line) {
   std::vector<Event> events;
   try {
     decoder_->line(line, events);
+  } catch (const InvalidLine& e) {
+    log("stdout line " + std::to_string(stdout_lines_) + ", byte " + std::to_string(e.column) + ": " + e.what() +
+        " (skipped)");
   } catch (const Error& e) {
     log("stdout line " + std::to_string(stdout_lines_) + ": " + e.what() + " (skipped)");
   }

@@ -2,8 +2,6 @@
 // then 404 for a body sent where the application reads none.
 #include "ssetool/server/early_refusal.hpp"
 
-#include <algorithm>
-
 #include "ssetool/server/policy.hpp"
 #include "ssetool/wire/percent_decoding.hpp"
 
@@ -16,14 +14,7 @@ Request request_of(const RequestHead& head) {
   r.method = head.method;
   r.path = percent_decode(head.path(), false);
   r.query_string = head.query();
-  std::string_view q = r.query_string;
-  while (!q.empty()) {
-    std::string_view piece = q.substr(0, q.find('&'));
-    q.remove_prefix(std::min(q.size(), piece.size() + 1));
-    std::size_t eq = piece.find('=');
-    r.query.emplace_back(percent_decode(piece.substr(0, eq), true),
-                         eq == std::string_view::npos ? "" : percent_decode(piece.substr(eq + 1), true));
-  }
+  r.query = decode_query(r.query_string);
   r.headers = head.headers;
   return r;
 }
@@ -33,8 +24,11 @@ Request request_of(const RequestHead& head) {
 std::optional<EarlyRefusal> refuse_before_body(const RequestHead& head, const ServerOptions& options) {
   Request r = request_of(head);
   if (r.path == "/healthz" || (r.method == "OPTIONS" && !options.cors_origins.empty())) return std::nullopt;
-  if (!authorized(r, options.token)) return EarlyRefusal{401, "Unauthorized", "WWW-Authenticate: Bearer\r\n"};
-  if (options.body_path && !options.body_path(r.path)) return EarlyRefusal{404, "Not Found", ""};
+  if (!authorized(r, options.token))
+    return EarlyRefusal{401, "Unauthorized", "WWW-Authenticate: Bearer\r\n",
+                        "unauthorized: a valid token is required (Authorization: Bearer, or access_token)"};
+  if (options.body_path && !options.body_path(r.path))
+    return EarlyRefusal{404, "Not Found", "", "not found: nothing at this path reads a request body"};
   return std::nullopt;
 }
 

@@ -6,9 +6,13 @@
 // - Content-Type exactly "text/event-stream" is never compressed.
 #include "ssetool/server/http_bridge.hpp"
 
+#include <strings.h>
+
 #include <cerrno>
 #include <httplib.h>
 #include <poll.h>
+
+#include "ssetool/wire/percent_decoding.hpp"
 
 namespace ssetool {
 namespace {
@@ -81,15 +85,32 @@ class TransportStream final : public httplib::Stream {
   int timeout_ms_;
 };
 
+// httplib reads a form-urlencoded body into its query parameters (refusing one over 8 KiB with 413) and a
+// multipart body into files, leaving the body empty; ssetool's handlers want the body as sent, whatever its type.
+// So the request's Content-Type reaches httplib under a name no client can send (not an HTTP token: the framer
+// refuses such a name), of the same length, and to_request gives the header its name back.
+constexpr char kHiddenContentType[] = "Content@Type";
+constexpr std::size_t kNameLength = sizeof kHiddenContentType - 1;  // = "Content-Type"
+
+// `input` starts with the framer's normalised head: CRLF line ends, one header per line.
+void hide_content_type(std::string& input) {
+  std::size_t head_end = input.find("\r\n\r\n");
+  for (std::size_t eol = input.find("\r\n"); eol < head_end; eol = input.find("\r\n", eol + 2)) {
+    if (::strncasecmp(input.data() + eol + 2, "Content-Type:", kNameLength + 1) == 0)
+      input.replace(eol + 2, kNameLength, kHiddenContentType);
+  }
+}
+
 Request to_request(const httplib::Request& in) {
   Request out;
   out.method = in.method;
   out.path = in.path;
   auto q = in.target.find('?');
   if (q != std::string::npos) out.query_string = in.target.substr(q + 1);
-  for (const auto& [k, v] : in.params) out.query.emplace_back(k, v);
+  out.query = decode_query(out.query_string);  // from the URL only: httplib's params also hold form fields
   for (const auto& [k, v] : in.headers)
-    if (k != "REMOTE_ADDR" && k != "REMOTE_PORT" && k != "LOCAL_ADDR" && k != "LOCAL_PORT")
+    if (k == kHiddenContentType) out.headers.emplace_back("Content-Type", v);
+    else if (k != "REMOTE_ADDR" && k != "REMOTE_PORT" && k != "LOCAL_ADDR" && k != "LOCAL_PORT")
       out.headers.emplace_back(k, v);
   out.body = in.body;
   out.remote_addr = in.remote_addr;
@@ -146,6 +167,7 @@ class HttpBridge::Impl : public httplib::Server {
   ~Impl() override { svr_sock_ = INVALID_SOCKET; }  // the descriptor is ours; httplib must not close it
 
   BridgeOutcome process(Transport& t, std::string& input, const PeerInfo& peer) {
+    hide_content_type(input);
     TransportStream stream(t, input, peer, timeout_ms_);
     BridgeOutcome outcome;
     Exchange exchange{&outcome};

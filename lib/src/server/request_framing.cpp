@@ -70,10 +70,11 @@ RequestFramer::Status RequestFramer::feed(std::string& input) {
   return Status::refused;
 }
 
-RequestFramer::Status RequestFramer::fail(int status, const char* reason) {
+RequestFramer::Status RequestFramer::fail(int status, const char* reason, const char* why) {
   phase_ = Phase::failed;
   error_status_ = status;
   error_reason_ = reason;
+  error_why_ = why;
   return Status::refused;
 }
 
@@ -95,7 +96,7 @@ RequestFramer::Status RequestFramer::read_head(std::string& input) {
   }
   if (end == std::string::npos || end > limits_.max_header_bytes) {
     if (end != std::string::npos || input.size() > limits_.max_header_bytes)
-      return fail(431, "Request Header Fields Too Large");
+      return fail(431, "Request Header Fields Too Large", "the request head is over 64 KiB");
     return Status::incomplete;
   }
   if (!parse_head(std::string_view(input).substr(0, end))) return Status::refused;
@@ -107,7 +108,7 @@ RequestFramer::Status RequestFramer::after_head() {
   if (head_.chunked) {
     phase_ = Phase::chunk_size;
   } else if (head_.content_length > 0) {
-    if (head_.content_length > limits_.max_body_bytes) return fail(413, "Content Too Large");
+    if (head_.content_length > limits_.max_body_bytes) return fail(413, "Content Too Large", "the Content-Length is over the server's --max-body");
     phase_ = Phase::body_length;
   } else {
     phase_ = Phase::done;
@@ -119,35 +120,36 @@ RequestFramer::Status RequestFramer::after_head() {
 bool RequestFramer::parse_head(std::string_view text) {
   std::string_view line;
   next_line(text, line);
-  if (line.find('\r') != std::string_view::npos) return fail(400, "Bad Request"), false;
+  if (line.find('\r') != std::string_view::npos) return fail(400, "Bad Request", "a CR without LF in the request line"), false;
   std::size_t sp1 = line.find(' '), sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
-    return fail(400, "Bad Request"), false;
+    return fail(400, "Bad Request", "the request line is not METHOD TARGET VERSION"), false;
   head_.method = line.substr(0, sp1);
   head_.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   head_.version = line.substr(sp2 + 1);
   if (!is_token(head_.method) || head_.target.empty() || has_control(head_.target) ||
       head_.target.find('\t') != std::string::npos)
-    return fail(400, "Bad Request"), false;
+    return fail(400, "Bad Request", "the method or target holds a character it may not"), false;
   if (head_.version != "HTTP/1.1" && head_.version != "HTTP/1.0") {
     bool http = head_.version.size() == 8 && head_.version.rfind("HTTP/", 0) == 0;
-    return fail(http ? 505 : 400, http ? "HTTP Version Not Supported" : "Bad Request"), false;
+    return fail(http ? 505 : 400, http ? "HTTP Version Not Supported" : "Bad Request",
+                http ? "only HTTP/1.1 and HTTP/1.0 are served" : "the request line ends in no HTTP version"), false;
   }
   while (next_line(text, line)) {
     if (line.empty()) break;
-    if (line.front() == ' ' || line.front() == '\t') return fail(400, "Bad Request"), false;  // obs-fold
+    if (line.front() == ' ' || line.front() == '\t') return fail(400, "Bad Request", "a folded header line"), false;  // obs-fold
     std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return fail(400, "Bad Request"), false;
+    if (colon == std::string_view::npos) return fail(400, "Bad Request", "a header line without a colon"), false;
     std::string_view name = line.substr(0, colon), value = trim_ows(line.substr(colon + 1));
-    if (!is_token(name) || has_control(value)) return fail(400, "Bad Request"), false;  // also "Name :"
+    if (!is_token(name) || has_control(value)) return fail(400, "Bad Request", "a header name that is not a token, or a control character in a value"), false;  // also "Name :"
     if (!parse_framing_header(name, value)) return false;
     head_.headers.emplace_back(name, value);
   }
   bool v11 = head_.version == "HTTP/1.1";
-  if (seen_transfer_encoding_ && (seen_content_length_ || !v11)) return fail(400, "Bad Request"), false;
+  if (seen_transfer_encoding_ && (seen_content_length_ || !v11)) return fail(400, "Bad Request", "Transfer-Encoding with Content-Length, or on HTTP/1.0"), false;
   auto hosts = std::count_if(head_.headers.begin(), head_.headers.end(),
                              [](const auto& h) { return iequals(h.first, "Host"); });
-  if (hosts > 1 || (v11 && hosts == 0)) return fail(400, "Bad Request"), false;
+  if (hosts > 1 || (v11 && hosts == 0)) return fail(400, "Bad Request", "no Host header on HTTP/1.1, or more than one"), false;
   return true;
 }
 
@@ -157,13 +159,13 @@ bool RequestFramer::parse_framing_header(std::string_view name, std::string_view
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits) return fail(400, "Bad Request"), false;
-    if (ec == std::errc::result_out_of_range) return fail(413, "Content Too Large"), false;
-    if (seen_content_length_ && n != head_.content_length) return fail(400, "Bad Request"), false;
+    if (!digits) return fail(400, "Bad Request", "a Content-Length that is not a number"), false;
+    if (ec == std::errc::result_out_of_range) return fail(413, "Content Too Large", "the Content-Length is over the server's --max-body"), false;
+    if (seen_content_length_ && n != head_.content_length) return fail(400, "Bad Request", "Content-Length headers that differ"), false;
     seen_content_length_ = true;
     head_.content_length = n;
   } else if (iequals(name, "Transfer-Encoding")) {
-    if (seen_transfer_encoding_ || !iequals(value, "chunked")) return fail(501, "Not Implemented"), false;
+    if (seen_transfer_encoding_ || !iequals(value, "chunked")) return fail(501, "Not Implemented", "a Transfer-Encoding other than one chunked"), false;
     seen_transfer_encoding_ = true;
     head_.chunked = true;
   } else if (iequals(name, "Expect")) {
@@ -194,7 +196,7 @@ RequestFramer::Status RequestFramer::read_chunked(std::string& input) {
     }
     if (phase_ == Phase::chunk_data_end) {
       std::size_t n = input.rfind("\r\n", 0) == 0 ? 2 : input.rfind('\n', 0) == 0 ? 1 : 0;
-      if (n == 0) return input.empty() || input == "\r" ? Status::incomplete : fail(400, "Bad Request");
+      if (n == 0) return input.empty() || input == "\r" ? Status::incomplete : fail(400, "Bad Request", "a chunk not followed by a line end");
       input.erase(0, n);
       phase_ = Phase::chunk_size;
     }
@@ -202,13 +204,14 @@ RequestFramer::Status RequestFramer::read_chunked(std::string& input) {
     if (!next_line(text, line)) {
       std::size_t limit = phase_ == Phase::trailers ? limits_.max_header_bytes - trailer_bytes_ : kMaxChunkLine;
       if (input.size() <= limit) return Status::incomplete;
-      return phase_ == Phase::trailers ? fail(431, "Request Header Fields Too Large") : fail(400, "Bad Request");
+      return phase_ == Phase::trailers ? fail(431, "Request Header Fields Too Large", "the trailers are over 64 KiB")
+                                   : fail(400, "Bad Request", "a chunk size line that is too long");
     }
     std::size_t consumed = input.size() - text.size();
-    if (line.find('\r') != std::string_view::npos) return fail(400, "Bad Request");
+    if (line.find('\r') != std::string_view::npos) return fail(400, "Bad Request", "a CR without LF in the chunked body");
     if (phase_ == Phase::trailers) {
       trailer_bytes_ += consumed;
-      if (trailer_bytes_ > limits_.max_header_bytes) return fail(431, "Request Header Fields Too Large");
+      if (trailer_bytes_ > limits_.max_header_bytes) return fail(431, "Request Header Fields Too Large", "the trailers are over 64 KiB");
       input.erase(0, consumed);
       if (line.empty()) {
         phase_ = Phase::done;
@@ -216,15 +219,15 @@ RequestFramer::Status RequestFramer::read_chunked(std::string& input) {
       }
       continue;  // trailer fields are read and dropped
     }
-    if (consumed > kMaxChunkLine) return fail(400, "Bad Request");
+    if (consumed > kMaxChunkLine) return fail(400, "Bad Request", "a chunk size line that is too long");
     std::size_t digits = 0, size = 0;
     while (digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits]))) ++digits;
-    if (digits == 0) return fail(400, "Bad Request");
-    if (digits > 15) return fail(413, "Content Too Large");
+    if (digits == 0) return fail(400, "Bad Request", "a chunk size that is not hexadecimal");
+    if (digits > 15) return fail(413, "Content Too Large", "the chunked body is over the server's --max-body");
     std::from_chars(line.data(), line.data() + digits, size, 16);
     std::string_view rest = trim_ows(line.substr(digits));
-    if (!rest.empty() && (rest.front() != ';' || has_control(rest))) return fail(400, "Bad Request");
-    if (size > limits_.max_body_bytes - body_.size()) return fail(413, "Content Too Large");
+    if (!rest.empty() && (rest.front() != ';' || has_control(rest))) return fail(400, "Bad Request", "a malformed chunk extension");
+    if (size > limits_.max_body_bytes - body_.size()) return fail(413, "Content Too Large", "the chunked body is over the server's --max-body");
     input.erase(0, consumed);
     if (size == 0) {
       phase_ = Phase::trailers;

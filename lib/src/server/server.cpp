@@ -224,7 +224,7 @@ void Server::watch_connection(const ConnectionPtr& c) {
   c->timer = loop_.add_timer(options_.request_timeout, [this, weak] {
     if (auto conn = weak.lock()) {
       conn->timer = 0;
-      close_connection(conn);
+      request_timed_out(conn);
     }
   });
   c->framer = std::make_unique<RequestFramer>(FramingLimits{kMaxHeaderBytes, options_.max_body});
@@ -280,7 +280,7 @@ bool Server::advance(const ConnectionPtr& c) {
         dispatch(c);
         return false;
       case RequestFramer::Status::refused:
-        refuse(c, c->framer->error_status(), c->framer->error_reason());
+        refuse(c, c->framer->error_status(), c->framer->error_reason(), "", c->framer->error_why());
         return false;
     }
   }
@@ -293,7 +293,7 @@ bool Server::hold_body(const ConnectionPtr& c) {
   if (body_in_flight_ + (now - c->body_held) > options_.body_budget) {
     log(Verbosity::verbose, fmt::format("{}:{} request bodies over their budget: 503", c->peer.remote_addr,
                                         c->peer.remote_port));
-    refuse(c, 503, "Service Unavailable", "Retry-After: 1\r\n");
+    refuse(c, 503, "Service Unavailable", "Retry-After: 1\r\n", "request bodies in flight are over the server's budget");
     return false;
   }
   body_in_flight_ += now - c->body_held;
@@ -310,7 +310,7 @@ void Server::release_body(const ConnectionPtr& c) {
 bool Server::accept_head(const ConnectionPtr& c) {
   const RequestHead& head = c->framer->head();
   if (auto early = refuse_before_body(head, options_)) {
-    refuse(c, early->status, early->reason.c_str(), early->headers);
+    refuse(c, early->status, early->reason.c_str(), early->headers, early->why);
     return false;
   }
   if (head.expects_continue) {
@@ -323,9 +323,13 @@ bool Server::accept_head(const ConnectionPtr& c) {
 
 // Answers a request the loop will not hand to a worker, then closes the connection: first it reads and drops
 // what the client still sends for a moment, so that the client reads the answer rather than a reset.
-void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers) {
-  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: 0\r\nConnection: close\r\n{}\r\n",
-                                     status, reason, headers);
+// `why`, when given, is the body: one line saying what was wrong.
+void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers,
+                    const std::string& why) {
+  std::string body = why.empty() ? "" : why + "\n";
+  std::string type = why.empty() ? "" : "Content-Type: text/plain; charset=utf-8\r\n";
+  std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n{}Connection: close\r\n{}\r\n{}",
+                                     status, reason, body.size(), type, headers, body);
   iovec iov{response.data(), response.size()};
   c->transport->writev(&iov, 1);
   release_body(c);
@@ -352,6 +356,26 @@ void Server::refuse(const ConnectionPtr& c, int status, const char* reason, cons
       close_connection(conn);
     }
   });
+}
+
+// The request deadline passed. An idle connection is closed; a request partly received gets 408 and says what
+// did not arrive (a client that declared a body it never sends learns why, instead of a silent close).
+void Server::request_timed_out(const ConnectionPtr& c) {
+  const RequestFramer* framer = c->framer.get();
+  if (c->handshaking || !framer || (!framer->head_read() && c->input.empty())) return close_connection(c);
+  auto ms = options_.request_timeout.count();
+  std::string within = ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
+  std::string why;
+  if (!framer->head_read())
+    why = fmt::format("request timeout: the request head was not complete within {}", within);
+  else if (framer->head().chunked)
+    why = fmt::format("request timeout: the chunked body did not end within {} ({} bytes received)", within,
+                      framer->body_size());
+  else
+    why = fmt::format("request timeout: {} of the {} body bytes given by Content-Length arrived within {}",
+                      framer->body_size(), framer->head().content_length, within);
+  log(Verbosity::verbose, fmt::format("{}:{} {}: 408", c->peer.remote_addr, c->peer.remote_port, why));
+  refuse(c, 408, "Request Timeout", "", why);
 }
 
 void Server::dispatch(const ConnectionPtr& c) {

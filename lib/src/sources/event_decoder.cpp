@@ -11,7 +11,7 @@
 namespace ssetool {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // objects keep their keys in input order when sent as data
 
 std::string compact(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -36,16 +36,16 @@ class NdjsonDecoder final : public EventDecoder {
   // A bad line throws InvalidArgument, whatever is wrong with it: the caller reports it with its line number.
   void line(std::string_view text, std::vector<Event>& out) override {
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;  // blank lines carry nothing
-    if (json_too_deep_at(text) != std::string_view::npos)
-      throw InvalidArgument("invalid JSON: " + json_too_deep_message());
+    if (std::size_t deep = json_too_deep_at(text); deep != std::string_view::npos)
+      throw InvalidLine(deep + 1, "invalid JSON: " + json_too_deep_message());
     Event e;
     e.type = type_;
     try {
       json value = json::parse(text);
       if (value.is_object() && is_event_object(value)) from_object(value, e);
       else e.data = compact(value);
-    } catch (const json::parse_error&) {  // a syntax error, invalid UTF-8...
-      throw InvalidArgument("invalid JSON");
+    } catch (const json::parse_error& error) {  // a syntax error, invalid UTF-8...
+      throw InvalidLine(error.byte, "invalid JSON: " + json_syntax_reason(error));
     } catch (const json::exception& error) {  // a number out of range (1e999)...
       throw InvalidArgument("invalid JSON: " + json_error_message(error));
     }

@@ -95,14 +95,16 @@ void FdSource::on_line(std::string_view line, std::vector<Event>& events) {
   ++lines_;
   try {
     decoder_->line(line, events);
+  } catch (const InvalidLine& e) {
+    report(lines_, e.what(), options_.strict, e.column);
   } catch (const Error& e) {
     report(lines_, e.what(), options_.strict);
   }
 }
 
-void FdSource::report(std::size_t line, const std::string& message, bool fatal) {
+void FdSource::report(std::size_t line, const std::string& message, bool fatal, std::size_t column) {
   if (fatal) failed_ = true;
-  if (handlers_.error) handlers_.error(InputError{line, message, fatal});
+  if (handlers_.error) handlers_.error(InputError{line, column, message, fatal});
 }
 
 }  // namespace ssetool

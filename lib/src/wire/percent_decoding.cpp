@@ -28,4 +28,17 @@ std::string percent_decode(std::string_view text, bool plus_as_space) {
   return out;
 }
 
+Headers decode_query(std::string_view query) {
+  Headers out;
+  while (!query.empty()) {
+    std::string_view piece = query.substr(0, query.find('&'));
+    query.remove_prefix(piece.size() < query.size() ? piece.size() + 1 : query.size());
+    if (piece.empty()) continue;
+    std::size_t eq = piece.find('=');
+    out.emplace_back(percent_decode(piece.substr(0, eq), true),
+                     eq == std::string_view::npos ? "" : percent_decode(piece.substr(eq + 1), true));
+  }
+  return out;
+}
+
 }  // namespace ssetool

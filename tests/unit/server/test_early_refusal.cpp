@@ -42,7 +42,11 @@ TEST_CASE("early refusal: 404 for a body where the application reads none, after
   auto refused = refuse_before_body(head_of("POST", "/elsewhere"), options);
   REQUIRE(refused);
   CHECK(refused->status == 404);
+  CHECK(refused->why == "not found: nothing at this path reads a request body");
   CHECK_FALSE(refuse_before_body(head_of("POST", "/healthz"), options));
   options.token = "t";
-  CHECK(refuse_before_body(head_of("POST", "/elsewhere"), options)->status == 401);
+  auto unauthorized = refuse_before_body(head_of("POST", "/elsewhere"), options);
+  REQUIRE(unauthorized);
+  CHECK(unauthorized->status == 401);
+  CHECK(unauthorized->why.starts_with("unauthorized: a valid token is required"));
 }

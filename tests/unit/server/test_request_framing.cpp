@@ -119,3 +119,28 @@ TEST_CASE("framing: limits on the head and the body (Content-Length or chunked)"
                 small) == 431);
   CHECK(refusal("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789", small) == 0);
 }
+
+namespace {
+
+// The one line a refusal's body carries ("" when the request is not refused).
+std::string refusal_why(const std::string& text, FramingLimits limits = {}) {
+  RequestFramer f(limits);
+  std::string input = text;
+  return frame_all(f, input) == Status::refused ? f.error_why() : "";
+}
+
+}  // namespace
+
+// Issue 13: refusals were an empty 400; each now says what was wrong, in one line.
+TEST_CASE("framing: every refusal says what was wrong", "[framing]") {
+  CHECK(refusal_why("GET / HTTP/1.1\r\n\r\n") == "no Host header on HTTP/1.1, or more than one");
+  CHECK(refusal_why("GET / HTTP/2.0\r\nHost: x\r\n\r\n") == "only HTTP/1.1 and HTTP/1.0 are served");
+  CHECK(refusal_why("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
+        "Content-Length headers that differ");
+  CHECK(refusal_why("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n", {64 * 1024, 8}) ==
+        "the Content-Length is over the server's --max-body");
+  CHECK(refusal_why("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") ==
+        "a Transfer-Encoding other than one chunked");
+  CHECK(refusal_why("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n") == "a folded header line");
+  CHECK(refusal_why("GET / HTTP/1.1\r\nHost: x\r\n\r\n").empty());
+}

@@ -83,12 +83,39 @@ std::string ndjson_error(const std::string& line) {
 TEST_CASE("ndjson input: whatever the JSON library throws is a bad line, reported as such", "[inputs]") {
   CHECK(ndjson_error("1e999") == "invalid JSON: number overflow parsing '1e999'");
   CHECK(ndjson_error(R"({"data":{"n":-1e999}})") == "invalid JSON: number overflow parsing '-1e999'");
-  CHECK(ndjson_error("\"\xff\"") == "invalid JSON");
+  CHECK(ndjson_error("\"\xff\"") == "invalid JSON: invalid string: ill-formed UTF-8 byte");
   CHECK(ndjson_error(std::string(100000, '[') + std::string(100000, ']')) ==
         "invalid JSON: arrays and objects nested deeper than 512 levels");
   auto events = decode(InputFormat::ndjson, {std::string(512, '[') + std::string(512, ']')});
   REQUIRE(events.size() == 1);
   CHECK(events[0].data.size() == 1024);
+}
+
+// Issue 13: objects were re-serialised with sorted keys; a syntax error said only "invalid JSON".
+TEST_CASE("ndjson input: objects keep their key order, and a syntax error says what and at which byte", "[inputs]") {
+  auto events = decode(InputFormat::ndjson, {R"({"data":{"sym":"ABC","px":12.5,"a":[{"z":1,"b":2}]}})",
+                                             R"({"zz":1,"aa":2})"});
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].data == R"({"sym":"ABC","px":12.5,"a":[{"z":1,"b":2}]})");
+  CHECK(events[1].data == R"({"zz":1,"aa":2})");
+
+  auto d = EventDecoder::create(InputFormat::ndjson);
+  std::vector<Event> out;
+  using Where = std::pair<std::size_t, std::string>;
+  auto where = [&](const std::string& line) -> Where {
+    try {
+      d->line(line, out);
+    } catch (const InvalidLine& e) {
+      return {e.column, e.what()};
+    }
+    return {0, ""};
+  };
+  CHECK(where(R"({"sym":"ABC" "px":12.5})") == Where{17, "invalid JSON: expected ',' or '}'"});
+  CHECK(where("[1,2") == Where{5, "invalid JSON: unexpected end of input; expected ',' or ']'"});
+  CHECK(where("{oops") == Where{2, "invalid JSON: invalid literal"});
+  CHECK(where(R"({"a":1,})") == Where{8, "invalid JSON: expected string literal"});
+  CHECK(where(R"({"a" 1})") == Where{6, "invalid JSON: expected ':'"});
+  CHECK(out.empty());
 }
 
 TEST_CASE("sse input is parsed and re-encoded, never passed through", "[inputs]") {

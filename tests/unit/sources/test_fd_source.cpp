@@ -64,9 +64,11 @@ struct Received {
 std::unique_ptr<EventDecoder> decoder(InputFormat format) { return EventDecoder::create(format); }
 
 // The one error reported, as expected.
-void check_error(const Received& received, std::size_t line, const std::string& message, bool fatal) {
+void check_error(const Received& received, std::size_t line, const std::string& message, bool fatal,
+                 std::size_t column = 0) {
   REQUIRE(received.errors.size() == 1);
   CHECK(received.errors[0].line == line);
+  CHECK(received.errors[0].column == column);
   CHECK(received.errors[0].message == message);
   CHECK(received.errors[0].fatal == fatal);
 }
@@ -114,7 +116,7 @@ TEST_CASE("fd source: an invalid ndjson line is reported with its number and ski
   Received received;
   CHECK_FALSE(read_to_end(received, "{\"data\":\"x\"}\nnot json\n[1,2]\n", InputFormat::ndjson));
   CHECK(received.data == std::vector<std::string>{"x", "[1,2]"});
-  check_error(received, 2, "invalid JSON", false);
+  check_error(received, 2, "invalid JSON: invalid literal", false, 2);
 }
 
 TEST_CASE("fd source: with strict, an invalid line ends the input; what came before is delivered",
@@ -125,7 +127,7 @@ TEST_CASE("fd source: with strict, an invalid line ends the input; what came bef
   Received received;
   CHECK(read_to_end(received, input, InputFormat::ndjson, {.strict = true}));
   CHECK(received.data == std::vector<std::string>{"kept"});
-  check_error(received, 2, "invalid JSON", true);
+  check_error(received, 2, "invalid JSON: invalid literal", true, 2);
 }
 
 TEST_CASE("fd source: a line over max_line ends the input", "[sources][concurrency]") {

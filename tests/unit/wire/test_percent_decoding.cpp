@@ -3,6 +3,8 @@
 
 #include "ssetool/wire/percent_decoding.hpp"
 
+using ssetool::decode_query;
+using ssetool::Headers;
 using ssetool::percent_decode;
 
 TEST_CASE("percent_decode: valid escapes decoded, invalid or cut-off ones kept", "[wire]") {
@@ -16,4 +18,10 @@ TEST_CASE("percent_decode: '+' is a space only in query strings", "[wire]") {
   CHECK(percent_decode("a+b", true) == "a b");
   CHECK(percent_decode("a+b", false) == "a+b");
   CHECK(percent_decode("a%2Bb", true) == "a+b");
+}
+
+TEST_CASE("decode_query: parameters in order, decoded, empty pieces skipped", "[wire]") {
+  CHECK(decode_query("b=2&a=1&b=3") == Headers{{"b", "2"}, {"a", "1"}, {"b", "3"}});
+  CHECK(decode_query("q=x+y%21&flag&&=v&e=") == Headers{{"q", "x y!"}, {"flag", ""}, {"", "v"}, {"e", ""}});
+  CHECK(decode_query("").empty());
 }

@@ -76,6 +76,7 @@ class BroadcastServer {
   void shut_down(bool by_signal);
   void end_streams();
   void log_losses() const;
+  void report_id_replaced(const IdReplaced& replaced);
 
   BroadcastOptions options_;
   Loop loop_;
@@ -90,6 +91,7 @@ class BroadcastServer {
   Loop::TimerId input_deadline_ = 0;
   std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
   std::size_t clients_cut_ = 0;
+  bool id_replaced_reported_ = false;  // the first replaced input id is logged, the others counted in silence
 };
 
 }  // namespace ssetool

@@ -15,6 +15,7 @@ struct EarlyRefusal {
   int status = 0;
   std::string reason;       // the status line's reason phrase
   std::string headers;      // extra header lines, each ending in CRLF
+  std::string why;          // the body: one line saying why
 };
 
 std::optional<EarlyRefusal> refuse_before_body(const RequestHead& head, const ServerOptions& options);

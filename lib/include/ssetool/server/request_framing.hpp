@@ -49,8 +49,10 @@ class RequestFramer {
 
   const RequestHead& head() const { return head_; }
   std::size_t body_size() const { return body_.size(); }
+  bool head_read() const { return phase_ != Phase::head; }  // the head was parsed; the body may be on its way
   int error_status() const { return error_status_; }
   const char* error_reason() const { return error_reason_; }
+  const char* error_why() const { return error_why_; }  // one line for the body: "no Host header on HTTP/1.1..."
   // After complete: the normalised request (head with Content-Length, then the body). Resets the framer.
   std::string take_request();
 
@@ -62,7 +64,7 @@ class RequestFramer {
   Status read_chunked(std::string& input);
   bool parse_head(std::string_view text);
   bool parse_framing_header(std::string_view name, std::string_view value);
-  Status fail(int status, const char* reason);
+  Status fail(int status, const char* reason, const char* why);
   Status after_head();
 
   FramingLimits limits_;
@@ -75,6 +77,7 @@ class RequestFramer {
   bool seen_transfer_encoding_ = false;
   int error_status_ = 0;
   const char* error_reason_ = "";
+  const char* error_why_ = "";
 };
 
 }  // namespace ssetool

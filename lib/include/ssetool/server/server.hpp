@@ -64,7 +64,9 @@ class Server {
   void on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome);
   void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
   void close_connection(const ConnectionPtr& c);
-  void refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers = "");
+  void refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers = "",
+              const std::string& why = "");
+  void request_timed_out(const ConnectionPtr& c);
   void sweep();
   void check_shutdown_done();
 

@@ -27,6 +27,7 @@ namespace ssetool {
 // A line of input that could not be used.
 struct InputError {
   std::size_t line = 0;  // 1 for the first line
+  std::size_t column = 0;  // the byte of the line where the problem was seen (1 for the first), 0 when unknown
   std::string message;
   bool fatal = false;    // reading stopped here; otherwise the line was skipped
 };
@@ -72,7 +73,7 @@ class FdSource {
   long wait_and_read(char* buffer, std::size_t size);
   bool deliver(std::vector<Event>& events);
   void on_line(std::string_view line, std::vector<Event>& events);
-  void report(std::size_t line, const std::string& message, bool fatal);
+  void report(std::size_t line, const std::string& message, bool fatal, std::size_t column = 0);
 
   int fd_;
   int wake_fd_ = -1;  // an eventfd: cancel() makes it readable

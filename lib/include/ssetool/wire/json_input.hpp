@@ -24,4 +24,8 @@ std::string json_too_deep_message(std::size_t limit = kMaxJsonDepth);
 // The message of a nlohmann::json exception without its "[json.exception.KIND.N] " prefix.
 std::string json_error_message(const std::exception& e);
 
+// What a nlohmann::json parse_error says is wrong, short and without the input it quotes: "expected ',' or '}'",
+// "unexpected end of input; expected ',' or ']'", "invalid literal". The caller says where (the error's byte).
+std::string json_syntax_reason(const std::exception& e);
+
 }  // namespace ssetool
