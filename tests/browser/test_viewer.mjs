@@ -53,10 +53,13 @@ function startSsetool(dir, extraArgs, listen = "127.0.0.1:0", subcommand = "pipe
                       { stdio: ["pipe", "ignore", "pipe"] });
   const exited = new Promise(resolve => child.on("exit", (code, signal) => resolve(code ?? 128 + signal)));
   let stderr = "";
+  let serving = false;  // the port file is read once: a later run in the same folder may remove it
   return new Promise((resolve, reject) => {
     child.stderr.on("data", chunk => {
       stderr += chunk;
-      if (stderr.includes("serving ")) resolve({ child, exited, port: Number(fs.readFileSync(portFile, "utf8")) });
+      if (serving || !stderr.includes("serving ")) return;
+      serving = true;
+      resolve({ child, exited, port: Number(fs.readFileSync(portFile, "utf8")) });
     });
     exited.then(code => reject(new Error(`ssetool exited with ${code} before serving: ${stderr}`)));
   });
