@@ -160,7 +160,7 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
   }
 }
 
-TEST_CASE("bench: --token and -H are sent; a 401 counts as failed with its status", "[bench][concurrency]") {
+TEST_CASE("bench: --token and -H are sent, a 401 counts as failed with its status", "[bench][concurrency]") {
   auto server = start_ssetool({"pipe", "--token", "s3cret"});
   std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/events";
   auto refused = start_bench({url, "-c", "2", "--duration", "5s"});
@@ -246,7 +246,7 @@ TEST_CASE("bench waits for a server that is not up yet, then runs", "[bench][con
   CHECK(r["streams"]["failed"] == 0);
 }
 
-TEST_CASE("bench gives up waiting after --wait, naming the address; -q drops the waiting line", "[bench][concurrency]") {
+TEST_CASE("bench gives up waiting after --wait, naming the address, -q drops the waiting line", "[bench][concurrency]") {
   auto [fd, port] = refusing_port();
   const std::string where = "127.0.0.1:" + std::to_string(port);
   const bool quiet = GENERATE(false, true);

@@ -94,7 +94,7 @@ TEST_CASE("Client: a line over the parser's limit drops the stream, then it reco
   CHECK_FALSE(details[0].empty());
 }
 
-TEST_CASE("Client: on_response sees every response; bytes come after their events", "[client][concurrency]") {
+TEST_CASE("Client: on_response sees every response, bytes come after their events", "[client][concurrency]") {
   FixtureServer server;
   server.add(FixtureResponse::stream({{0ms, "data: a\n\n"}}));
   server.add(FixtureResponse::plain(429, "text/plain", "slow down"));

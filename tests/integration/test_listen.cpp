@@ -352,7 +352,7 @@ TEST_CASE("listen --no-reconnect names host, port and reason of a refused connec
   CHECK(process->stderr_text() == "ssetool: listen: connect 127.0.0.1:" + std::to_string(port) + ": connection refused\n");
 }
 
-TEST_CASE("listen prints each failed attempt at once and gives up after --max-failures; -q keeps the last line",
+TEST_CASE("listen prints each failed attempt at once and gives up after --max-failures, -q keeps the last line",
           "[listen][concurrency]") {
   int port = 0;
   {

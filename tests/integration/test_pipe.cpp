@@ -176,7 +176,7 @@ TEST_CASE("pipe: a command that cannot run is a usage error", "[pipe]") {
   CHECK(p.stderr_text().find("cannot run '/no/such/program'") != std::string::npos);
 }
 
-TEST_CASE("pipe: ndjson input maps fields; invalid lines are skipped, or fatal with --strict", "[pipe]") {
+TEST_CASE("pipe: ndjson input maps fields, invalid lines are skipped, or fatal with --strict", "[pipe]") {
   auto server = start_ssetool({"pipe", "-f", "ndjson"});
   SseClient client(server.port, "/events");
   REQUIRE(await_metric(server.port, "clients_connected", 1));

@@ -110,7 +110,7 @@ TEST_CASE("replay --fail-status sets the status of the --fail-first failures", "
   CHECK(http_request(server.port, "GET", "/events").status == 200);
 }
 
-TEST_CASE("replay --chunking byte writes every byte in a chunk of its own; the events still arrive whole",
+TEST_CASE("replay --chunking byte writes every byte in a chunk of its own, the events still arrive whole",
           "[replay][faults]") {
   TempDir dir;
   std::string file = dir.write("one.sse", "event: x\ndata: hello\n\n");

@@ -70,7 +70,7 @@ std::vector<Json> journal_lines(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("replay -r serves a recording per method and path; the rest get 404 with the routes listed",
+TEST_CASE("replay -r serves a recording per method and path, the rest get 404 with the routes listed",
           "[replay][routes][concurrency]") {
   auto server = start_replay({"--speed", "0", "-r", "POST /v1/chat/completions=" + replay_sample("openai-chat.sse"), "-r",
                               "/v1/messages=" + replay_sample("anthropic-messages.sse")});
@@ -89,7 +89,7 @@ TEST_CASE("replay -r serves a recording per method and path; the rest get 404 wi
                              "  2. GET,POST /v1/messages -> " + replay_sample("anthropic-messages.sse") + "\n");
 }
 
-TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query; first match wins",
+TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query, first match wins",
           "[replay][routes][concurrency]") {
   TempDir dir;
   auto server = start_replay({"--routes", write_routes(dir)});

@@ -77,7 +77,7 @@ TEST_CASE("serve: two concurrent clients get separate processes with their own Q
   CHECK(stop(server) == 0);
 }
 
-TEST_CASE("serve: the child's environment describes the request; credentials are withheld", "[serve]") {
+TEST_CASE("serve: the child's environment describes the request, credentials are withheld", "[serve]") {
   std::string script =
       "for v in REQUEST_METHOD REQUEST_URI SCRIPT_NAME PATH_INFO QUERY_STRING REMOTE_ADDR SERVER_PORT "
       "HTTP_X_TEST LAST_EVENT_ID HTTP_AUTHORIZATION; do eval \"echo $v=\\${$v-unset}\"; done";
@@ -196,7 +196,7 @@ TEST_CASE("serve: when the child exits, its output, the exit event, then a clean
   }
 }
 
-TEST_CASE("serve: a process the child left holding its stdout is killed after --kill-grace; the stream ends",
+TEST_CASE("serve: a process the child left holding its stdout is killed after --kill-grace, the stream ends",
           "[serve]") {
   auto server = start_serve({"--exit-event", "done", "--kill-grace", "300ms"}, {"sh", "-c", "sleep 60 & echo $!"});
   SseClient c(server.port, "/events");

@@ -83,7 +83,7 @@ TEST_CASE("serve --stdin-endpoint: a POSTed line comes back as an event from the
   CHECK(stop(server) == 0);
 }
 
-TEST_CASE("serve --stdin-endpoint: sessions are separate; unknown, ended, wrong method, too large", "[serve]") {
+TEST_CASE("serve --stdin-endpoint: sessions are separate, unknown, ended, wrong method, too large", "[serve]") {
   auto server = start_serve({"--max-body", "1KiB"}, {"sh", "-c", "echo \"$SSE_SESSION_ID\"; exec cat"});
   SseClient a(server.port, "/events");
   SseClient b(server.port, "/events");

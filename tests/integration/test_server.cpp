@@ -20,7 +20,7 @@ TEST_CASE("pipe: an idle stream gets heartbeats and the retry field", "[server][
   CHECK(client.retry() == 1500u);
 }
 
-TEST_CASE("pipe: a client that never reads is dropped at its limit; the others get everything",
+TEST_CASE("pipe: a client that never reads is dropped at its limit, the others get everything",
           "[server][pipe][concurrency]") {
   auto server = start_pipe({"--client-buffer", "2MiB", "--on-eof", "stay"});
   RawConnection stuck(server.port);

@@ -47,7 +47,7 @@ const std::string kChunkedHead = "POST /events HTTP/1.1\r\nHost: x\r\nTransfer-E
 
 }  // namespace
 
-TEST_CASE("server: 16 slow chunked bodies hold no worker; /healthz p99 stays under 50 ms",
+TEST_CASE("server: 16 slow chunked bodies hold no worker, /healthz p99 stays under 50 ms",
           "[server][hardening][concurrency]") {
   auto server = start_pipe({"--on-eof", "stay"});
   std::vector<std::unique_ptr<RawConnection>> slow;
@@ -78,7 +78,7 @@ TEST_CASE("server: a POST without a body is answered at once", "[server][hardeni
   CHECK(c.received().rfind("HTTP/1.1 200", 0) == 0);
 }
 
-TEST_CASE("server: a chunked 300 MB body is refused with 413 at --max-body; memory stays bounded",
+TEST_CASE("server: a chunked 300 MB body is refused with 413 at --max-body, memory stays bounded",
           "[server][hardening]") {
   auto server = start_pipe();
   long idle = rss_bytes(server.process->pid());
@@ -169,7 +169,7 @@ TEST_CASE("server: ambiguous framing gets 400 and the connection is closed", "[s
   }
 }
 
-TEST_CASE("server: Connection: close is honoured; keep-alive otherwise", "[server][hardening]") {
+TEST_CASE("server: Connection: close is honoured, keep-alive otherwise", "[server][hardening]") {
   auto server = start_pipe();
   std::string got = answer_and_close(server.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   CHECK(got.rfind("HTTP/1.1 200", 0) == 0);
@@ -181,7 +181,7 @@ TEST_CASE("server: Connection: close is honoured; keep-alive otherwise", "[serve
   CHECK_FALSE(c.closed_by_peer());
 }
 
-TEST_CASE("server: -H refuses framing and hop-by-hop headers; --cors refuses control characters, exit 2",
+TEST_CASE("server: -H refuses framing and hop-by-hop headers, --cors refuses control characters, exit 2",
           "[server][hardening]") {
   for (const std::string header :
        {"Content-Length: 5", "transfer-encoding: chunked", "Connection: close", "Keep-Alive: 1", "Upgrade: h2c"}) {
@@ -200,7 +200,7 @@ TEST_CASE("server: -H refuses framing and hop-by-hop headers; --cors refuses con
   }
 }
 
-TEST_CASE("server: --listen unix:PATH never removes a file that is not a socket; a stale socket is replaced",
+TEST_CASE("server: --listen unix:PATH never removes a file that is not a socket, a stale socket is replaced",
           "[server][hardening]") {
   TempDir dir;
   std::string path = dir.path() + "/sock";

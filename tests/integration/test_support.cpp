@@ -27,7 +27,7 @@ TEST_CASE("Process: exit status, stderr, environment", "[support][concurrency]")
   CHECK(sh.wait_for_stderr([](const std::string& s) { return s.size() == 9; }, 0ms));
 }
 
-TEST_CASE("Process: a signal gives 128 + its number; waits are bounded", "[support][concurrency]") {
+TEST_CASE("Process: a signal gives 128 + its number, waits are bounded", "[support][concurrency]") {
   Process sleeper({"/bin/sh", "-c", "echo ready; exec sleep 30"});
   REQUIRE(sleeper.wait_for_stdout("ready"));
   CHECK_FALSE(sleeper.wait(50ms).has_value());
@@ -92,7 +92,7 @@ TEST_CASE("SseClient against the fixture server: events, comments, clean end", "
   CHECK(server.requests()[0].header("last-event-id") == "0");
 }
 
-TEST_CASE("SseClient sees a dropped stream; later requests get the next responses", "[support][concurrency]") {
+TEST_CASE("SseClient sees a dropped stream, later requests get the next responses", "[support][concurrency]") {
   testsupport::FixtureServer server;
   server.add(FixtureResponse::stream({{0ms, "data: a\n\n"}, {0ms, "data: unfinished\n"}},
                                      FixtureResponse::Ending::drop));

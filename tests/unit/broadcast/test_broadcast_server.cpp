@@ -41,7 +41,7 @@ std::string read_until(const BroadcastServer& server, const std::string& wanted)
 
 }  // namespace
 
-TEST_CASE("broadcast server: lines from a descriptor reach a client; stop() ends the run",
+TEST_CASE("broadcast server: lines from a descriptor reach a client, stop() ends the run",
           "[broadcast][concurrency]") {
   testsupport::Pipe input;
   BroadcastOptions options = options_on_port_0();

@@ -30,7 +30,7 @@ TEST_CASE("an origin is the scheme, the host (any case) and the port", "[client]
   CHECK_FALSE(same_origin(parse_url("http://a.example/"), parse_url("http://b.example/")));
 }
 
-TEST_CASE("303, and 301 or 302 after POST, continue with GET; 307 and 308 keep the method", "[client]") {
+TEST_CASE("303, and 301 or 302 after POST, continue with GET, 307 and 308 keep the method", "[client]") {
   using ssetool::redirected_method;
   CHECK(redirected_method(303, "POST") == "GET");
   CHECK(redirected_method(303, "HEAD") == "HEAD");

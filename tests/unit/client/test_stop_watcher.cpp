@@ -135,7 +135,7 @@ TEST_CASE("StopWatcher: a run that ends by itself is never stopped", "[client][s
   CHECK(calls.overdue.empty());
 }
 
-TEST_CASE("StopWatcher: a signal stops the run; a second one is overdue at once", "[client][stop][concurrency]") {
+TEST_CASE("StopWatcher: a signal stops the run, a second one is overdue at once", "[client][stop][concurrency]") {
   BlockedSignal blocked;
   Calls calls;
   StopWatcher watcher({.signals = {BlockedSignal::kSignal}, .grace = 1h}, calls.stop(), calls.on_overdue());

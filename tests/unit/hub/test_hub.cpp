@@ -82,7 +82,7 @@ TEST_CASE("replay_last gives a new client the tail of the history", "[hub]") {
   CHECK(b.frames.size() == 5);
 }
 
-TEST_CASE("an unsubscribed sink receives nothing more; an invalid event is refused whole", "[hub]") {
+TEST_CASE("an unsubscribed sink receives nothing more, an invalid event is refused whole", "[hub]") {
   Hub hub;
   Collect a;
   hub.subscribe(&a, std::nullopt, 0);

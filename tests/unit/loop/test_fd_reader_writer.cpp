@@ -56,7 +56,7 @@ TEST_CASE("fd reader: a line over the limit ends reading with an error", "[serve
   CHECK(error->find("longer than the limit of 8 bytes") != std::string::npos);
 }
 
-TEST_CASE("fd reader: nothing is read while paused; resume delivers what waited", "[serve]") {
+TEST_CASE("fd reader: nothing is read while paused, resume delivers what waited", "[serve]") {
   Loop loop;
   Pipe pipe(O_NONBLOCK);
   std::vector<std::string> lines;

@@ -36,7 +36,7 @@ struct Wakeable {
 
 }  // namespace
 
-TEST_CASE("loop: timers run in order of their due time; a cancelled one never runs", "[loop]") {
+TEST_CASE("loop: timers run in order of their due time, a cancelled one never runs", "[loop]") {
   Loop loop;
   std::vector<int> order;
   auto now = Loop::Clock::now();

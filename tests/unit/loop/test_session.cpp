@@ -76,7 +76,7 @@ struct Harness {
 
 }  // namespace
 
-TEST_CASE("session: queued frames go out together as one HTTP chunk; end() adds the final chunk and closes",
+TEST_CASE("session: queued frames go out together as one HTTP chunk, end() adds the final chunk and closes",
           "[session]") {
   Harness h;
   h.session->push(frame_of("data: a\n\n"));
@@ -96,7 +96,7 @@ TEST_CASE("session: queued frames go out together as one HTTP chunk; end() adds 
   CHECK(h.session->bytes_written() == 29);  // 4 + 18 + 2, and the final chunk's 5
 }
 
-TEST_CASE("session: send and comment encode; frames later in the loop make chunks of their own", "[session]") {
+TEST_CASE("session: send and comment encode, frames later in the loop make chunks of their own", "[session]") {
   Harness h;
   h.session->send(Event{.data = "x"});
   h.loop.add_timer(1ms, [&] {

@@ -32,7 +32,7 @@ iovec iov_of(const std::string& s) { return {const_cast<char*>(s.data()), s.size
 
 }  // namespace
 
-TEST_CASE("transport: writev gathers its buffers into one write; read returns what the peer sent", "[transport]") {
+TEST_CASE("transport: writev gathers its buffers into one write, read returns what the peer sent", "[transport]") {
   SocketPair pair;
   Transport t(pair.ours);
   CHECK(t.fd() == pair.ours);
@@ -81,7 +81,7 @@ TEST_CASE("transport: a write into a full socket says it waits for writing", "[t
   CHECK(t.last_wait() == IoWait::none);
 }
 
-TEST_CASE("transport: end of stream reads 0; a write to a closed peer fails without SIGPIPE", "[transport]") {
+TEST_CASE("transport: end of stream reads 0, a write to a closed peer fails without SIGPIPE", "[transport]") {
   SocketPair pair;
   Transport t(pair.ours);
   ::close(pair.peer);

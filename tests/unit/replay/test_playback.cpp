@@ -139,7 +139,7 @@ TEST_CASE("playback: items in order at their recorded times, then a clean end", 
   CHECK(h.elapsed >= 300ms);  // the last event was recorded 300 ms in; a timer never fires early
 }
 
-TEST_CASE("playback: --speed scales the recorded gaps; 0 sends without waiting", "[replay][playback]") {
+TEST_CASE("playback: --speed scales the recorded gaps, 0 sends without waiting", "[replay][playback]") {
   const std::string tape = "{\"tape\":1}\n{\"t\":0,\"data\":\"a\"}\n{\"t\":400,\"data\":\"b\"}\n";
   Harness twice;
   PlaybackSettings s;
@@ -260,7 +260,7 @@ TEST_CASE("playback: --chunking byte writes each byte on its own, line each line
   CHECK(lines.chunks().pieces == std::vector<std::string>{"event: x\n", "data: a\n", "\n"});
 }
 
-TEST_CASE("playback: recorded bytes go out read by read; a drop cuts between events", "[replay][playback]") {
+TEST_CASE("playback: recorded bytes go out read by read, a drop cuts between events", "[replay][playback]") {
   const std::string tape =
       "{\"tape\":1}\n{\"t\":0,\"bytes\":\"data: a\\n\\nda\"}\n{\"t\":20,\"bytes\":\"ta: b\\n\\n\"}\n"
       "{\"t\":30,\"end\":\"dropped\"}\n";

@@ -77,7 +77,7 @@ TEST_CASE("SSE text: mistakes are refused with file and line", "[replay][recordi
   CHECK(error_of("\n\n") == "rec.sse:2: empty recording: no events");
 }
 
-TEST_CASE("tape: event lines become timed items; the end line is kept", "[replay][recording][tape]") {
+TEST_CASE("tape: event lines become timed items, the end line is kept", "[replay][recording][tape]") {
   auto rec = parse_recording(
       "{\"tape\":1,\"status\":200,\"headers\":[[\"Content-Type\",\"text/event-stream\"],[\"X-Id\",\"r1\"],"
       "[\"Transfer-Encoding\",\"chunked\"]]}\n"

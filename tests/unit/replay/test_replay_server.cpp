@@ -38,7 +38,7 @@ httplib::Client client_of(const ReplayServer& server) {
 
 }  // namespace
 
-TEST_CASE("replay server: a route fetched over loopback; exit_after ends the run", "[replay][replay_server][concurrency]") {
+TEST_CASE("replay server: a route fetched over loopback, exit_after ends the run", "[replay][replay_server][concurrency]") {
   ReplayOptions options = options_for("data: one\n\nid: 7\ndata: two\n\n");
   options.exit_after = 2;
   ReplayServer server(std::move(options));

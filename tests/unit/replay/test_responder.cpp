@@ -29,7 +29,7 @@ Route route(std::vector<std::string> methods, std::string path, std::shared_ptr<
 
 }  // namespace
 
-TEST_CASE("responder: the first matching route answers; unmatched requests get the route listing", "[replay][responder]") {
+TEST_CASE("responder: the first matching route answers, unmatched requests get the route listing", "[replay][responder]") {
   Route limited = route({"POST"}, "/v1/chat");
   limited.status = 429;
   limited.body = "{\"error\":\"slow down\"}";

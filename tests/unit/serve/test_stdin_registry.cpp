@@ -64,7 +64,7 @@ TEST_CASE("session ids are 32 hex digits and do not repeat", "[serve]") {
   CHECK(ids.size() == 1000);
 }
 
-TEST_CASE("process slots: at most the limit at once; a destroyed or released slot is given back", "[serve]") {
+TEST_CASE("process slots: at most the limit at once, a destroyed or released slot is given back", "[serve]") {
   ProcessSlots slots(2);
   auto a = slots.try_acquire();
   auto b = slots.try_acquire();

@@ -50,7 +50,7 @@ TEST_CASE("policy: without --token every request reaches the application", "[pol
   CHECK(reply.body == "app\n");
 }
 
-TEST_CASE("policy: --token needs Bearer or access_token; /healthz is open to all", "[policy]") {
+TEST_CASE("policy: --token needs Bearer or access_token, /healthz is open to all", "[policy]") {
   Fixture f;
   f.options.token = "s3cret";
   HttpPolicy policy(f.options, f.stats, application);
@@ -106,7 +106,7 @@ TEST_CASE("policy: CORS preflight, and the allowed origin on responses", "[polic
   CHECK_FALSE(find_header(other.headers, "Access-Control-Allow-Origin"));
 }
 
-TEST_CASE("policy: CORS with * allows every origin; without --cors OPTIONS goes to the application", "[policy]") {
+TEST_CASE("policy: CORS with * allows every origin, without --cors OPTIONS goes to the application", "[policy]") {
   Fixture f;
   f.options.cors_origins = {"*"};
   Reply any = HttpPolicy(f.options, f.stats, application).answer(get("/x", {{"Origin", "https://a.example"}}));
@@ -121,7 +121,7 @@ TEST_CASE("policy: CORS with * allows every origin; without --cors OPTIONS goes 
   CHECK_FALSE(find_header(reply.headers, "Access-Control-Allow-Origin"));
 }
 
-TEST_CASE("policy: extra headers on every response; stream headers on streams", "[policy]") {
+TEST_CASE("policy: extra headers on every response, stream headers on streams", "[policy]") {
   Fixture f;
   f.options.extra_headers = {{"X-Served-By", "ssetool"}};
   HttpPolicy policy(f.options, f.stats, application);
@@ -157,7 +157,7 @@ TEST_CASE("policy: /metrics shows the server's counters and the application's va
   CHECK(without.body.find("\nssetool_history_length 0\n") != std::string::npos);
 }
 
-TEST_CASE("policy: at most max_clients streams; a released place is free again; none once stopping",
+TEST_CASE("policy: at most max_clients streams, a released place is free again, none once stopping",
           "[policy]") {
   Fixture f;
   f.options.max_clients = 2;
@@ -192,7 +192,7 @@ TEST_CASE("policy: admission holds under concurrent requests", "[policy][concurr
   CHECK(admitted == 50);
 }
 
-TEST_CASE("policy: a handler may take its stream's place before costly work; the place is counted once",
+TEST_CASE("policy: a handler may take its stream's place before costly work, the place is counted once",
           "[policy]") {
   Fixture f;
   f.options.max_clients = 2;

@@ -119,7 +119,7 @@ TEST_CASE("fd source: an invalid ndjson line is reported with its number and ski
   check_error(received, 2, "invalid JSON: invalid literal", false, 2);
 }
 
-TEST_CASE("fd source: with strict, an invalid line ends the input; what came before is delivered",
+TEST_CASE("fd source: with strict, an invalid line ends the input, what came before is delivered",
           "[sources][concurrency]") {
   std::string input = GENERATE(as<std::string>(),
                                "{\"data\":\"kept\"}\n{oops\n{\"data\":\"never\"}\n",  // a line in the middle

@@ -98,7 +98,7 @@ std::string spawn_error(const ProcessOptions& options) {
 
 }  // namespace
 
-TEST_CASE("serve process: stdin, stdout and stderr are pipes; exit status after reaping", "[process]") {
+TEST_CASE("serve process: stdin, stdout and stderr are pipes, exit status after reaping", "[process]") {
   auto p = spawn_sh("read x; echo \"out $x\"; echo \"err $x\" >&2; exit 3");
   int in = p.take_stdin();
   REQUIRE(::write(in, "hi\n", 3) == 3);
@@ -153,7 +153,7 @@ TEST_CASE("serve process: with a pty, stdout is the controlling terminal and LF 
   CHECK(out.find('\r') == std::string::npos);
 }
 
-TEST_CASE("serve process: signal reaches what the child started; exit_status names the signal", "[process]") {
+TEST_CASE("serve process: signal reaches what the child started, exit_status names the signal", "[process]") {
   auto p = spawn_sh("sleep 30 & echo $!; wait");
   int out = p.take_stdout();
   std::string line = read_line(out);
@@ -227,7 +227,7 @@ TEST_CASE("serve process: our ends of the streams are non-blocking, for the loop
 
 // ---- as `pipe -- COMMAND` starts its command: argv[0] in PATH, stdin and stderr ours, our environment ----
 
-TEST_CASE("process: by default stdin and stderr are ours and stdout a blocking pipe; argv[0] is found in PATH",
+TEST_CASE("process: by default stdin and stderr are ours and stdout a blocking pipe, argv[0] is found in PATH",
           "[process]") {
   auto p = Process::spawn({.argv = {"sh", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2"}});
   int out = p.stdout_fd();
@@ -275,7 +275,7 @@ TEST_CASE("process: leading a process group, signal reaches what the child start
   CHECK_FALSE(p.signal(SIGTERM));  // reaped: nothing is sent
 }
 
-TEST_CASE("process: in our process group, signal reaches the child alone; reap gives its exit status",
+TEST_CASE("process: in our process group, signal reaches the child alone, reap gives its exit status",
           "[process]") {
   auto p = Process::spawn({.argv = {"sh", "-c", "trap 'exit 3' TERM; sleep 30 & echo $!; cat /proc/$$/stat; wait"}});
   int out = p.stdout_fd();

@@ -8,7 +8,7 @@
 
 using ssetool::json_too_deep_at;
 
-TEST_CASE("json nesting: the first bracket past the limit is found; strings do not count", "[json]") {
+TEST_CASE("json nesting: the first bracket past the limit is found, strings do not count", "[json]") {
   constexpr auto npos = std::string_view::npos;
   CHECK(json_too_deep_at("[[1]]", 2) == npos);
   CHECK(json_too_deep_at("[[[1]]]", 2) == 2);

@@ -399,7 +399,7 @@ TEST_CASE("retry is reported at once, before its event", "[parser]") {
   CHECK(log == std::vector<std::string>{"retry 5", "comment hi", "event x"});
 }
 
-TEST_CASE("last_event_id follows dispatches; set_last_event_id seeds it", "[parser]") {
+TEST_CASE("last_event_id follows dispatches, set_last_event_id seeds it", "[parser]") {
   std::vector<ParsedEvent> events;
   Parser parser({[&](ParsedEvent&& e) { events.push_back(std::move(e)); }, {}, {}});
   parser.set_last_event_id("41");

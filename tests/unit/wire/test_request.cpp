@@ -25,7 +25,7 @@ TEST_CASE("headers: find_header returns the first match's value, or nothing", "[
   CHECK_FALSE(find_header(Headers{}, "Accept"));
 }
 
-TEST_CASE("request: header() is case-insensitive; param() is exact and takes the first", "[request]") {
+TEST_CASE("request: header() is case-insensitive, param() is exact and takes the first", "[request]") {
   Request req;
   req.method = "GET";
   req.path = "/events";
