@@ -147,8 +147,9 @@ TEST_CASE("serve --mcp: the official SDK client over Streamable HTTP", "[serve][
 }
 
 TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clients, DELETE", "[serve][mcp]") {
-  auto server = start_mcp({}, sh_server("while read line; do "
-                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}'; done"));
+  // After initialize, every request (a line with an "id") is answered as id 2.
+  auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
+                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
   int port = server.port;
 
   SECTION("initialize answers on an event stream with a fresh session id and a priming event") {
@@ -278,7 +279,7 @@ TEST_CASE("serve --mcp: a dropped stream resumes with Last-Event-ID", "[serve][m
     break;
   }
   REQUIRE(answer);
-  CHECK(answer->id == "2-1");
+  CHECK(answer->last_event_id == "2-1");
   json response = json::parse(answer->data);
   CHECK(response["id"] == 5);
   CHECK(response["result"]["content"][0]["text"] == "slept 300 ms");
@@ -312,8 +313,8 @@ TEST_CASE("serve --mcp: abandoned sessions end after --session-timeout, grandchi
   auto children = descendants(server.process->pid());
   CHECK(children.size() >= 2 * kSessions);  // each sh with its sleep (cat replaces sh)
   CHECK(all_dead(children));
-  CHECK(await_metric(port, "ssetool_mcp_children_alive", 0, 10s));
-  CHECK(metric(port, "ssetool_mcp_sessions_open") == 0);
+  CHECK(await_metric(port, "mcp_children_alive", 0, 10s));
+  CHECK(metric(port, "mcp_sessions_open") == 0);
 }
 
 TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp]") {

@@ -239,7 +239,9 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
       return Reply::text(200, "");
     });
   }
-  if (reply.status == 200) reply.headers.emplace_back(kSessionHeader, id);
+  if (reply.status != 200) return reply;
+  reply.headers.emplace_back(kSessionHeader, id);
+  if (!options_.server.cors_origins.empty()) reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
   return reply;
 }
 
