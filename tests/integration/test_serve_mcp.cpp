@@ -291,7 +291,8 @@ TEST_CASE("serve --mcp: a dropped stream resumes with Last-Event-ID", "[serve][m
 }
 
 TEST_CASE("serve --mcp: a child that exits ends its session; requests in flight get an error", "[serve][mcp]") {
-  auto server = start_mcp({}, sh_server("read line; exit 3"));
+  // It reads notifications/initialized, then exits on the next message (the call) without answering it.
+  auto server = start_mcp({}, sh_server("read line; read line; exit 3"));
   int port = server.port;
   std::string id = open_session(port);
   auto call = mcp_post(port, R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"x"}})",
