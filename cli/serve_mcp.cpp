@@ -2,6 +2,7 @@
 #include "serve_mcp.hpp"
 
 #include <csignal>
+#include <fmt/core.h>
 #include <cstdlib>
 
 #include "command.hpp"
@@ -45,8 +46,9 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
   o.session.stdin_limit = with_flag<std::uint64_t>("--stdin-buffer", command.stdin_buffer, parse_size);
   o.session_timeout = with_flag<std::chrono::microseconds>("--session-timeout", flags.session_timeout, parse_duration);
   if (o.session_timeout.count() <= 0) throw InvalidArgument("--session-timeout: must be more than 0");
-  if (flags.max_sessions == 0) throw InvalidArgument("--max-sessions: must be at least 1");
-  o.max_sessions = flags.max_sessions;
+  if (flags.max_sessions < 1)
+    throw InvalidArgument(fmt::format("--max-sessions {}: must be at least 1", flags.max_sessions));
+  o.max_sessions = static_cast<std::size_t>(flags.max_sessions);
   for (const auto& host : flags.allow_hosts)
     if (host.empty() || host.find_first_of(" \t\r\n/,") != std::string::npos)
       throw InvalidArgument("--allow-host '" + host + "': expected a host name (example.com, 10.0.0.5, [::1])");

@@ -14,7 +14,7 @@ namespace ssetool::cli {
 struct McpFlags {
   bool enabled = false;
   std::string session_timeout = "10m";
-  std::size_t max_sessions = 64;
+  long long max_sessions = 64;  // signed, so that a negative value is refused rather than wrapped
   std::vector<std::string> allow_hosts;
 
   void add_to(CLI::App& app);
