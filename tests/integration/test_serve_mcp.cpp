@@ -59,8 +59,10 @@ const std::string kInitialize =
     R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
     R"("clientInfo":{"name":"raw","version":"1"}}})";
 
+// The headers of a POST: JSON, accepting both answers (unless `extra` has its own Accept), then `extra`.
 Headers mcp_headers(Headers extra = {}) {
-  Headers h{{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}};
+  Headers h{{"Content-Type", "application/json"}};
+  if (!find_header(extra, "Accept")) h.emplace_back("Accept", "application/json, text/event-stream");
   h.insert(h.end(), extra.begin(), extra.end());
   return h;
 }
@@ -341,4 +343,39 @@ TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp
   server.process->signal(SIGTERM);
   CHECK(server.process->wait(15s) == 0);
   CHECK(all_dead(children));
+}
+
+TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens; one at a time", "[serve][mcp]") {
+  // After notifications/initialized the child logs a message of its own, with no request in flight.
+  auto server = start_mcp({}, sh_server("read line; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+                                        "\"params\":{\"level\":\"info\",\"data\":\"hello\"}}'; exec cat >/dev/null"));
+  std::string id = open_session(server.port);
+  SseClient get(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-11-25"}});
+  REQUIRE(get.status() == 200);
+  auto priming = get.next_event();
+  REQUIRE(priming);
+  CHECK(priming->data.empty());
+  CHECK(priming->last_event_id == "0-0");
+  auto e = get.next_event();
+  REQUIRE(e);
+  CHECK(json::parse(e->data)["params"]["data"] == "hello");
+  CHECK(e->last_event_id == "0-1");
+  SseClient second(server.port, "/mcp", {{"Mcp-Session-Id", id}});
+  CHECK(second.status() == 409);
+  SseClient unknown(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "99-1"}});
+  CHECK(unknown.status() == 400);
+}
+
+TEST_CASE("serve --mcp -v: one line per session, the child's stderr prefixed, never the session id", "[serve][mcp]") {
+  auto server = start_mcp({"-v"}, sh_server("echo 'a line on stderr' >&2; exec cat >/dev/null"));
+  auto init = mcp_post(server.port, kInitialize, {{"Accept", "application/json"}});  // JSON-only initialize
+  REQUIRE(init.status == 200);
+  CHECK(json::parse(init.body)["result"]["serverInfo"]["name"] == "sh");
+  std::string id = init.header("Mcp-Session-Id").value();
+  REQUIRE(server.process->wait_for_stderr("[session 1] a line on stderr"));
+  CHECK(http_request(server.port, "DELETE", "/mcp", {{"Mcp-Session-Id", id}}).status == 204);
+  REQUIRE(server.process->wait_for_stderr("[session 1] closed (DELETE)"));
+  std::string log = server.process->stderr_text();
+  CHECK(log.find("[session 1] opened for 127.0.0.1:") != std::string::npos);
+  CHECK(log.find(id) == std::string::npos);
 }

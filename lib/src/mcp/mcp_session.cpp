@@ -228,7 +228,12 @@ void McpSession::deliver(std::uint64_t number, const std::string& line) {
   }
   std::uint64_t seq = stream.next_seq++;
   stream.history.emplace_back(seq, line);
-  if (stream.history.size() > options_.history) stream.history.pop_front();
+  stream.history_bytes += line.size();
+  while (stream.history.size() > 1 &&
+         (stream.history.size() > options_.history || stream.history_bytes > options_.history_bytes)) {
+    stream.history_bytes -= stream.history.front().second.size();
+    stream.history.pop_front();
+  }
   if (auto c = stream.connection.lock(); c && is_open(stream.connection)) {
     try {
       send_event(*c, event_id(number, seq), line);

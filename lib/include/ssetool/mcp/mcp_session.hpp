@@ -3,7 +3,8 @@
 //
 // Streams. Stream 0 is the session's GET stream (unsolicited server messages); every POSTed request opens stream
 // 1, 2, ... which ends once the response to that request is sent. Every SSE event's id is "STREAM-SEQ", so a
-// GET with Last-Event-ID resumes THAT stream from a bounded history (`history` messages per stream).
+// GET with Last-Event-ID resumes THAT stream from a bounded history (`history` messages and
+// `history_bytes` per stream).
 // Routing of what the child prints (one JSON-RPC message per line):
 //  - a response goes to the stream of the request with its id;
 //  - a request or notification goes to the stream of the request whose progress token it carries; else, while
@@ -40,6 +41,7 @@ struct McpSessionOptions {
   std::size_t max_line = 16 << 20;    // a longer line from the child ends the session
   std::size_t stdin_limit = 4 << 20;  // bytes that may wait for the child's stdin
   std::size_t history = 256;          // messages kept per stream for Last-Event-ID
+  std::size_t history_bytes = 4 << 20;  // and at most these bytes of them (the last message is always kept)
   std::size_t kept_streams = 32;      // finished streams whose end no client saw, kept for resumption
   std::function<void(const std::string&)> log;    // always shown: the child's stderr, errors
   std::function<void(const std::string&)> trace;  // -v: opened, closed (may be empty)
@@ -91,6 +93,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
     std::function<void(std::string)> json_reply;  // a request answered as application/json
     std::size_t in_flight = 0;                     // requests whose response goes here
     std::deque<std::pair<std::uint64_t, std::string>> history;
+    std::size_t history_bytes = 0;
     std::uint64_t next_seq = 1;
     std::uint64_t delivered = 0;                   // the last seq written to a client
   };
