@@ -274,7 +274,8 @@ TEST_CASE("serve --mcp: a dropped stream resumes with Last-Event-ID", "[serve][m
   int port = server.port;
   std::string id = open_session(port);
   // The call's stream (stream 2: initialize was 1) is dropped after its priming event.
-  std::string body = R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow","arguments":{"ms":300}}})";
+  std::string body =
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow","arguments":{"ms":300}}})";
   {
     RawConnection c(port);
     REQUIRE(c.send_all("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -345,7 +346,8 @@ TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp
   CHECK(all_dead(children));
 }
 
-TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens; one at a time", "[serve][mcp]") {
+TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens; one at a time",
+          "[serve][mcp]") {
   // After notifications/initialized the child logs a message of its own, with no request in flight.
   auto server = start_mcp({}, sh_server("read line; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
                                         "\"params\":{\"level\":\"info\",\"data\":\"hello\"}}'; exec cat >/dev/null"));

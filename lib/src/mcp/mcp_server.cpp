@@ -241,7 +241,8 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
   }
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
-  if (!options_.server.cors_origins.empty()) reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
+  if (!options_.server.cors_origins.empty())
+    reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
   return reply;
 }
 

@@ -20,7 +20,8 @@ Json parse_object(std::string_view text) {
   if (j.is_array())
     throw InvalidArgument("a JSON-RPC batch (an array): batches are not supported; send one message per request");
   if (!j.is_object()) throw InvalidArgument("not a JSON-RPC message: expected a JSON object");
-  if (!j.contains("jsonrpc") || j["jsonrpc"] != "2.0") throw InvalidArgument("not JSON-RPC 2.0: \"jsonrpc\" must be \"2.0\"");
+  if (!j.contains("jsonrpc") || j["jsonrpc"] != "2.0")
+    throw InvalidArgument("not JSON-RPC 2.0: \"jsonrpc\" must be \"2.0\"");
   return j;
 }
 

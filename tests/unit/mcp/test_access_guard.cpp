@@ -30,7 +30,9 @@ TEST_CASE("mcp access: on loopback only the server's own names pass as Host", "[
 
 TEST_CASE("mcp access: an Origin must be the server's own or allowed by --cors", "[mcp]") {
   AccessRules rules = access_rules("127.0.0.1", {}, {"https://app.example"});
-  auto origin = [&](const char* o) { return access_refusal(with_headers({{"Host", "localhost"}, {"Origin", o}}), rules); };
+  auto origin = [&](const char* o) {
+    return access_refusal(with_headers({{"Host", "localhost"}, {"Origin", o}}), rules);
+  };
   CHECK_FALSE(origin("http://localhost:8080"));
   CHECK_FALSE(origin("http://127.0.0.1:3000"));
   CHECK_FALSE(origin("https://app.example"));

@@ -15,7 +15,8 @@ TEST_CASE("mcp message: requests, notifications and responses are told apart", "
   CHECK(request.progress_token == "\"p1\"");
   CHECK(request.line.find('\n') == std::string::npos);  // one line for the stdio transport
 
-  auto note = classify_message(R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1"}})");
+  auto note =
+      classify_message(R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1"}})");
   CHECK(note.kind == JsonRpcMessage::Kind::notification);
   CHECK_FALSE(note.id);
   CHECK(note.progress_token == "\"p1\"");
@@ -30,7 +31,8 @@ TEST_CASE("mcp message: key order is kept and initialize's protocol version is r
       "params":{"protocolVersion":"2025-11-25","zeta":1,"alpha":2}})");
   CHECK(m.is_initialize());
   CHECK(m.protocol_version == "2025-11-25");
-  CHECK(m.line == R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","zeta":1,"alpha":2}})");
+  CHECK(m.line == R"({"jsonrpc":"2.0","id":1,"method":"initialize",)"
+                  R"("params":{"protocolVersion":"2025-11-25","zeta":1,"alpha":2}})");
 }
 
 TEST_CASE("mcp message: malformed messages and batches are refused with a reason", "[mcp]") {
