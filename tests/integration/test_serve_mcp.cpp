@@ -160,7 +160,9 @@ TEST_CASE("serve --mcp: the official SDK client over Streamable HTTP", "[serve][
   CHECK(descendants(server.process->pid()).empty());
 }
 
-TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clients, DELETE", "[serve][mcp]") {
+// [concurrency]: workers wait for the loop's answer (and for a JSON-only response); also run under TSan.
+TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clients, DELETE",
+          "[serve][mcp][concurrency]") {
   // After initialize, every request (a line with an "id") is answered as id 2.
   auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
                                         "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
