@@ -11,6 +11,7 @@
 
 #include "command.hpp"
 #include "flag_values.hpp"
+#include "serve_mcp.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
@@ -35,6 +36,7 @@ struct ServeFlags {
   bool stdin_buffer_given = false;
   std::string max_line = "16MiB";
   std::vector<std::string> command;
+  McpFlags mcp;
 };
 
 // How each command's output becomes events.
@@ -84,6 +86,11 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
 
 int run_serve(ServeFlags& flags, const CLI::App& sub) {
   flags.stdin_buffer_given = sub.count("--stdin-buffer") > 0;
+  if (flags.mcp.enabled) {
+    McpCommand command{flags.command, flags.kill_grace, flags.max_line, flags.stdin_buffer, flags.env_clear};
+    return run_serve_mcp(flags.mcp, command, flags.server.options("serve"), sub);
+  }
+  refuse_mcp_flags_without_mcp(sub);
   CommandServerOptions options = serve_options(flags);
   ServerOptions server_options = options.server;
 
@@ -114,7 +121,8 @@ Runner add_serve_command(CLI::App& app) {
       "  ssetool serve --exit-event done -- sh -c 'for i in 1 2 3; do echo $i; sleep 1; done'\n"
       "  ssetool serve -- sh -c 'echo \"hello $REMOTE_ADDR, you asked for $QUERY_STRING\"'\n"
       "  ssetool serve --pty -- python3 progress.py              # line-buffered without changing the program\n"
-      "  ssetool serve --stdin-endpoint --event message -- my-stdio-mcp-server   # MCP over HTTP+SSE\n"
+      "  ssetool serve --mcp -- npx -y @modelcontextprotocol/server-everything   # MCP, Streamable HTTP at /mcp\n"
+      "  ssetool serve --stdin-endpoint --event message -- my-stdio-mcp-server   # MCP's old HTTP+SSE transport\n"
       "Exit status: 0 after SIGINT/SIGTERM, 1 on a run-time failure (busy port), 2 on a usage error\n"
       "(including a COMMAND that cannot be found or executed). See ssetool-serve(1); server options: ssetool(1).");
   flags->server.max_body = "1MiB";  // serve's default: the largest POST to a stdin endpoint
@@ -144,6 +152,7 @@ Runner add_serve_command(CLI::App& app) {
       ->type_name("SIZE")->capture_default_str();
   sub->add_option("--max-line", flags->max_line, "Longest output line; a longer one stops that command")
       ->type_name("SIZE")->capture_default_str();
+  flags->mcp.add_to(*sub);
   sub->add_option("command", flags->command, "The command and its arguments (after --)")->type_name("COMMAND");
   return [flags, sub] { return run_serve(*flags, *sub); };
 }

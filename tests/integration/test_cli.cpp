@@ -108,6 +108,11 @@ TEST_CASE("cli: counts, sizes and durations are checked: one short line naming t
            {{"replay", tape, "--seed", "-3"}, "ssetool: replay: --seed -3: must be a whole number >= 0"},
            {{"replay", tape, "--exit-after", "-1"}, "ssetool: replay: --exit-after -1: must be a whole number >= 1"},
            {{"replay", tape, "--timeout", "0"}, "ssetool: replay: --timeout 0: must be more than 0"},
+           {{"serve", "--mcp", "--max-sessions", "-1", "--", "true"},
+            "ssetool: serve: --max-sessions -1: must be a whole number >= 1"},
+           {{"serve", "--mcp", "--max-sessions", "0", "--", "true"}, "ssetool: serve: --max-sessions 0: must be at least 1"},
+           {{"serve", "--mcp", "--session-timeout", "0", "--", "true"},
+            "ssetool: serve: --session-timeout 0: must be more than 0"},
        }) {
     std::vector<std::string> args = c.args;
     // A port of 0 so that a check that failed to stop the server does not fight over a fixed port.
@@ -173,6 +178,9 @@ TEST_CASE("cli: a flag that needs another one says so", "[cli]") {
                     "ssetool: replay: --tls-cert: needs --tls-key, which is not given");
   check_usage_error({"serve", "--stdin-buffer", "1MiB", "--", "cat"},
                     "ssetool: serve: --stdin-buffer: applies to --stdin-endpoint, which is not given");
+  check_usage_error({"serve", "--session-timeout", "1m", "--", "cat"},
+                    "ssetool: serve: --session-timeout: applies to --mcp, which is not given");
+  check_usage_error({"serve", "--mcp", "--pty", "--", "cat"}, "ssetool: serve: --pty: does not apply to --mcp");
   check_usage_error({"replay", replay_sample("ticks.tape"), "--fail-status", "500"},
                     "ssetool: replay: --fail-status: applies to --fail-first, which is not given");
   check_usage_error({"pipe", "-f", "sse", "-e", "tick"},

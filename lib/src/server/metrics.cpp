@@ -17,7 +17,8 @@ std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& app
          metric("bytes_delivered_total", "counter", "Bytes written to event streams.", v(stats.delivered.bytes)) +
          metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
                 v(stats.clients_dropped_slow)) +
-         metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length);
+         metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length) +
+         application.more;
 }
 
 }  // namespace ssetool

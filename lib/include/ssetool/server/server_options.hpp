@@ -33,6 +33,7 @@ enum class Verbosity { quiet, normal, verbose };
 struct ApplicationMetrics {
   std::uint64_t events_published = 0;
   std::uint64_t history_length = 0;
+  std::string more;  // further metrics of the application, in the text format (HELP and TYPE lines included)
 };
 
 struct ServerOptions {

@@ -1,0 +1,98 @@
+// The engine of `ssetool serve --mcp -- COMMAND`: a stdio MCP server put on MCP's Streamable HTTP transport
+// (protocol revisions 2025-03-26, 2025-06-18 and 2025-11-25; stateful). At `path`:
+//  - POST initialize without a session starts COMMAND (no shell, its own process group) for a new session and
+//    answers with an unguessable Mcp-Session-Id; every later request carries it (missing: 400, unknown: 404,
+//    another credential than the one that created it: 401);
+//  - a POSTed request is answered as text/event-stream (or application/json when the client accepts only that):
+//    what the child sends in its course, then the response; a POSTed notification or response: 202;
+//  - GET opens the session's stream for unsolicited messages (one at a time: 409), or with Last-Event-ID resumes
+//    the stream that id belongs to; DELETE ends the session (204);
+//  - MCP-Protocol-Version, when present, must be a supported revision (400); JSON-RPC batches are refused (400);
+//  - Host and Origin are checked before anything else (access_guard.hpp): 403.
+// Sessions end on DELETE, after --session-timeout idle, when their child exits, and at shutdown (mcp_session.hpp);
+// --max-sessions children at most (503 + Retry-After beyond). Workers decide what needs no session; everything
+// about sessions runs on the loop, the worker waiting for its answer.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/mcp/access_guard.hpp"
+#include "ssetool/mcp/mcp_metrics.hpp"
+#include "ssetool/mcp/mcp_session.hpp"
+#include "ssetool/mcp/message.hpp"
+#include "ssetool/mcp/session_table.hpp"
+#include "ssetool/serve/process_slots.hpp"
+#include "ssetool/server/server.hpp"
+
+namespace ssetool {
+
+struct McpServerOptions {
+  ServerOptions server;                    // its path is the MCP endpoint
+  std::string program;                     // the command, resolved (see find_executable)
+  std::vector<std::string> argv;           // the command and its arguments, as given
+  bool env_clear = false;                  // the command gets only PATH
+  McpSessionOptions session;               // its log and trace are set from `server`
+  std::size_t max_sessions = 64;           // children at once; more initialize requests get 503 + Retry-After
+  std::chrono::microseconds session_timeout{600'000'000};  // idle time after which a session ends
+  std::vector<std::string> allow_hosts;    // --allow-host
+  std::vector<int> stop_signals;           // stop on these (blocked in every thread: block_signals)
+};
+
+// The protocol revisions served; a request whose MCP-Protocol-Version names another gets 400.
+const std::vector<std::string>& supported_protocol_versions();
+
+class McpServer {
+ public:
+  explicit McpServer(McpServerOptions options);
+  ~McpServer();
+
+  // Binds and starts accepting; writes the port file. Throws SystemError or InvalidArgument.
+  void start();
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
+  // Runs the loop until the server has stopped; every child is then killed and reaped. Once.
+  void run();
+  // Thread-safe: a graceful stop, as a stop signal does.
+  void stop();
+
+ private:
+  // Worker threads.
+  Reply handle(const Request& req);
+  Reply post(const Request& req);
+  Reply get(const Request& req);
+  Reply remove(const Request& req);
+  Reply initialize(const Request& req, const JsonRpcMessage& message, bool sse);
+  // On the loop, hands a request to a session with a callback for its response, or returns a refusal.
+  using JsonSend = std::function<Reply(std::function<void(std::string)> answer)>;
+  Reply json_answer(JsonSend send);
+  Reply on_loop(std::function<Reply()> fn);
+  // Loop thread.
+  std::shared_ptr<McpSession> session_for(const Request& req, Reply& refusal);
+  void session_ended(const std::string& id);
+  void session_done(std::size_t number);
+  void stop_serving();
+  void shutdown_server();
+  void log(const std::string& line) const;
+
+  McpServerOptions options_;
+  AccessRules access_;
+  std::vector<std::string> environment_;
+  McpMetrics metrics_;
+  std::unique_ptr<ProcessSlots> slots_;
+  std::atomic<std::size_t> next_number_{1};
+  std::atomic<bool> loop_done_{false};
+  Loop loop_;
+  std::unique_ptr<SessionTable> table_;
+  std::unique_ptr<Server> server_;
+  bool stopping_ = false;  // loop thread
+  bool server_stopping_ = false;
+};
+
+}  // namespace ssetool

@@ -1,0 +1,146 @@
+// One MCP session of `serve --mcp`: the stdio MCP server started for it (a child leading its own process group)
+// and the HTTP streams its messages travel on. Lives on the loop thread.
+//
+// Streams. Stream 0 is the session's GET stream (unsolicited server messages); every POSTed request opens stream
+// 1, 2, ... which ends once the response to that request is sent. Every SSE event's id is "STREAM-SEQ", so a
+// GET with Last-Event-ID resumes THAT stream from a bounded history (`history` messages and
+// `history_bytes` per stream).
+// Routing of what the child prints (one JSON-RPC message per line):
+//  - a response goes to the stream of the request with its id;
+//  - a request or notification goes to the stream of the request whose progress token it carries; else, while
+//    exactly one request is in flight (answered as SSE), to that request's stream; else to the GET stream;
+//  - a message for a stream no client holds right now is kept in that stream's history for resumption.
+// End. end() (DELETE, idle timeout, shutdown) or the child's exit: requests in flight get a JSON-RPC error, open
+// streams end, the child's stdin is closed and its process group gets SIGTERM, then SIGKILL after kill_grace;
+// once the child has exited, what is left of its group is killed and the child reaped, then `done` runs.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "ssetool/loop/fd_reader.hpp"
+#include "ssetool/loop/fd_writer.hpp"
+#include "ssetool/loop/loop.hpp"
+#include "ssetool/loop/session.hpp"
+#include "ssetool/mcp/message.hpp"
+#include "ssetool/serve/process_slots.hpp"
+#include "ssetool/sources/process.hpp"
+
+namespace ssetool {
+
+struct McpSessionOptions {
+  std::chrono::microseconds kill_grace{2'000'000};
+  std::size_t max_line = 16 << 20;    // a longer line from the child ends the session
+  std::size_t stdin_limit = 4 << 20;  // bytes that may wait for the child's stdin
+  std::size_t history = 256;          // messages kept per stream for Last-Event-ID
+  std::size_t history_bytes = 4 << 20;  // and at most these bytes of them (the last message is always kept)
+  std::size_t kept_streams = 32;      // finished streams whose end no client saw, kept for resumption
+  std::function<void(const std::string&)> log;    // always shown: the child's stderr, errors
+  std::function<void(const std::string&)> trace;  // -v: opened, closed (may be empty)
+};
+
+class McpSession : public std::enable_shared_from_this<McpSession> {
+ public:
+  struct Hooks {
+    std::function<void(const std::string& why)> ended;  // takes no more requests
+    std::function<void()> done;                          // child reaped: the owner may drop the session
+  };
+
+  // `number` names the session in log lines (never its id); `credential` is what created it (see credential.hpp).
+  McpSession(Loop& loop, Process process, ProcessSlots::Slot slot, std::size_t number, std::string credential,
+             McpSessionOptions options, Hooks hooks);
+  ~McpSession();
+  McpSession(const McpSession&) = delete;
+  McpSession& operator=(const McpSession&) = delete;
+
+  // Starts reading the child. Call once, right after construction (through a shared_ptr).
+  void start();
+
+  // A POSTed request answered on `connection`, an SSE stream; `priming`: open it with an id and empty data.
+  void request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming);
+  // A POSTed request answered with one JSON body: `reply` gets the response line (or an error response), once.
+  void request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply);
+  // A POSTed notification or response: false when the child's stdin cannot take it now.
+  bool to_child(const JsonRpcMessage& message);
+
+  enum class GetCheck { ok, busy, unknown };
+  // Whether a GET may open the GET stream (no Last-Event-ID) or resume the stream its Last-Event-ID names.
+  GetCheck check_get(const std::optional<std::string>& last_event_id) const;
+  void open_get(Session& connection, const std::optional<std::string>& last_event_id, bool priming);
+
+  // Ends the session (see above). `why` is for the log: "DELETE", "idle", "shutdown".
+  void end(const std::string& why);
+
+  bool ending() const { return ending_; }
+  bool idle() const;  // no stream held by a client, no request in flight
+  Loop::Clock::time_point last_activity() const { return last_activity_; }
+  void touch() { last_activity_ = Loop::Clock::now(); }
+  const std::string& credential() const { return credential_; }
+  std::size_t number() const { return number_; }
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  struct Stream {
+    std::weak_ptr<Session> connection;
+    std::function<void(std::string)> json_reply;  // a request answered as application/json
+    std::size_t in_flight = 0;                     // requests whose response goes here
+    std::deque<std::pair<std::uint64_t, std::string>> history;
+    std::size_t history_bytes = 0;
+    std::uint64_t next_seq = 1;
+    std::uint64_t delivered = 0;                   // the last seq written to a client
+  };
+  struct Waiting {
+    std::uint64_t stream;
+    std::optional<std::string> progress_token;
+  };
+
+  std::uint64_t new_stream();
+  void attach(Stream& stream, Session& connection);
+  void send_request(std::uint64_t stream, const JsonRpcMessage& request);
+  void on_child_line(std::string_view line);
+  std::uint64_t route(const JsonRpcMessage& message) const;
+  void deliver(std::uint64_t stream, const std::string& line);
+  void answered(std::uint64_t stream);
+  void replay(std::uint64_t number, Stream& stream, std::uint64_t after, Session& connection);
+  void trim_kept_streams();
+  void fail_requests(const std::string& why);
+  void on_child_exit();
+  void finish();
+  void log(const std::string& line) const;
+  void trace(const std::string& line) const;
+
+  Loop& loop_;
+  Process process_;
+  ProcessSlots::Slot slot_;
+  std::size_t number_;
+  std::string credential_;
+  McpSessionOptions options_;
+  Hooks hooks_;
+  std::unique_ptr<FdReader> stdout_;
+  std::unique_ptr<FdReader> stderr_;
+  std::unique_ptr<FdWriter> stdin_;
+  std::map<std::uint64_t, Stream> streams_;
+  std::map<std::string, Waiting> waiting_;  // request id → where its response goes
+  std::uint64_t next_stream_ = 1;
+  bool watching_exit_ = false;
+  bool child_exited_ = false;
+  bool ending_ = false;
+  bool finished_ = false;
+  std::string end_reason_;
+  Loop::TimerId kill_timer_ = 0;
+  Loop::Clock::time_point opened_at_;
+  Loop::Clock::time_point last_activity_;
+};
+
+// "STREAM-SEQ" → (STREAM, SEQ); nothing when malformed.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_event_id(const std::string& id);
+
+}  // namespace ssetool

@@ -1,0 +1,381 @@
+// The engine of `ssetool serve --mcp` (see mcp/mcp_server.hpp).
+#include "ssetool/mcp/mcp_server.hpp"
+
+#include <algorithm>
+#include <fmt/core.h>
+#include <future>
+
+#include "ssetool/base/errors.hpp"
+#include "ssetool/mcp/credential.hpp"
+#include "ssetool/serve/cgi_environment.hpp"
+#include "ssetool/serve/stdin_registry.hpp"
+#include "ssetool/server/policy.hpp"
+
+namespace ssetool {
+namespace {
+
+constexpr const char* kSessionHeader = "Mcp-Session-Id";
+constexpr const char* kVersionHeader = "MCP-Protocol-Version";
+constexpr const char* kAssumedVersion = "2025-03-26";  // the spec's rule when a client sends no version
+constexpr const char* kFirstPrimingVersion = "2025-11-25";  // clients from here on expect priming events
+constexpr auto kLoopAnswer = std::chrono::seconds(10);
+constexpr auto kWaitSlice = std::chrono::milliseconds(100);
+constexpr std::chrono::seconds kShutdownSlack{1};
+
+// A refusal with a JSON-RPC error body without id, as the transport allows.
+Reply refusal(int status, const std::string& why) {
+  Reply reply = Reply::text(status, error_response("null", -32000, why) + "\n");
+  reply.content_type = "application/json";
+  return reply;
+}
+
+Reply busy(const std::string& why) {
+  Reply reply = refusal(503, why + "; retry later");
+  reply.headers.emplace_back("Retry-After", "1");
+  return reply;
+}
+
+// Which media types an Accept header admits ("type/sub", "type/*", "*/*"); all of them when it is absent.
+bool accepts(const Request& req, const std::string& type) {
+  auto accept = req.header("Accept");
+  if (!accept) return true;
+  std::string major = type.substr(0, type.find('/')) + "/*";
+  std::string_view rest = *accept;
+  while (!rest.empty()) {
+    std::string_view item = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+    item = item.substr(0, item.find(';'));
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == type || item == major || item == "*/*") return true;
+  }
+  return false;
+}
+
+bool supported(const std::string& version) {
+  const auto& all = supported_protocol_versions();
+  return std::find(all.begin(), all.end(), version) != all.end();
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_protocol_versions() {
+  static const std::vector<std::string> versions{"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"};
+  return versions;
+}
+
+McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
+  if (!options_.server.retry) options_.server.retry = std::chrono::milliseconds(1000);
+  options_.server.body_path = [path = options_.server.path](const std::string& p) { return p == path; };
+  options_.server.application_metrics = [this] {
+    ApplicationMetrics m;
+    m.more = metrics_.text();
+    return m;
+  };
+  options_.session.log = [this](const std::string& line) { log(line); };
+  if (options_.server.verbosity == Verbosity::verbose)
+    options_.session.trace = [this](const std::string& line) { log(line); };
+  access_ = access_rules(options_.server.listen.host, options_.allow_hosts, options_.server.cors_origins);
+  environment_ = options_.env_clear ? std::vector<std::string>{} : current_environment();
+  if (options_.env_clear)
+    for (const auto& v : current_environment())
+      if (v.rfind("PATH=", 0) == 0) environment_.push_back(v);
+  slots_ = std::make_unique<ProcessSlots>(options_.max_sessions);
+  table_ = std::make_unique<SessionTable>(loop_, options_.session_timeout);
+  server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
+}
+
+McpServer::~McpServer() = default;
+
+void McpServer::start() { server_->start(); }
+
+void McpServer::run() {
+  if (!options_.stop_signals.empty())
+    loop_.watch_signals(options_.stop_signals, [this](int) { stop_serving(); });
+  table_->start_sweeping();
+  loop_.run();
+  loop_done_ = true;
+  server_.reset();  // joins the workers
+  table_.reset();   // whatever is left is killed and reaped
+}
+
+void McpServer::stop() {
+  loop_.post([this] { stop_serving(); });
+}
+
+// ---- worker threads ----
+
+Reply McpServer::handle(const Request& req) {
+  if (req.path != options_.server.path) {
+    if (req.path == "/" && req.method == "GET")
+      return Reply::text(200, "ssetool serve --mcp: the MCP endpoint (Streamable HTTP) is at " +
+                                  options_.server.path + "\n");
+    return Reply::text(404, "not found: the MCP endpoint is at " + options_.server.path + "\n");
+  }
+  if (auto why = access_refusal(req, access_)) {
+    metrics_.errors++;
+    return Reply::text(403, "forbidden: " + *why + "\n");
+  }
+  if (auto version = req.header(kVersionHeader); version && !supported(*version)) {
+    metrics_.errors++;
+    return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
+  }
+  if (req.method == "POST") return post(req);
+  if (req.method == "GET") return get(req);
+  if (req.method == "DELETE") return remove(req);
+  Reply reply = Reply::text(405, "method not allowed: the MCP endpoint takes POST, GET and DELETE\n");
+  reply.headers.emplace_back("Allow", "GET, POST, DELETE");
+  return reply;
+}
+
+Reply McpServer::post(const Request& req) {
+  auto type = req.header("Content-Type");
+  if (!type || type->substr(0, type->find(';')) != "application/json")
+    return refusal(415, "Content-Type must be application/json");
+  bool sse = accepts(req, "text/event-stream");
+  if (!sse && !accepts(req, "application/json"))
+    return refusal(406, "Accept must include text/event-stream or application/json");
+  JsonRpcMessage message;
+  try {
+    message = classify_message(req.body);
+  } catch (const InvalidArgument& e) {
+    metrics_.errors++;
+    return refusal(400, e.what());
+  }
+  metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
+  auto id = req.header(kSessionHeader);
+  if (!id) {
+    if (message.is_initialize()) return initialize(req, message, sse);
+    metrics_.errors++;
+    return refusal(400, "missing Mcp-Session-Id: only an initialize request starts a session");
+  }
+  if (message.is_initialize()) return refusal(400, "this session is already initialized");
+  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
+  if (message.kind != JsonRpcMessage::Kind::request)
+    return on_loop([this, req, message] {
+      Reply refused;
+      auto session = session_for(req, refused);
+      if (!session) return refused;
+      if (!session->to_child(message)) return busy("the MCP server is not reading its input");
+      return Reply::text(202, "");
+    });
+  if (!sse)
+    return json_answer([this, req, message](std::function<void(std::string)> reply) {
+      Reply refused;
+      auto session = session_for(req, refused);
+      if (!session) return refused;
+      session->request_for_json(message, std::move(reply));
+      return Reply::text(200, "");
+    });
+  return on_loop([this, req, message, priming] {
+    Reply refused;
+    auto session = session_for(req, refused);
+    if (!session) return refused;
+    std::weak_ptr<McpSession> weak = session;
+    return Reply::stream([weak, message, priming](Session& connection) {
+      if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
+      else connection.end();
+    });
+  });
+}
+
+// A new session: a place under --max-sessions, the child started here (a failure is still answered 503), then
+// the session joins the table on the loop and the initialize request goes to the child.
+Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, bool sse) {
+  auto slot = slots_->try_acquire();
+  if (!slot) {
+    metrics_.errors++;
+    return busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+  }
+  ProcessOptions spawn{.argv = options_.argv,
+                       .program = options_.program,
+                       .env = environment_,
+                       .in = StreamMode::pipe,
+                       .out = StreamMode::pipe,
+                       .err = StreamMode::pipe,
+                       .grouping = Grouping::session,
+                       .pidfd = true,
+                       .nonblocking = true};
+  std::shared_ptr<Process> process;
+  try {
+    process = std::make_shared<Process>(Process::spawn(spawn));
+  } catch (const SystemError& e) {
+    log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
+    metrics_.errors++;
+    return busy("the MCP server could not be started");
+  }
+  auto place = std::make_shared<ProcessSlots::Slot>(std::move(*slot));
+  std::string id = make_session_id();
+  std::size_t number = next_number_++;
+  std::string who = fmt::format("{}:{}", req.remote_addr, req.remote_port);
+  bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
+  // On the loop: the session joins the table and starts reading its child.
+  auto open = [this, process, place, id, number, who, credential = credential_of(req)] {
+    McpSession::Hooks hooks{.ended = [this, id](const std::string&) { session_ended(id); },
+                            .done = [this, number] { session_done(number); }};
+    auto session = std::make_shared<McpSession>(loop_, std::move(*process), std::move(*place), number, credential,
+                                                options_.session, std::move(hooks));
+    table_->add(id, session);
+    metrics_.sessions_open++;
+    metrics_.children_alive++;
+    session->start();
+    if (options_.server.verbosity == Verbosity::verbose)
+      log(fmt::format("[session {}] opened for {}: pid {}", number, who, session->pid()));
+    if (stopping_) session->end("shutdown");
+    return session;
+  };
+  Reply reply;
+  if (sse) {
+    reply = on_loop([open, message, priming] {
+      std::weak_ptr<McpSession> weak = open();
+      return Reply::stream([weak, message, priming](Session& connection) {
+        if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
+        else connection.end();
+      });
+    });
+  } else {
+    reply = json_answer([open, message](std::function<void(std::string)> answer) {
+      open()->request_for_json(message, std::move(answer));
+      return Reply::text(200, "");
+    });
+  }
+  if (reply.status != 200) return reply;
+  reply.headers.emplace_back(kSessionHeader, id);
+  if (!options_.server.cors_origins.empty())
+    reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
+  return reply;
+}
+
+Reply McpServer::get(const Request& req) {
+  if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
+  if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
+  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
+  auto last = req.header("Last-Event-ID");
+  return on_loop([this, req, last, priming] {
+    Reply refused;
+    auto session = session_for(req, refused);
+    if (!session) return refused;
+    switch (session->check_get(last)) {
+      case McpSession::GetCheck::busy: return refusal(409, "this stream is already open for this session");
+      case McpSession::GetCheck::unknown: return refusal(400, "Last-Event-ID names no stream of this session");
+      case McpSession::GetCheck::ok: break;
+    }
+    session->touch();
+    std::weak_ptr<McpSession> weak = session;
+    return Reply::stream([weak, last, priming](Session& connection) {
+      if (auto s = weak.lock()) s->open_get(connection, last, priming);
+      else connection.end();
+    });
+  });
+}
+
+Reply McpServer::remove(const Request& req) {
+  if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
+  return on_loop([this, req] {
+    Reply refused;
+    auto session = session_for(req, refused);
+    if (!session) return refused;
+    session->end("DELETE");
+    return Reply::text(204, "");
+  });
+}
+
+// Runs fn on the loop and waits for its reply (the loop never waits for a worker).
+Reply McpServer::on_loop(std::function<Reply()> fn) {
+  auto promise = std::make_shared<std::promise<Reply>>();
+  auto future = promise->get_future();
+  loop_.post([promise, fn = std::move(fn)] {
+    try {
+      promise->set_value(fn());
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+  });
+  auto deadline = std::chrono::steady_clock::now() + kLoopAnswer;
+  while (future.wait_for(kWaitSlice) != std::future_status::ready)
+    if (loop_done_ || std::chrono::steady_clock::now() > deadline) return busy("the server is stopping");
+  try {
+    return future.get();
+  } catch (const std::exception& e) {
+    log(std::string("mcp: ") + e.what());
+    return busy("the request could not be handled");
+  }
+}
+
+// A request answered as application/json: `send` runs on the loop and hands the request to a session with a
+// callback for its response (or returns a refusal); this worker waits for that response.
+Reply McpServer::json_answer(JsonSend send) {
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto future = result->get_future();
+  auto answer = [result](std::string line) {
+    try {
+      result->set_value(std::move(line));
+    } catch (const std::future_error&) {  // answered already
+    }
+  };
+  Reply accepted = on_loop([send = std::move(send), answer] { return send(answer); });
+  if (accepted.status != 200) return accepted;
+  while (future.wait_for(kWaitSlice) != std::future_status::ready)
+    if (loop_done_) return busy("the server is stopping");
+  Reply reply = Reply::text(200, future.get() + "\n");
+  reply.content_type = "application/json";
+  return reply;
+}
+
+// ---- loop thread ----
+
+std::shared_ptr<McpSession> McpServer::session_for(const Request& req, Reply& refused) {
+  auto session = table_->find(req.header(kSessionHeader).value_or(""));
+  if (!session) {
+    metrics_.errors++;
+    refused = refusal(404, "no such session (it ended, or never existed): initialize a new one");
+    return nullptr;
+  }
+  if (!same_secret(credential_of(req), session->credential())) {
+    metrics_.errors++;
+    refused = refusal(401, "this session belongs to another credential");
+    refused.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return nullptr;
+  }
+  return session;
+}
+
+void McpServer::session_ended(const std::string& id) {
+  table_->forget(id);
+  metrics_.sessions_open--;
+}
+
+void McpServer::session_done(std::size_t number) {
+  table_->release(number);
+  metrics_.children_alive--;
+  if (stopping_ && table_->alive() == 0) shutdown_server();
+}
+
+// stop() or a stop signal: every session ends (children asked to finish, then killed); the server stops once
+// every child is reaped, or after the kill grace (+1s) anyway.
+void McpServer::stop_serving() {
+  if (stopping_) return;
+  stopping_ = true;
+  if (options_.server.verbosity != Verbosity::quiet && table_->alive() > 0)
+    log(fmt::format("stopping: {} MCP session(s) open", table_->alive()));
+  table_->end_all("shutdown");
+  if (table_->alive() == 0) {
+    shutdown_server();
+    return;
+  }
+  auto deadline =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.session.kill_grace + kShutdownSlack);
+  loop_.add_timer(deadline, [this] { shutdown_server(); });
+}
+
+void McpServer::shutdown_server() {
+  if (server_stopping_) return;
+  server_stopping_ = true;
+  server_->shutdown([this] { loop_.stop(); });
+}
+
+void McpServer::log(const std::string& line) const {
+  if (options_.server.log) options_.server.log(line);
+}
+
+}  // namespace ssetool

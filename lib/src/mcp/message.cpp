@@ -1,0 +1,74 @@
+// JSON-RPC message classification (see mcp/message.hpp).
+#include "ssetool/mcp/message.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "ssetool/base/errors.hpp"
+
+namespace ssetool {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json parse_object(std::string_view text) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw InvalidArgument(std::string("not JSON: ") + e.what());
+  }
+  if (j.is_array())
+    throw InvalidArgument("a JSON-RPC batch (an array): batches are not supported; send one message per request");
+  if (!j.is_object()) throw InvalidArgument("not a JSON-RPC message: expected a JSON object");
+  if (!j.contains("jsonrpc") || j["jsonrpc"] != "2.0")
+    throw InvalidArgument("not JSON-RPC 2.0: \"jsonrpc\" must be \"2.0\"");
+  return j;
+}
+
+std::optional<std::string> progress_token(const Json& j) {
+  auto params = j.find("params");
+  if (params == j.end() || !params->is_object()) return std::nullopt;
+  auto direct = params->find("progressToken");
+  if (direct != params->end()) return direct->dump();
+  auto meta = params->find("_meta");
+  if (meta == params->end() || !meta->is_object()) return std::nullopt;
+  auto token = meta->find("progressToken");
+  if (token == meta->end()) return std::nullopt;
+  return token->dump();
+}
+
+}  // namespace
+
+JsonRpcMessage classify_message(std::string_view text) {
+  Json j = parse_object(text);
+  JsonRpcMessage m;
+  auto id = j.find("id");
+  bool has_id = id != j.end() && !id->is_null();
+  if (has_id && !id->is_string() && !id->is_number_integer())
+    throw InvalidArgument("invalid JSON-RPC id: must be a string or an integer");
+  if (auto method = j.find("method"); method != j.end()) {
+    if (!method->is_string()) throw InvalidArgument("invalid JSON-RPC message: \"method\" must be a string");
+    m.method = method->get<std::string>();
+    m.kind = has_id ? JsonRpcMessage::Kind::request : JsonRpcMessage::Kind::notification;
+  } else if (j.contains("result") || j.contains("error")) {
+    m.kind = JsonRpcMessage::Kind::response;
+  } else {
+    throw InvalidArgument("invalid JSON-RPC message: neither \"method\" nor \"result\"/\"error\"");
+  }
+  if (has_id) m.id = id->dump();
+  m.progress_token = progress_token(j);
+  if (m.is_initialize() && j["params"].is_object() && j["params"]["protocolVersion"].is_string())
+    m.protocol_version = j["params"]["protocolVersion"].get<std::string>();
+  m.line = j.dump();
+  return m;
+}
+
+std::string error_response(const std::string& id, int code, const std::string& message) {
+  Json j;
+  j["jsonrpc"] = "2.0";
+  j["id"] = Json::parse(id);
+  j["error"] = Json{{"code", code}, {"message", message}};
+  return j.dump();
+}
+
+}  // namespace ssetool

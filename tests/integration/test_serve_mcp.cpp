@@ -1,0 +1,383 @@
+// Integration tests of `serve --mcp` (MCP's Streamable HTTP transport): the official SDK client end to end
+// against a stdio server written with the SDK (when `npm ci` has run in tests/data/serve/mcp), and by hand: the
+// session header rules, protocol versions, the DNS-rebinding guard, token binding, --max-sessions, JSON-only
+// clients, resuming a dropped stream with Last-Event-ID, and that no child outlives its session or ssetool.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <dirent.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sys/stat.h>
+#include <thread>
+
+#include "testsupport.hpp"
+
+using namespace testsupport;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+std::string mcp_dir() { return std::string(SSETOOL_TEST_DATA) + "/serve/mcp"; }
+
+bool sdk_installed() {
+  struct stat st {};
+  return ::stat((mcp_dir() + "/node_modules/@modelcontextprotocol/sdk/package.json").c_str(), &st) == 0;
+}
+
+// A stdio MCP server in sh: answers initialize, then reads and ignores everything; `sleep` is a grandchild that
+// stays in its process group.
+std::vector<std::string> sh_server(const std::string& after_initialize = "exec cat >/dev/null") {
+  return {"sh", "-c",
+          "sleep 1000 & read line; echo '{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":\"2025-11-25\","
+          "\"capabilities\":{},\"serverInfo\":{\"name\":\"sh\",\"version\":\"1\"}}}'; " + after_initialize};
+}
+
+// `serve --mcp` under test, stopped with SIGTERM at the end of the test so that it stops its children (a SIGKILL,
+// as the test support's own clean-up sends, would leave their grandchildren behind: nothing survives to kill them).
+struct McpBridge : SsetoolProcess {
+  explicit McpBridge(SsetoolProcess p) : SsetoolProcess(std::move(p)) {}
+  McpBridge(McpBridge&&) = default;
+  ~McpBridge() {
+    if (!process) return;
+    process->signal(SIGTERM);
+    process->wait(15s);
+  }
+};
+
+McpBridge start_mcp(std::vector<std::string> options, const std::vector<std::string>& command) {
+  std::vector<std::string> args{"serve", "--mcp"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.emplace_back("--");
+  args.insert(args.end(), command.begin(), command.end());
+  return McpBridge(start_ssetool(args));
+}
+
+const std::string kInitialize =
+    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
+    R"("clientInfo":{"name":"raw","version":"1"}}})";
+
+// The headers of a POST: JSON, accepting both answers (unless `extra` has its own Accept), then `extra`.
+Headers mcp_headers(Headers extra = {}) {
+  Headers h{{"Content-Type", "application/json"}};
+  if (!find_header(extra, "Accept")) h.emplace_back("Accept", "application/json, text/event-stream");
+  h.insert(h.end(), extra.begin(), extra.end());
+  return h;
+}
+
+HttpResponse mcp_post(int port, const std::string& body, Headers extra = {}) {
+  return http_request(port, "POST", "/mcp", mcp_headers(std::move(extra)), body);
+}
+
+// The data of every event of an SSE body that has data.
+std::vector<json> messages_of(const std::string& body) {
+  std::vector<json> out;
+  std::size_t pos = 0;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    std::size_t end = body.find('\n', pos);
+    std::string data = body.substr(pos + 6, end - pos - 6);
+    if (!data.empty()) out.push_back(json::parse(data));
+    pos = end;
+  }
+  return out;
+}
+
+// Initializes a session and sends notifications/initialized: its id.
+std::string open_session(int port, Headers extra = {}) {
+  auto init = mcp_post(port, kInitialize, extra);
+  REQUIRE(init.status == 200);
+  auto id = init.header("Mcp-Session-Id");
+  REQUIRE(id);
+  extra.emplace_back("Mcp-Session-Id", *id);
+  REQUIRE(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", extra).status == 202);
+  return *id;
+}
+
+// Every process below `root` in /proc (children, grandchildren...).
+std::set<pid_t> descendants(pid_t root) {
+  std::map<pid_t, pid_t> parent;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* entry = ::readdir(proc)) {
+    pid_t pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    std::size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state;
+    pid_t ppid = 0;
+    std::istringstream(line.substr(close + 2)) >> state >> ppid;
+    parent[pid] = ppid;
+  }
+  ::closedir(proc);
+  std::set<pid_t> found{root};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [pid, ppid] : parent)
+      if (found.count(ppid) && found.insert(pid).second) grew = true;
+  }
+  found.erase(root);
+  return found;
+}
+
+bool all_dead(const std::set<pid_t>& pids) {
+  for (pid_t pid : pids)
+    if (!wait_dead(pid, 10s)) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("serve --mcp: the official SDK client over Streamable HTTP", "[serve][mcp]") {
+  if (!sdk_installed())  // scripts/test installs it; a skipped SDK test would pass while testing nothing
+    FAIL("MCP SDK not installed: run npm ci --prefix tests/data/serve/mcp (scripts/test does)");
+  auto server = start_mcp({"--token", "s3cret"}, {"node", mcp_dir() + "/streamable_server.mjs"});
+  Process node({"node", mcp_dir() + "/streamable_client.mjs",
+                "http://127.0.0.1:" + std::to_string(server.port) + "/mcp", "s3cret"});
+  REQUIRE(node.wait(30s) == 0);
+  json out = json::parse(node.stdout_text());
+  CHECK(out["server"] == "ssetool-test-streamable");
+  CHECK(out["protocol"] == "2025-11-25");
+  CHECK(out["session"] == true);
+  CHECK(out["tools"] == json({"ask_llm", "ask_user", "count", "echo", "exit", "pid", "slow"}));
+  CHECK(out["echo"] == "hi");
+  CHECK(out["count"] == "counted to 3");
+  CHECK(out["progress"] == json({1, 2, 3}));
+  CHECK(out["llm"] == "the model said: forty-two");
+  CHECK(out["user"] == "accept: Ada");
+  CHECK(out["resource"] == "hello from the resource");
+  CHECK(out["resources"] == json({"greeting://hello"}));
+  CHECK(out["prompt"] == "Say hello to Bob");
+  CHECK(out["prompts"] == json({"greet"}));
+  CHECK(out["terminated"] == true);
+  // DELETE ended the session: its server is gone.
+  CHECK(wait_dead(out["pid"].get<pid_t>()));
+  CHECK(descendants(server.process->pid()).empty());
+}
+
+// [concurrency]: workers wait for the loop's answer (and for a JSON-only response); also run under TSan.
+TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clients, DELETE",
+          "[serve][mcp][concurrency]") {
+  // After initialize, every request (a line with an "id") is answered as id 2.
+  auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
+                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
+  int port = server.port;
+
+  SECTION("initialize answers on an event stream with a fresh session id and a priming event") {
+    auto init = mcp_post(port, kInitialize);
+    REQUIRE(init.status == 200);
+    CHECK(init.header("Content-Type")->rfind("text/event-stream", 0) == 0);
+    auto id = init.header("Mcp-Session-Id");
+    REQUIRE(id);
+    CHECK(id->size() == 32);
+    CHECK(init.body.find("id: 1-0\ndata: \n\n") != std::string::npos);  // priming: an id and empty data
+    CHECK(init.body.find("retry: ") != std::string::npos);
+    auto messages = messages_of(init.body);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0]["result"]["serverInfo"]["name"] == "sh");
+    CHECK(mcp_post(port, kInitialize).header("Mcp-Session-Id") != id);  // every session its own id
+  }
+  SECTION("without a session: 400; an unknown one: 404") {
+    auto missing = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+    CHECK(missing.status == 400);
+    CHECK(missing.body.find("Mcp-Session-Id") != std::string::npos);
+    auto unknown = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})",
+                            {{"Mcp-Session-Id", std::string(32, 'a')}});
+    CHECK(unknown.status == 404);
+  }
+  SECTION("an unsupported MCP-Protocol-Version: 400; a supported one works") {
+    std::string id = open_session(port);
+    auto bad = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
+                        {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "1999-01-01"}});
+    CHECK(bad.status == 400);
+    CHECK(bad.body.find("1999-01-01") != std::string::npos);
+    auto good = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
+                         {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-06-18"}});
+    CHECK(good.status == 200);
+    CHECK(good.body.find("id: 2-0") == std::string::npos);  // no priming event before 2025-11-25
+    CHECK(messages_of(good.body).at(0)["result"]["ok"] == true);
+  }
+  SECTION("a client that accepts only application/json gets one JSON body") {
+    std::string id = open_session(port);
+    auto reply = http_request(port, "POST", "/mcp",
+                              {{"Content-Type", "application/json"}, {"Accept", "application/json"},
+                               {"Mcp-Session-Id", id}},
+                              R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+    CHECK(reply.status == 200);
+    CHECK(reply.header("Content-Type")->rfind("application/json", 0) == 0);
+    CHECK(json::parse(reply.body)["result"]["ok"] == true);
+  }
+  SECTION("batches and malformed bodies: 400 with the reason") {
+    std::string id = open_session(port);
+    auto batch = mcp_post(port, "[" + kInitialize + "]", {{"Mcp-Session-Id", id}});
+    CHECK(batch.status == 400);
+    CHECK(batch.body.find("batch") != std::string::npos);
+    CHECK(mcp_post(port, "{not json", {{"Mcp-Session-Id", id}}).status == 400);
+  }
+  SECTION("DELETE ends the session: its child is gone and the id answers 404") {
+    std::string id = open_session(port);
+    auto children = descendants(server.process->pid());
+    REQUIRE(children.size() >= 2);  // sh and its sleep
+    CHECK(http_request(port, "DELETE", "/mcp", {{"Mcp-Session-Id", id}}).status == 204);
+    CHECK(all_dead(children));
+    CHECK(mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})", {{"Mcp-Session-Id", id}}).status == 404);
+  }
+}
+
+TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS rebinding)", "[serve][mcp]") {
+  auto server = start_mcp({"--allow-host", "mcp.test"}, sh_server());
+  int port = server.port;
+  auto evil = mcp_post(port, kInitialize, {{"Host", "evil.example"}});
+  CHECK(evil.status == 403);
+  CHECK(evil.body.find("evil.example") != std::string::npos);
+  auto origin = mcp_post(port, kInitialize, {{"Origin", "http://evil.example"}});
+  CHECK(origin.status == 403);
+  CHECK(descendants(server.process->pid()).empty());  // no child was started for either
+  CHECK(mcp_post(port, kInitialize, {{"Host", "mcp.test:80"}}).status == 200);
+  CHECK(mcp_post(port, kInitialize, {{"Origin", "http://localhost:1234"}}).status == 200);
+}
+
+TEST_CASE("serve --mcp: a session is bound to the token that created it", "[serve][mcp]") {
+  auto server = start_mcp({"--token", "t0k"}, sh_server());
+  int port = server.port;
+  CHECK(mcp_post(port, kInitialize).status == 401);
+  std::string id = open_session(port, {{"Authorization", "Bearer t0k"}});
+  auto without = mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/x"})", {{"Mcp-Session-Id", id}});
+  CHECK(without.status == 401);
+  auto wrong = mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/x"})",
+                        {{"Mcp-Session-Id", id}, {"Authorization", "Bearer nope"}});
+  CHECK(wrong.status == 401);
+  CHECK(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/x"})",
+                 {{"Mcp-Session-Id", id}, {"Authorization", "Bearer t0k"}})
+            .status == 202);
+}
+
+TEST_CASE("serve --mcp: --max-sessions turns further sessions away with 503", "[serve][mcp]") {
+  auto server = start_mcp({"--max-sessions", "1"}, sh_server());
+  open_session(server.port);
+  auto refused = mcp_post(server.port, kInitialize);
+  CHECK(refused.status == 503);
+  CHECK(refused.header("Retry-After"));
+  CHECK(refused.body.find("--max-sessions 1") != std::string::npos);
+  CHECK(descendants(server.process->pid()).size() == 2);  // one session: sh and its sleep
+}
+
+TEST_CASE("serve --mcp: a dropped stream resumes with Last-Event-ID", "[serve][mcp]") {
+  if (!sdk_installed()) {
+    WARN("MCP SDK not installed (npm ci in tests/data/serve/mcp): the resumption test is skipped");
+    return;
+  }
+  auto server = start_mcp({}, {"node", mcp_dir() + "/streamable_server.mjs"});
+  int port = server.port;
+  std::string id = open_session(port);
+  // The call's stream (stream 2: initialize was 1) is dropped after its priming event.
+  std::string body =
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"slow","arguments":{"ms":300}}})";
+  {
+    RawConnection c(port);
+    REQUIRE(c.send_all("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
+                       "Mcp-Session-Id: " + id + "\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n" + body));
+    REQUIRE(c.read_until("id: 2-0\n"));
+  }
+  SseClient resumed(port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "2-0"},
+                                   {"MCP-Protocol-Version", "2025-11-25"}});
+  REQUIRE(resumed.status() == 200);
+  std::optional<ssetool::ParsedEvent> answer;
+  while (auto e = resumed.next_event()) {
+    if (e->data.empty()) continue;  // the priming event
+    answer = e;
+    break;
+  }
+  REQUIRE(answer);
+  CHECK(answer->last_event_id == "2-1");
+  json response = json::parse(answer->data);
+  CHECK(response["id"] == 5);
+  CHECK(response["result"]["content"][0]["text"] == "slept 300 ms");
+  CHECK(resumed.wait_end());  // the stream ends with its response
+  // Another session's stream cannot be resumed from this one.
+  std::string other = open_session(port);
+  SseClient foreign(port, "/mcp", {{"Mcp-Session-Id", other}, {"Last-Event-ID", "2-0"}});
+  CHECK(foreign.status() == 400);
+}
+
+TEST_CASE("serve --mcp: a child that exits ends its session; requests in flight get an error", "[serve][mcp]") {
+  // It reads notifications/initialized, then exits on the next message (the call) without answering it.
+  auto server = start_mcp({}, sh_server("read line; read line; exit 3"));
+  int port = server.port;
+  std::string id = open_session(port);
+  auto call = mcp_post(port, R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"x"}})",
+                       {{"Mcp-Session-Id", id}});
+  REQUIRE(call.status == 200);
+  auto messages = messages_of(call.body);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0]["id"] == 9);
+  CHECK(messages[0]["error"]["message"].get<std::string>().find("exit status 3") != std::string::npos);
+  CHECK(mcp_post(port, R"({"jsonrpc":"2.0","id":10,"method":"ping"})", {{"Mcp-Session-Id", id}}).status == 404);
+  CHECK(all_dead(descendants(server.process->pid())));
+}
+
+TEST_CASE("serve --mcp: abandoned sessions end after --session-timeout, grandchildren included", "[serve][mcp]") {
+  auto server = start_mcp({"--session-timeout", "300ms", "--kill-grace", "200ms"}, sh_server());
+  int port = server.port;
+  constexpr int kSessions = 50;
+  for (int i = 0; i < kSessions; ++i) open_session(port);
+  auto children = descendants(server.process->pid());
+  CHECK(children.size() >= 2 * kSessions);  // each sh with its sleep (cat replaces sh)
+  CHECK(all_dead(children));
+  CHECK(await_metric(port, "mcp_children_alive", 0, 10s));
+  CHECK(metric(port, "mcp_sessions_open") == 0);
+}
+
+TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp]") {
+  // Children that ignore SIGTERM (so does the grandchild): SIGKILL after --kill-grace reaches them all.
+  auto command = sh_server("exec cat");
+  command[2] = "trap '' TERM; " + command[2];
+  auto server = start_mcp({"--kill-grace", "200ms"}, command);
+  for (int i = 0; i < 3; ++i) open_session(server.port);
+  auto children = descendants(server.process->pid());
+  CHECK(children.size() >= 6);
+  server.process->signal(SIGTERM);
+  CHECK(server.process->wait(15s) == 0);
+  CHECK(all_dead(children));
+}
+
+TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens; one at a time",
+          "[serve][mcp]") {
+  // After notifications/initialized the child logs a message of its own, with no request in flight.
+  auto server = start_mcp({}, sh_server("read line; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
+                                        "\"params\":{\"level\":\"info\",\"data\":\"hello\"}}'; exec cat >/dev/null"));
+  std::string id = open_session(server.port);
+  SseClient get(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-11-25"}});
+  REQUIRE(get.status() == 200);
+  auto priming = get.next_event();
+  REQUIRE(priming);
+  CHECK(priming->data.empty());
+  CHECK(priming->last_event_id == "0-0");
+  auto e = get.next_event();
+  REQUIRE(e);
+  CHECK(json::parse(e->data)["params"]["data"] == "hello");
+  CHECK(e->last_event_id == "0-1");
+  SseClient second(server.port, "/mcp", {{"Mcp-Session-Id", id}});
+  CHECK(second.status() == 409);
+  SseClient unknown(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "99-1"}});
+  CHECK(unknown.status() == 400);
+}
+
+TEST_CASE("serve --mcp -v: one line per session, the child's stderr prefixed, never the session id", "[serve][mcp]") {
+  auto server = start_mcp({"-v"}, sh_server("echo 'a line on stderr' >&2; exec cat >/dev/null"));
+  auto init = mcp_post(server.port, kInitialize, {{"Accept", "application/json"}});  // JSON-only initialize
+  REQUIRE(init.status == 200);
+  CHECK(json::parse(init.body)["result"]["serverInfo"]["name"] == "sh");
+  std::string id = init.header("Mcp-Session-Id").value();
+  REQUIRE(server.process->wait_for_stderr("[session 1] a line on stderr"));
+  CHECK(http_request(server.port, "DELETE", "/mcp", {{"Mcp-Session-Id", id}}).status == 204);
+  REQUIRE(server.process->wait_for_stderr("[session 1] closed (DELETE)"));
+  std::string log = server.process->stderr_text();
+  CHECK(log.find("[session 1] opened for 127.0.0.1:") != std::string::npos);
+  CHECK(log.find(id) == std::string::npos);
+}
