@@ -31,7 +31,15 @@ client_prints() {  # client_prints N|'' SECS MIN EXPECTED_RC|124
   [ "$(grep -c . "$WORK/out")" -ge "$3" ] || fail "printed $(grep -c . "$WORK/out") lines, expected $3 or more"
 }
 
-stop_block() { kill -TERM -- "-$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; }
+# Stops the block started by start_block: SIGTERM to its group, then waits (bounded) until every process of the
+# group is gone, so that the next server can have the port.
+stop_block() {
+  kill -TERM -- "-$BG_PID" 2>/dev/null || true
+  wait "$BG_PID" 2>/dev/null || true
+  local deadline=$(($(date +%s) + 10))
+  while kill -0 -- "-$BG_PID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+  kill -KILL -- "-$BG_PID" 2>/dev/null || true
+}
 
 # --- README.md ---------------------------------------------------------------------------------------------------
 

@@ -219,7 +219,8 @@ make_work() {
   printf 'id: 1\ndata: one\n\nid: 2\ndata: two\n\nid: 3\ndata: three\n\nid: 4\ndata: four\n\n' > "$WORK/feed.sse"
   cp "$source_dir/tests/data/replay/openai-chat.sse" "$WORK/"
   echo '{"model":"x","stream":true}' > "$WORK/request.json"
-  printf '%s\n' '[{"name": "chat", "method": "POST", "path": "/v1/chat/completions", "file": "openai-chat.sse"}]' \
+  printf '%s\n' '[{"name": "chat", "match": {"method": "POST", "path": "/v1/chat/completions"},' \
+    '  "recording": "openai-chat.sse"}]' \
     > "$WORK/routes.json"
   printf '#!/bin/sh\n# stand-in for the reader'"'"'s client tests\nexec curl -sfN -X POST -d "{}" "$OPENAI_BASE_URL/chat/completions"\n' \
     > "$WORK/run-client-tests"
