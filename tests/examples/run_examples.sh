@@ -257,6 +257,9 @@ declare -A check_of=() used=()
 example() { check_of["$1"]=$(printf '%q ' "${@:2}"); }
 source "$here/checks.sh"
 
+for tool in curl jq openssl vmstat python3 perl setsid pgrep; do
+  command -v "$tool" > /dev/null || { echo "examples: '$tool' is needed (scripts/test installs it)" >&2; exit 1; }
+done
 extract_blocks
 if [ "$only" = --list ]; then
   for BLOCK in $(ls "$root"/blocks/* | grep -v '\.where$'); do echo "$(cat "$BLOCK.where") $(block_key "$BLOCK")"; done
