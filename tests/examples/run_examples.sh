@@ -164,12 +164,25 @@ await_port() {
   done
 }
 
-# expect_events URL N [curl options...]: N data lines within 10 s (in `got`; the whole stream read is in `stream`).
+# alive PID: the process is running (not gone, not a zombie waiting to be reaped).
+alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
+
+# data_lines FILE: how many "data:" lines the file has (0 when it does not exist).
+data_lines() { local n; n=$(grep -c '^data:' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
+
+# expect_events URL N [curl options...]: N data lines within 10 s (the first N in `got`; all that was read in
+# `stream`). curl is stopped as soon as they are there.
 expect_events() {
   local url=$1 n=$2; shift 2
-  (cd "$WORK" && timeout 10 curl -sN "$@" "$url" | tee "$WORK/stream" | grep --line-buffered -m "$n" '^data:' \
-     > "$WORK/got") || true
-  local have; have=$(wc -l < "$WORK/got")
+  (cd "$WORK" && exec curl -sN -m 15 "$@" "$url" > "$WORK/stream") &
+  local curl_pid=$! deadline=$(($(date +%s) + 10))
+  while [ "$(data_lines "$WORK/stream")" -lt "$n" ] && alive "$curl_pid" && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 0.05
+  done
+  kill "$curl_pid" 2>/dev/null || true
+  wait "$curl_pid" 2>/dev/null || true
+  grep '^data:' "$WORK/stream" | head -n "$n" > "$WORK/got" || true
+  local have; have=$(data_lines "$WORK/got")
   [ "$have" -ge "$n" ] || fail "$url: $have of $n events within 10 s"
 }
 
