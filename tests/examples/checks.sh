@@ -31,13 +31,15 @@ client_prints() {  # client_prints N|'' SECS MIN EXPECTED_RC|124
   [ "$(grep -c . "$WORK/out")" -ge "$3" ] || fail "printed $(grep -c . "$WORK/out") lines, expected $3 or more"
 }
 
-# Stops the block started by start_block: SIGTERM to its group, then waits (bounded) until every process of the
-# group is gone, so that the next server can have the port.
+# Stops the block started by start_block: SIGTERM to its group, then waits (bounded) until nothing answers on
+# $PORT any more, so that the next server gets the port and the next request cannot reach the old one.
 stop_block() {
   kill -TERM -- "-$BG_PID" 2>/dev/null || true
   wait "$BG_PID" 2>/dev/null || true
   local deadline=$(($(date +%s) + 10))
-  while kill -0 -- "-$BG_PID" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+  while curl -sk -m 1 -o /dev/null "http://127.0.0.1:$PORT/healthz" && [ "$(date +%s)" -lt "$deadline" ]; do
+    sleep 0.05
+  done
   kill -KILL -- "-$BG_PID" 2>/dev/null || true
 }
 

@@ -174,7 +174,9 @@ data_lines() { local n; n=$(grep -c '^data:' "$1" 2>/dev/null) || true; echo "${
 # `stream`). curl is stopped as soon as they are there.
 expect_events() {
   local url=$1 n=$2; shift 2
-  (cd "$WORK" && exec curl -sN -m 15 "$@" "$url" > "$WORK/stream") &
+  rm -f "$WORK/curl.status" "$WORK/stream" "$WORK/got"   # curl -o creates its file only once data comes
+  (cd "$WORK" && exec curl -sN -m 15 -o "$WORK/stream" -w '%{http_code} curl exit %{exitcode}' "$@" "$url" \
+     > "$WORK/curl.status") &
   local curl_pid=$! deadline=$(($(date +%s) + 10))
   while [ "$(data_lines "$WORK/stream")" -lt "$n" ] && alive "$curl_pid" && [ "$(date +%s)" -lt "$deadline" ]; do
     sleep 0.05
@@ -183,7 +185,7 @@ expect_events() {
   wait "$curl_pid" 2>/dev/null || true
   grep '^data:' "$WORK/stream" | head -n "$n" > "$WORK/got" || true
   local have; have=$(data_lines "$WORK/got")
-  [ "$have" -ge "$n" ] || fail "$url: $have of $n events within 10 s"
+  [ "$have" -ge "$n" ] || fail "$url: $have of $n events within 10 s (HTTP $(cat "$WORK/curl.status" 2>/dev/null))"
 }
 
 expect_file_has() { grep -q -F -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 600 "$1")"; }
