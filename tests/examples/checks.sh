@@ -48,7 +48,8 @@ stop_block() {
 example 'scripts/run pipe -- vmstat 1      # then open http://127.0.0.1:8080/ or: curl -N http://127.0.0.1:8080/events' readme_quick_start
 readme_quick_start() {
   serves 1 /events 2
-  curl -sf "$(url /)" | grep -q -i '<html' || fail "no viewer page at /"
+  curl -sf -o "$WORK/page.html" "$(url /)" || fail "GET / failed"
+  grep -q -i '<html' "$WORK/page.html" || fail "no viewer page at /"
   # The second command, scripts/test, runs this test among the others: not run here.
   [ "$(cmd 2 | cut -d' ' -f1)" = scripts/test ] || fail "the second command is no longer scripts/test"
 }
@@ -79,7 +80,8 @@ readme_pipe() {
 example 'scripts/run pipe -f ndjson --path /feed < events.ndjson   # the page finds the stream at /feed by itself' readme_viewer
 readme_viewer() {
   serves 1 /feed 2
-  curl -sf "$(url /)" | grep -q /feed || fail "the viewer page does not name /feed"
+  curl -sf -o "$WORK/page.html" "$(url /)" || fail "GET / failed"
+  grep -q /feed "$WORK/page.html" || fail "the viewer page does not name /feed"
   stop_block
   serves 2 '/events?access_token=s3cret' 1
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$(url /events)")" = 401 ] || fail "no 401 without the token"
