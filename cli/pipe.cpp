@@ -23,7 +23,7 @@ struct PipeFlags {
   std::string replay_last = "0";
   bool stamp = false;
   bool strict = false;
-  std::string on_eof = "close";
+  std::string on_eof = "auto";
   std::string max_line = "16MiB";
   std::vector<std::string> command;
 };
@@ -34,8 +34,8 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   o.server = flags.server.options("pipe");
   if (flags.ids != "auto" && flags.ids != "none")
     throw InvalidArgument("--id '" + flags.ids + "': expected auto or none");
-  if (flags.on_eof != "close" && flags.on_eof != "stay")
-    throw InvalidArgument("--on-eof '" + flags.on_eof + "': expected close or stay");
+  if (flags.on_eof != "close" && flags.on_eof != "stay" && flags.on_eof != "auto")
+    throw InvalidArgument("--on-eof '" + flags.on_eof + "': expected auto, close or stay");
   o.input.max_line = size_flag("--max-line", flags.max_line, 1);
   o.input.strict = flags.strict;
   o.format = parse_input_format(flags.format);
@@ -49,7 +49,9 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   if (o.replay_last > history)
     throw InvalidArgument("--replay-last " + flags.replay_last + ": more than the --history of " + flags.history);
   o.stamp = flags.stamp;
-  o.stay_at_end = flags.on_eof == "stay";
+  o.at_end = flags.on_eof == "stay"    ? AtEndOfInput::stay
+             : flags.on_eof == "close" ? AtEndOfInput::close
+                                       : AtEndOfInput::automatic;
   o.input_fd = STDIN_FILENO;
   o.command = flags.command;
   std::string input_name = flags.command.empty() ? "stdin" : flags.command[0];
@@ -62,6 +64,21 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   return o;
 }
 
+// A command ended by a stop signal (ours, or the terminal's Ctrl-C reaching it too), or by exiting with the
+// shell's code for one, was stopped: not a failure of its own.
+bool stopped_by_us(const ExitStatus& status) {
+  int code = status.code();
+  return code == 0 || code == 128 + SIGINT || code == 128 + SIGTERM;
+}
+
+// The command's code; after a stop signal, 0 unless the command failed on its own (see ssetool-pipe(1)).
+int command_exit_code(const BroadcastServer::Outcome& outcome, const std::string& name) {
+  int code = outcome.command->code();
+  if (outcome.stopped_by_signal && stopped_by_us(*outcome.command)) return kExitOk;
+  if (code != 0) fmt::print(stderr, "ssetool: pipe: '{}' ended with {}\n", name, outcome.command->description());
+  return code;
+}
+
 int run_pipe(const PipeFlags& flags) {
   BroadcastOptions options = broadcast_options(flags);
   prepare_server_process();
@@ -70,7 +87,7 @@ int run_pipe(const PipeFlags& flags) {
   announce(server.url(), options.server);
   BroadcastServer::Outcome outcome = server.run();
   if (outcome.input_failed) return kExitFailure;
-  if (outcome.command) return outcome.command->code();
+  if (outcome.command) return command_exit_code(outcome, flags.command[0]);
   return kExitOk;
 }
 
@@ -82,7 +99,7 @@ Runner add_pipe_command(CLI::App& app) {
   sub->footer(
       "Examples:\n"
       "  vmstat 1 | ssetool pipe                 # then open http://127.0.0.1:8080/\n"
-      "  ssetool pipe -- tail -f /var/log/syslog\n"
+      "  ssetool pipe -- tail -n 20 -F app.log\n"
       "  ssetool pipe -f ndjson --listen :9000 < events.ndjson\n"
       "See ssetool-pipe(1); server options: ssetool(1).");
   flags->server.add_to(*sub);
@@ -99,7 +116,9 @@ Runner add_pipe_command(CLI::App& app) {
       ->type_name("N")->capture_default_str();
   sub->add_flag("--stamp", flags->stamp, "Prefix each event's data with '@<send time in epoch microseconds> '");
   sub->add_flag("--strict", flags->strict, "An invalid ndjson/sse input line is fatal (exit 1) instead of skipped");
-  sub->add_option("--on-eof", flags->on_eof, "At end of input: close (deliver, end streams, exit) or stay")
+  sub->add_option("--on-eof", flags->on_eof,
+                  "At end of input: close (deliver, end streams, exit), stay (keep serving the history), or auto "
+                  "(stay if stdin is a file or no client has connected yet, else close)")
       ->capture_default_str();
   sub->add_option("--max-line", flags->max_line, "Longest input line accepted; a longer one is fatal (exit 1)")
       ->capture_default_str()->type_name("SIZE");

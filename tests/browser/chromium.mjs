@@ -109,9 +109,10 @@ export class Chromium {
     fs.rmSync(this.profile, { recursive: true, force: true });
   }
 
+  // SIGKILL does not wait for the browser to die: its processes may still write the profile while it is removed.
   kill() {
     this.child.kill("SIGKILL");
-    fs.rmSync(this.profile, { recursive: true, force: true });
+    fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 

@@ -297,7 +297,7 @@ async function testRetryAfterHttpError(page, ssetool) {
 // id-only block, a block with no data (not dispatched), `data:` without a space, and an unfinished event at the end
 // (dropped). The page reconnects after the stream's `retry` with the last id and shows the next event.
 async function testParser(page, dir) {
-  const pipe = await startSsetool(dir, []);
+  const pipe = await startSsetool(dir, ["--on-eof", "close"]);  // no stream client: auto would keep serving
   const viewer = await new Promise((resolve, reject) => {
     http.get(`http://127.0.0.1:${pipe.port}/`, res => {
       let body = "";

@@ -233,7 +233,7 @@ TEST_CASE("a request whose body never arrives gets 408 saying what was missing, 
   options.server.listen = ssetool::ListenAddress::parse("127.0.0.1:0");
   options.server.verbosity = ssetool::Verbosity::quiet;
   options.server.request_timeout = 300ms;
-  options.stay_at_end = true;
+  options.at_end = ssetool::AtEndOfInput::stay;
   int input[2];
   REQUIRE(::pipe2(input, O_CLOEXEC) == 0);
   options.input_fd = input[0];

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <sys/stat.h>
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/broadcast/replay_request.hpp"
@@ -17,6 +18,11 @@ namespace {
 std::uint64_t epoch_micros() {
   using namespace std::chrono;
   return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+bool is_regular_file(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 }  // namespace
@@ -43,6 +49,7 @@ BroadcastServer::Outcome BroadcastServer::run() {
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); }, [this] { input_closed(); });
   int fd = command_ ? command_->stdout_fd() : options_.input_fd;
+  input_is_file_ = !command_ && is_regular_file(fd);
   source_ = std::make_unique<FdSource>(
       fd, EventDecoder::create(options_.format, options_.event_type), options_.input,
       FdSource::Handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
@@ -50,7 +57,11 @@ BroadcastServer::Outcome BroadcastServer::run() {
                            if (options_.on_input_error) options_.on_input_error(error);
                          },
                          .end = [this] { publisher_->close(); }});
-  if (!options_.stop_signals.empty()) loop_.watch_signals(options_.stop_signals, [this](int) { shut_down(true); });
+  if (!options_.stop_signals.empty())
+    loop_.watch_signals(options_.stop_signals, [this](int) {
+      stopped_by_signal_ = true;
+      shut_down(true);
+    });
   loop_.run();
 
   source_->cancel();
@@ -58,7 +69,7 @@ BroadcastServer::Outcome BroadcastServer::run() {
   source_->join();
   server_.reset();
   log_losses();
-  Outcome outcome{.input_failed = source_->failed()};
+  Outcome outcome{.input_failed = source_->failed(), .stopped_by_signal = stopped_by_signal_};
   if (command_) outcome.command = command_->reap();
   return outcome;
 }
@@ -71,9 +82,9 @@ Reply BroadcastServer::handle(const Request& req) {
   const std::string& path = options_.server.path;
   if (req.path == path) {
     std::uint64_t published = hub_.published();  // the cut-off: nothing published from now on is missed
-    std::size_t replay_last = 0;
+    std::optional<std::size_t> replay_last;
     try {
-      replay_last = requested_replay_last(req, options_.replay_last);
+      replay_last = requested_replay_last(req);
     } catch (const InvalidArgument& e) {
       return Reply::text(400, fmt::format("bad request: {}\n", e.what()));
     }
@@ -83,7 +94,12 @@ Reply BroadcastServer::handle(const Request& req) {
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
 }
 
-void BroadcastServer::open_stream(Session& session, std::uint64_t published_before, std::size_t replay_last) {
+// A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
+// (and the server stays), else every event kept: nothing live will follow.
+void BroadcastServer::open_stream(Session& session, std::uint64_t published_before,
+                                  std::optional<std::size_t> asked) {
+  ++clients_seen_;
+  std::size_t replay_last = asked ? *asked : input_closed_ ? options_.hub.history : options_.replay_last;
   hub_.subscribe(&session, session.request().last_event_id(), replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd why) {
     hub_.unsubscribe(s);
@@ -115,7 +131,18 @@ void BroadcastServer::report_id_replaced(const IdReplaced& replaced) {
 void BroadcastServer::input_closed() {
   input_closed_ = true;
   if (stopping_) end_streams();
-  else if (!options_.stay_at_end || source_->failed()) shut_down(false);
+  else if (source_->failed() || !stays_at_end()) shut_down(false);
+}
+
+// At the end of the input: stay or close (AtEndOfInput), saying why when the choice was automatic.
+bool BroadcastServer::stays_at_end() const {
+  if (options_.at_end != AtEndOfInput::automatic) return options_.at_end == AtEndOfInput::stay;
+  if (!input_is_file_ && clients_seen_ > 0) return false;
+  if (options_.server.log && options_.server.verbosity != Verbosity::quiet)
+    options_.server.log(fmt::format("input ended after {} event(s){}; still serving them (Ctrl-C to stop, "
+                                    "--on-eof close to exit)",
+                                    hub_.published(), input_is_file_ ? " (a file)" : " before any client connected"));
+  return true;
 }
 
 // Stops reading at once; the streams end once what was read is published (input_closed), or when the input

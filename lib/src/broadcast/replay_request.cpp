@@ -12,9 +12,9 @@
 
 namespace ssetool {
 
-std::size_t requested_replay_last(const Request& request, std::size_t server_default) {
+std::optional<std::size_t> requested_replay_last(const Request& request) {
   std::optional<std::string> value = request.param(kReplayLastParam);
-  if (!value) return server_default;
+  if (!value) return std::nullopt;
   bool digits = !value->empty() && std::all_of(value->begin(), value->end(),
                                                [](unsigned char c) { return std::isdigit(c) != 0; });
   if (!digits)

@@ -47,14 +47,14 @@ TEST_CASE("broadcast server: lines from a descriptor reach a client, stop() ends
   BroadcastOptions options = options_on_port_0();
   options.input_fd = input.read_end;
   options.replay_last = 10;
-  options.stay_at_end = true;
+  options.at_end = AtEndOfInput::stay;
   BroadcastServer server(std::move(options));
   server.start();
   BroadcastServer::Outcome outcome;
   std::thread runner([&] { outcome = server.run(); });
 
   input.write("one\ntwo\n");
-  ::close(input.take_write());  // end of input: the server stays (stay_at_end)
+  ::close(input.take_write());  // end of input: the server stays (AtEndOfInput::stay)
   std::string body = read_until(server, "data: two\n\n");
   server.stop();
   runner.join();
@@ -70,7 +70,7 @@ TEST_CASE("broadcast server: a command's output is the input, and its exit statu
   BroadcastOptions options = options_on_port_0();
   options.command = {"sh", "-c", "echo hello; exit 3"};
   options.replay_last = 1;
-  options.stay_at_end = true;
+  options.at_end = AtEndOfInput::stay;
   options.event_type = "greeting";
   BroadcastServer server(std::move(options));
   server.start();

@@ -27,13 +27,20 @@
 
 namespace ssetool {
 
+// What pipe does when its input ends (--on-eof).
+enum class AtEndOfInput {
+  close,      // deliver everything read to the clients connected, end their streams, stop
+  stay,       // keep serving: clients that connect from then on get the events kept (the history) from the start
+  automatic,  // stay when the input is a regular file or no client has connected yet (and say so); else close
+};
+
 struct BroadcastOptions {
   ServerOptions server;
   HubOptions hub;
   std::size_t replay_last = 0;              // a new client first gets the last N events (unless it asks:
                                             // replay_request.hpp)
   bool stamp = false;                       // data prefixed with "@<epoch microseconds> " when published
-  bool stay_at_end = false;                 // keep serving after the input ended (else end streams and stop)
+  AtEndOfInput at_end = AtEndOfInput::close;
   InputFormat format = InputFormat::lines;
   std::optional<std::string> event_type;    // for events that carry none (lines and ndjson)
   FdSourceOptions input;
@@ -50,6 +57,7 @@ class BroadcastServer {
   struct Outcome {
     bool input_failed = false;            // a fatal input error ended it
     std::optional<ExitStatus> command;    // the command's status, when one was started
+    bool stopped_by_signal = false;       // one of stop_signals arrived (the command got SIGTERM if running)
   };
 
   // Starts the command, if any, and builds the server. Throws InvalidArgument (a command that cannot run, a bad
@@ -70,9 +78,10 @@ class BroadcastServer {
 
  private:
   Reply handle(const Request& req);
-  void open_stream(Session& session, std::uint64_t published_before, std::size_t replay_last);
+  void open_stream(Session& session, std::uint64_t published_before, std::optional<std::size_t> asked);
   void publish_batch(std::vector<Event>& batch);
   void input_closed();
+  bool stays_at_end() const;
   void shut_down(bool by_signal);
   void end_streams();
   void log_losses() const;
@@ -88,6 +97,9 @@ class BroadcastServer {
   bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
   bool input_closed_ = false;    // the input ended and its last event was published
   bool streams_ending_ = false;  // the server is shutting down
+  bool stopped_by_signal_ = false;
+  bool input_is_file_ = false;   // the input is a regular file (not a pipe, terminal or command)
+  std::size_t clients_seen_ = 0; // streams opened so far
   Loop::TimerId input_deadline_ = 0;
   std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
   std::size_t clients_cut_ = 0;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include "ssetool/wire/request.hpp"
 
@@ -12,9 +13,9 @@ namespace ssetool {
 
 inline constexpr const char* kReplayLastParam = "replay-last";
 
-// The request's `replay-last` (a whole number, 0 or more; one too large to represent means "all"), else
-// `server_default`. The hub bounds it by the history (--history). Throws InvalidArgument, naming the parameter,
-// when the value is not a whole number.
-std::size_t requested_replay_last(const Request& request, std::size_t server_default);
+// The request's `replay-last` (a whole number, 0 or more; one too large to represent means "all"), or nothing
+// when the request does not ask. The hub bounds it by the history (--history). Throws InvalidArgument, naming the
+// parameter, when the value is not a whole number.
+std::optional<std::size_t> requested_replay_last(const Request& request);
 
 }  // namespace ssetool
