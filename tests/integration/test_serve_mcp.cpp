@@ -85,8 +85,8 @@ std::vector<json> messages_of(const std::string& body) {
 }
 
 // Initializes a session and sends notifications/initialized: its id.
-std::string open_session(int port, Headers extra = {}) {
-  auto init = mcp_post(port, kInitialize, extra);
+std::string open_session(int port, Headers extra = {}, const std::string& initialize = kInitialize) {
+  auto init = mcp_post(port, initialize, extra);
   REQUIRE(init.status == 200);
   auto id = init.header("Mcp-Session-Id");
   REQUIRE(id);
@@ -197,8 +197,19 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
     auto good = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
                          {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-06-18"}});
     CHECK(good.status == 200);
-    CHECK(good.body.find("id: 2-0") == std::string::npos);  // no priming event before 2025-11-25
+    // A client that initialized with 2025-11-25 parses priming events, whatever header it sends later.
+    CHECK(good.body.find("id: 2-0\ndata: \n\n") != std::string::npos);
     CHECK(messages_of(good.body).at(0)["result"]["ok"] == true);
+  }
+  SECTION("a client of an older revision gets no priming event") {
+    std::string old_initialize = kInitialize;
+    old_initialize.replace(old_initialize.find("2025-11-25"), 10, "2025-06-18");
+    std::string id = open_session(port, {{"MCP-Protocol-Version", "2025-06-18"}}, old_initialize);
+    auto reply = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
+                          {{"Mcp-Session-Id", id}, {"MCP-Protocol-Version", "2025-06-18"}});
+    CHECK(reply.status == 200);
+    CHECK(reply.body.find("id: 2-0") == std::string::npos);
+    CHECK(messages_of(reply.body).at(0)["result"]["ok"] == true);
   }
   SECTION("a client that accepts only application/json gets one JSON body") {
     std::string id = open_session(port);
@@ -238,6 +249,27 @@ TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS r
   CHECK(descendants(server.process->pid()).empty());  // no child was started for either
   CHECK(mcp_post(port, kInitialize, {{"Host", "mcp.test:80"}}).status == 200);
   CHECK(mcp_post(port, kInitialize, {{"Origin", "http://localhost:1234"}}).status == 200);
+}
+
+TEST_CASE("serve --mcp --cors: the preflight allows DELETE and the MCP headers, which responses expose",
+          "[serve][mcp]") {
+  auto server = start_mcp({"--cors", "http://app.test"}, sh_server());
+  int port = server.port;
+  auto preflight = http_request(port, "OPTIONS", "/mcp",
+                                {{"Origin", "http://app.test"}, {"Access-Control-Request-Method", "DELETE"}}, "");
+  CHECK(preflight.status == 204);
+  CHECK(preflight.header("Access-Control-Allow-Origin") == "http://app.test");
+  auto methods = preflight.header("Access-Control-Allow-Methods").value_or("");
+  CHECK(methods.find("DELETE") != std::string::npos);
+  auto allowed = preflight.header("Access-Control-Allow-Headers").value_or("");
+  for (const char* name : {"Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Authorization"})
+    CHECK(allowed.find(name) != std::string::npos);
+  auto init = mcp_post(port, kInitialize, {{"Origin", "http://app.test"}});
+  REQUIRE(init.status == 200);
+  auto exposed = init.header("Access-Control-Expose-Headers").value_or("");
+  CHECK(exposed.find("Mcp-Session-Id") != std::string::npos);
+  CHECK(exposed.find("MCP-Protocol-Version") != std::string::npos);
+  CHECK(!mcp_post(port, kInitialize, {{"Origin", "http://other.test"}}).header("Access-Control-Expose-Headers"));
 }
 
 TEST_CASE("serve --mcp: a session is bound to the token that created it", "[serve][mcp]") {

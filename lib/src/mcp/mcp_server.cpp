@@ -52,6 +52,15 @@ bool accepts(const Request& req, const std::string& type) {
   return false;
 }
 
+// Whether a stream of this session opens with a priming event (an id and empty data): clients of revision
+// 2025-11-25 and later expect one, older ones may choke on the empty data. The client's own word counts: the
+// MCP-Protocol-Version of this request, or else the revision it asked for when it initialized the session (a
+// 2025-11-25 client that sends an older header, as the conformance suite does, still parses priming events).
+bool primes(const Request& req, const McpSession& session) {
+  return req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion ||
+         session.client_version() >= kFirstPrimingVersion;
+}
+
 bool supported(const std::string& version) {
   const auto& all = supported_protocol_versions();
   return std::find(all.begin(), all.end(), version) != all.end();
@@ -66,6 +75,11 @@ const std::vector<std::string>& supported_protocol_versions() {
 
 McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   if (!options_.server.retry) options_.server.retry = std::chrono::milliseconds(1000);
+  // CORS (--cors): the methods and headers of the Streamable HTTP transport.
+  options_.server.cors_methods = "GET, POST, DELETE, OPTIONS";
+  options_.server.cors_headers =
+      "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+  options_.server.cors_expose_headers = "Mcp-Session-Id, MCP-Protocol-Version";
   options_.server.body_path = [path = options_.server.path](const std::string& p) { return p == path; };
   options_.server.application_metrics = [this] {
     ApplicationMetrics m;
@@ -150,7 +164,6 @@ Reply McpServer::post(const Request& req) {
     return refusal(400, "missing Mcp-Session-Id: only an initialize request starts a session");
   }
   if (message.is_initialize()) return refusal(400, "this session is already initialized");
-  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
   if (message.kind != JsonRpcMessage::Kind::request)
     return on_loop([this, req, message] {
       Reply refused;
@@ -167,10 +180,11 @@ Reply McpServer::post(const Request& req) {
       session->request_for_json(message, std::move(reply));
       return Reply::text(200, "");
     });
-  return on_loop([this, req, message, priming] {
+  return on_loop([this, req, message] {
     Reply refused;
     auto session = session_for(req, refused);
     if (!session) return refused;
+    bool priming = primes(req, *session);
     std::weak_ptr<McpSession> weak = session;
     return Reply::stream([weak, message, priming](Session& connection) {
       if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
@@ -210,11 +224,13 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
   std::string who = fmt::format("{}:{}", req.remote_addr, req.remote_port);
   bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
   // On the loop: the session joins the table and starts reading its child.
-  auto open = [this, process, place, id, number, who, credential = credential_of(req)] {
+  auto open = [this, process, place, id, number, who, credential = credential_of(req),
+               version = message.protocol_version.value_or(kAssumedVersion)] {
     McpSession::Hooks hooks{.ended = [this, id](const std::string&) { session_ended(id); },
                             .done = [this, number] { session_done(number); }};
     auto session = std::make_shared<McpSession>(loop_, std::move(*process), std::move(*place), number, credential,
                                                 options_.session, std::move(hooks));
+    session->set_client_version(version);
     table_->add(id, session);
     metrics_.sessions_open++;
     metrics_.children_alive++;
@@ -241,20 +257,18 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
   }
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
-  if (!options_.server.cors_origins.empty())
-    reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
   return reply;
 }
 
 Reply McpServer::get(const Request& req) {
   if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
   if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
-  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
   auto last = req.header("Last-Event-ID");
-  return on_loop([this, req, last, priming] {
+  return on_loop([this, req, last] {
     Reply refused;
     auto session = session_for(req, refused);
     if (!session) return refused;
+    bool priming = primes(req, *session);
     switch (session->check_get(last)) {
       case McpSession::GetCheck::busy: return refusal(409, "this stream is already open for this session");
       case McpSession::GetCheck::unknown: return refusal(400, "Last-Event-ID names no stream of this session");

@@ -84,6 +84,9 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   Loop::Clock::time_point last_activity() const { return last_activity_; }
   void touch() { last_activity_ = Loop::Clock::now(); }
   const std::string& credential() const { return credential_; }
+  // The protocol revision the client asked for in its initialize request (what it can parse).
+  void set_client_version(std::string version) { client_version_ = std::move(version); }
+  const std::string& client_version() const { return client_version_; }
   std::size_t number() const { return number_; }
   pid_t pid() const { return process_.pid(); }
 
@@ -122,6 +125,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   ProcessSlots::Slot slot_;
   std::size_t number_;
   std::string credential_;
+  std::string client_version_;
   McpSessionOptions options_;
   Hooks hooks_;
   std::unique_ptr<FdReader> stdout_;
