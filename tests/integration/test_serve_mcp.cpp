@@ -354,9 +354,10 @@ TEST_CASE("serve --mcp: a child that exits ends its session; requests in flight 
 }
 
 TEST_CASE("serve --mcp: abandoned sessions end after --session-timeout, grandchildren included", "[serve][mcp]") {
-  auto server = start_mcp({"--session-timeout", "300ms", "--kill-grace", "200ms"}, sh_server());
+  // 200 sessions (400 processes): opening them takes well under the timeout, so all are alive at once.
+  auto server = start_mcp({"--session-timeout", "1s", "--kill-grace", "200ms", "--max-sessions", "200"}, sh_server());
   int port = server.port;
-  constexpr int kSessions = 50;
+  constexpr int kSessions = 200;
   for (int i = 0; i < kSessions; ++i) open_session(port);
   auto children = descendants(server.process->pid());
   CHECK(children.size() >= 2 * kSessions);  // each sh with its sleep (cat replaces sh)

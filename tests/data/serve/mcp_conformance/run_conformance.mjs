@@ -7,7 +7,7 @@
 // the suite then asks for the entry to go), and when, after ssetool got SIGTERM, no child it started is left.
 // Results (one checks.json per scenario) go to a temporary folder, removed at the end; the summary is printed.
 //
-// Results with conformance 0.1.16 (`--suite all`: the 32 server scenarios, 45 checks): every scenario passes with
+// Results with conformance 0.1.16 (`--suite all`: the 32 server scenarios, 46 checks): every scenario passes with
 // no warning, so expected_failures.yml is empty. What a stdio bridge cannot exercise, though it passes:
 //  - server-sse-polling: its test_reconnection tool is meant to make the *server* close the POST stream mid-call
 //    so that the client resumes with GET + Last-Event-ID. A stdio server has no way to close an HTTP stream, so
