@@ -86,7 +86,7 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
 
 int run_serve(ServeFlags& flags, const CLI::App& sub) {
   flags.stdin_buffer_given = sub.count("--stdin-buffer") > 0;
-  if (flags.mcp.enabled) {
+  if (flags.mcp.active()) {
     McpCommand command{flags.command, flags.kill_grace, flags.max_line, flags.stdin_buffer, flags.env_clear};
     return run_serve_mcp(flags.mcp, command, flags.server.options("serve"), sub);
   }

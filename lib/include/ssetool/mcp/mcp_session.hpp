@@ -87,6 +87,9 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   // The protocol revision the client asked for in its initialize request (what it can parse).
   void set_client_version(std::string version) { client_version_ = std::move(version); }
   const std::string& client_version() const { return client_version_; }
+  // Which of the server's endpoints (paths) the session belongs to: it answers there only.
+  void set_endpoint(std::size_t endpoint) { endpoint_ = endpoint; }
+  std::size_t endpoint() const { return endpoint_; }
   std::size_t number() const { return number_; }
   pid_t pid() const { return process_.pid(); }
 
@@ -126,6 +129,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   std::size_t number_;
   std::string credential_;
   std::string client_version_;
+  std::size_t endpoint_ = 0;
   McpSessionOptions options_;
   Hooks hooks_;
   std::unique_ptr<FdReader> stdout_;
