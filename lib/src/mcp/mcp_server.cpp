@@ -73,6 +73,9 @@ std::vector<std::string> merged_environment(std::vector<std::string> base, const
   return base;
 }
 
+// The folder of an endpoint's path ("/mcp" → "/", "/NAME/mcp" → "/NAME/"): where the old transport's paths are.
+std::string folder_of(const std::string& path) { return path.substr(0, path.rfind('/') + 1); }
+
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -115,7 +118,9 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
     endpoints_.push_back(McpEndpoint{.path = options_.server.path, .program = options_.program, .argv = options_.argv});
   for (auto& endpoint : endpoints_) endpoint.env = merged_environment(environment_, endpoint.env);
   options_.server.body_path = [this](const std::string& p) {
-    return std::any_of(endpoints_.begin(), endpoints_.end(), [&](const McpEndpoint& e) { return e.path == p; });
+    return std::any_of(endpoints_.begin(), endpoints_.end(), [&](const McpEndpoint& e) {
+      return e.path == p || folder_of(e.path) + "message" == p;
+    });
   };
   options_.server.application_metrics = [this] {
     ApplicationMetrics m;
@@ -164,6 +169,11 @@ Reply McpServer::handle(const Request& req) {
   }
   auto found = std::find_if(endpoints_.begin(), endpoints_.end(), [&](const McpEndpoint& e) { return e.path == req.path; });
   if (found == endpoints_.end()) {
+    for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+      std::string folder = folder_of(endpoints_[i].path);
+      if (req.path == folder + "sse" && req.method == "GET") return legacy_stream(req, i);
+      if (req.path == folder + "message" && req.method == "POST") return legacy_post(req, i);
+    }
     if (req.path == "/" && req.method == "GET") return listing(req);
     std::string paths;
     for (const auto& e : endpoints_) paths += (paths.empty() ? "" : ", ") + e.path;
@@ -255,13 +265,15 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   });
 }
 
-// A new session: a place under --max-sessions, the child started here (a failure is still answered 503), then
-// the session joins the table on the loop and the initialize request goes to the child.
-Reply McpServer::initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
+// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
+// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
+std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
+                                                            const std::string& version, Reply& refused) {
   auto slot = slots_->try_acquire();
   if (!slot) {
     metrics_.errors++;
-    return busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    return std::nullopt;
   }
   const McpEndpoint& server = endpoints_[endpoint];
   ProcessOptions spawn{.argv = server.argv,
@@ -280,16 +292,14 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
   } catch (const SystemError& e) {
     log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
     metrics_.errors++;
-    return busy("the MCP server could not be started");
+    refused = busy("the MCP server could not be started");
+    return std::nullopt;
   }
   auto place = std::make_shared<ProcessSlots::Slot>(std::move(*slot));
   std::string id = make_session_id();
   std::size_t number = next_number_++;
   std::string who = fmt::format("{}:{}", req.remote_addr, req.remote_port);
-  bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
-  // On the loop: the session joins the table and starts reading its child.
-  auto open = [this, process, place, id, number, who, endpoint, credential = credential_of(req),
-               version = message.protocol_version.value_or(kAssumedVersion)] {
+  auto open = [this, process, place, id, number, who, endpoint, version, credential = credential_of(req)] {
     McpSession::Hooks hooks{.ended = [this, id](const std::string&) { session_ended(id); },
                             .done = [this, number] { session_done(number); }};
     auto session = std::make_shared<McpSession>(loop_, std::move(*process), std::move(*place), number, credential,
@@ -307,6 +317,16 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
     if (stopping_) session->end("shutdown");
     return session;
   };
+  return NewSession{id, open};
+}
+
+Reply McpServer::initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
+  Reply refused;
+  auto created = new_session(req, endpoint, message.protocol_version.value_or(kAssumedVersion), refused);
+  if (!created) return refused;
+  auto open = created->open;
+  std::string id = created->id;
+  bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
   Reply reply;
   if (sse) {
     reply = on_loop([open, message, priming] {
@@ -325,6 +345,48 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
   return reply;
+}
+
+// GET of the old transport's SSE path: a new session whose one stream this is; its first event, `endpoint`, names
+// the URL to POST messages to (the message path with ?sessionId=).
+Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
+  if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
+  Reply refused;
+  auto created = new_session(req, endpoint, "2024-11-05", refused);
+  if (!created) return refused;
+  std::string url = folder_of(endpoints_[endpoint].path) + "message?sessionId=" + created->id;
+  return on_loop([open = created->open, url] {
+    std::weak_ptr<McpSession> weak = open();
+    return Reply::stream([weak, url](Session& connection) {
+      if (auto s = weak.lock()) s->open_legacy(connection, url);
+      else connection.end();
+    });
+  });
+}
+
+// POST of the old transport's message path: the message goes to the session's child; whatever answers it comes
+// on the session's stream.
+Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
+  auto type = req.header("Content-Type");
+  if (!type || type->substr(0, type->find(';')) != "application/json")
+    return refusal(415, "Content-Type must be application/json");
+  JsonRpcMessage message;
+  try {
+    message = classify_message(req.body);
+  } catch (const InvalidArgument& e) {
+    metrics_.errors++;
+    return refusal(400, e.what());
+  }
+  metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
+  auto id = req.param("sessionId");
+  if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
+  return on_loop([this, req, endpoint, message, id = *id] {
+    Reply refused;
+    auto session = session_by_id(id, true, req, endpoint, refused);
+    if (!session) return refused;
+    if (!session->to_child(message)) return busy("the MCP server is not reading its input");
+    return Reply::text(202, "Accepted\n");
+  });
 }
 
 Reply McpServer::get(const Request& req, std::size_t endpoint) {
@@ -406,8 +468,15 @@ Reply McpServer::json_answer(JsonSend send) {
 // ---- loop thread ----
 
 std::shared_ptr<McpSession> McpServer::session_for(const Request& req, std::size_t endpoint, Reply& refused) {
-  auto session = table_->find(req.header(kSessionHeader).value_or(""));
-  if (!session || session->endpoint() != endpoint) {  // another server's session is no session here
+  return session_by_id(req.header(kSessionHeader).value_or(""), false, req, endpoint, refused);
+}
+
+// The session `id` if it is one of `endpoint` and of this transport (old or Streamable), else a refusal: 404, or
+// 401 when the request's credential is not the one that created it.
+std::shared_ptr<McpSession> McpServer::session_by_id(const std::string& id, bool legacy, const Request& req,
+                                                     std::size_t endpoint, Reply& refused) {
+  auto session = table_->find(id);
+  if (!session || session->endpoint() != endpoint || session->legacy() != legacy) {
     metrics_.errors++;
     refused = refusal(404, "no such session (it ended, or never existed): initialize a new one");
     return nullptr;

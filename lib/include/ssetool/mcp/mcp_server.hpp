@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,12 +86,23 @@ class McpServer {
   Reply get(const Request& req, std::size_t endpoint);
   Reply remove(const Request& req, std::size_t endpoint);
   Reply initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse);
+  struct NewSession {
+    std::string id;
+    std::function<std::shared_ptr<McpSession>()> open;  // on the loop
+  };
+  std::optional<NewSession> new_session(const Request& req, std::size_t endpoint, const std::string& version,
+                                        Reply& refused);
+  // The old HTTP+SSE transport (2024-11-05): GET of the SSE path, POST of the message path.
+  Reply legacy_stream(const Request& req, std::size_t endpoint);
+  Reply legacy_post(const Request& req, std::size_t endpoint);
   // On the loop, hands a request to a session with a callback for its response, or returns a refusal.
   using JsonSend = std::function<Reply(std::function<void(std::string)> answer)>;
   Reply json_answer(JsonSend send);
   Reply on_loop(std::function<Reply()> fn);
   // Loop thread.
   std::shared_ptr<McpSession> session_for(const Request& req, std::size_t endpoint, Reply& refusal);
+  std::shared_ptr<McpSession> session_by_id(const std::string& id, bool legacy, const Request& req,
+                                            std::size_t endpoint, Reply& refusal);
   void session_ended(const std::string& id);
   void session_done(std::size_t number);
   void stop_serving();
