@@ -99,7 +99,8 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
 void McpFlags::add_to(CLI::App& app) {
   const char* group = "MCP (--mcp)";
   app.add_flag("--mcp", enabled,
-               "Serve COMMAND, a stdio MCP server, over MCP's Streamable HTTP transport: one COMMAND per session")
+               "Serve COMMAND, a stdio MCP server, over MCP's Streamable HTTP transport (and the old HTTP+SSE one at "
+               "/sse): one COMMAND per session")
       ->group(group);
   app.add_option("--session-timeout", session_timeout,
                  "End an MCP session (and stop its COMMAND) after this long without a request or open stream")

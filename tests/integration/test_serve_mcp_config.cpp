@@ -71,6 +71,18 @@ TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd; GE
              {{"Mcp-Session-Id", *alpha_id}}).status == 202);
   CHECK(post(port, "/mcp", kInitialize).status == 404);
 
+  {  // the old HTTP+SSE transport too, at /NAME/sse
+    SseClient legacy(port, "/beta/sse");
+    auto endpoint = legacy.next_event();
+    REQUIRE(endpoint);
+    CHECK(endpoint->type == "endpoint");
+    CHECK(endpoint->data.rfind("/beta/message?sessionId=", 0) == 0);
+    CHECK(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kInitialize).status == 202);
+    auto answer = legacy.next_event();
+    REQUIRE(answer);
+    CHECK(json::parse(answer->data)["result"]["serverInfo"]["name"] == "beta " + files.path());
+  }
+
   auto listed = http_request(port, "GET", "/", {{"Accept", "application/json"}});
   REQUIRE(listed.status == 200);
   CHECK(json::parse(listed.body) ==

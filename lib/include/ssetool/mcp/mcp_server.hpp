@@ -10,6 +10,9 @@
 //    the stream that id belongs to; DELETE ends the session (204);
 //  - MCP-Protocol-Version, when present, must be a supported revision (400); JSON-RPC batches are refused (400);
 //  - Host and Origin are checked before anything else (access_guard.hpp): 403.
+// Beside each path P, the old HTTP+SSE transport (2024-11-05): GET of P's folder + "sse" starts a session whose
+// one stream that is (its `endpoint` event names P's folder + "message?sessionId=ID", where the client POSTs;
+// 202), ended when the stream closes.
 // Sessions end on DELETE, after --session-timeout idle, when their child exits, and at shutdown (mcp_session.hpp);
 // --max-sessions children at most (503 + Retry-After beyond). Workers decide what needs no session; everything
 // about sessions runs on the loop, the worker waiting for its answer.
