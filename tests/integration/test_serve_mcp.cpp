@@ -410,7 +410,7 @@ TEST_CASE("serve --mcp: a dropped stream resumes with Last-Event-ID", "[serve][m
   CHECK(foreign.status() == 400);
 }
 
-TEST_CASE("serve --mcp: a child that exits ends its session; requests in flight get an error", "[serve][mcp]") {
+TEST_CASE("serve --mcp: a child that exits ends its session, requests in flight get an error", "[serve][mcp]") {
   // It reads notifications/initialized, then exits on the next message (the call) without answering it.
   auto server = start_mcp({}, sh_server("read line; read line; exit 3"));
   int port = server.port;
@@ -452,7 +452,7 @@ TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp
   CHECK(all_dead(children));
 }
 
-TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens; one at a time",
+TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens, one at a time",
           "[serve][mcp]") {
   // After notifications/initialized the child logs a message of its own, with no request in flight.
   auto server = start_mcp({}, sh_server("read line; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","

@@ -44,7 +44,7 @@ std::pair<std::optional<int>, std::string> refused(const std::vector<std::string
 
 }  // namespace
 
-TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd; GET / lists them", "[serve][mcp]") {
+TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd, GET / lists them", "[serve][mcp]") {
   TempDir files;
   json config = {{"mcpServers",
                   {{"alpha", sh_entry("alpha $GREETING")},
