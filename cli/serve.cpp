@@ -86,7 +86,7 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
 
 int run_serve(ServeFlags& flags, const CLI::App& sub) {
   flags.stdin_buffer_given = sub.count("--stdin-buffer") > 0;
-  if (flags.mcp.enabled) {
+  if (flags.mcp.active()) {
     McpCommand command{flags.command, flags.kill_grace, flags.max_line, flags.stdin_buffer, flags.env_clear};
     return run_serve_mcp(flags.mcp, command, flags.server.options("serve"), sub);
   }
@@ -122,6 +122,7 @@ Runner add_serve_command(CLI::App& app) {
       "  ssetool serve -- sh -c 'echo \"hello $REMOTE_ADDR, you asked for $QUERY_STRING\"'\n"
       "  ssetool serve --pty -- python3 progress.py              # line-buffered without changing the program\n"
       "  ssetool serve --mcp -- npx -y @modelcontextprotocol/server-everything   # MCP, Streamable HTTP at /mcp\n"
+      "  ssetool serve --mcp-config claude_desktop_config.json  # each of its MCP servers at /NAME/mcp\n"
       "  ssetool serve --stdin-endpoint --event message -- my-stdio-mcp-server   # MCP's old HTTP+SSE transport\n"
       "Exit status: 0 after SIGINT/SIGTERM, 1 on a run-time failure (busy port), 2 on a usage error\n"
       "(including a COMMAND that cannot be found or executed). See ssetool-serve(1); server options: ssetool(1).");

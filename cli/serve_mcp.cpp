@@ -3,11 +3,13 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fmt/core.h>
 
 #include "command.hpp"
 #include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
+#include "ssetool/mcp/mcp_config.hpp"
 #include "ssetool/mcp/mcp_server.hpp"
 #include "ssetool/sources/process.hpp"
 
@@ -21,18 +23,63 @@ constexpr const char* kNotWithMcp[] = {"--format", "--event", "--stderr-events",
 // The flags only --mcp has.
 constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host"};
 
+std::string search_path() {
+  const char* path = std::getenv("PATH");
+  return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+// The program a --mcp-config entry runs: a name looked up in the entry's own PATH (its "env") or ours; a path
+// with a slash as is, relative to the entry's cwd when it has one.
+std::string config_program(const McpConfigServer& server, const std::string& file) {
+  std::string path = search_path();
+  for (const auto& [name, value] : server.env)
+    if (name == "PATH") path = value;
+  std::string command = server.command;
+  if (command.find('/') != std::string::npos && command.front() != '/' && !server.cwd.empty())
+    command = server.cwd + "/" + command;
+  try {
+    return find_executable(command, path);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(file + ": server '" + server.name + "': " + e.what());
+  }
+}
+
+// --mcp-config FILE: one endpoint per server, at /NAME/mcp; its warnings printed.
+std::vector<McpEndpoint> config_endpoints(const std::string& file) {
+  McpConfig config = read_mcp_config(file);
+  check_mcp_config_dirs(config, file);
+  for (const auto& warning : config.warnings) fmt::print(stderr, "ssetool: serve: warning: {}\n", warning);
+  std::vector<McpEndpoint> endpoints;
+  for (const auto& server : config.servers) {
+    McpEndpoint e{.name = server.name, .path = "/" + server.name + "/mcp", .program = config_program(server, file)};
+    e.argv.push_back(server.command);
+    e.argv.insert(e.argv.end(), server.args.begin(), server.args.end());
+    for (const auto& [name, value] : server.env) e.env.push_back(name + "=" + value);
+    e.cwd = server.cwd;
+    endpoints.push_back(std::move(e));
+  }
+  return endpoints;
+}
+
 McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, ServerOptions server,
                              const CLI::App& app) {
   for (const char* name : kNotWithMcp)
     if (app.get_option(name)->count() > 0) throw InvalidArgument(std::string(name) + ": does not apply to --mcp");
   McpServerOptions o;
-  if (app.get_option("--path")->count() == 0) server.path = "/mcp";
+  if (!flags.config.empty()) {
+    if (!command.command.empty())
+      throw InvalidArgument("--mcp-config: the servers come from the file; give no -- COMMAND with it");
+    if (app.get_option("--path")->count() > 0)
+      throw InvalidArgument("--path: does not apply to --mcp-config (each server is at /NAME/mcp)");
+    o.endpoints = config_endpoints(flags.config);
+  } else {
+    if (app.get_option("--path")->count() == 0) server.path = "/mcp";
+    if (command.command.empty())
+      throw InvalidArgument("no command given: ssetool serve --mcp [OPTIONS] -- COMMAND [ARGS...]");
+    o.program = find_executable(command.command[0], search_path());
+    o.argv = command.command;
+  }
   o.server = std::move(server);
-  if (command.command.empty())
-    throw InvalidArgument("no command given: ssetool serve --mcp [OPTIONS] -- COMMAND [ARGS...]");
-  const char* path = std::getenv("PATH");
-  o.program = find_executable(command.command[0], path ? path : "/usr/local/bin:/usr/bin:/bin");
-  o.argv = command.command;
   o.env_clear = command.env_clear;
   o.session.kill_grace = duration_flag("--kill-grace", command.kill_grace);
   o.session.max_line = size_flag("--max-line", command.max_line, 1);
@@ -52,13 +99,18 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
 void McpFlags::add_to(CLI::App& app) {
   const char* group = "MCP (--mcp)";
   app.add_flag("--mcp", enabled,
-               "Serve COMMAND, a stdio MCP server, over MCP's Streamable HTTP transport: one COMMAND per session")
+               "Serve COMMAND, a stdio MCP server, over MCP's Streamable HTTP transport (and the old HTTP+SSE one at "
+               "/sse): one COMMAND per session")
       ->group(group);
   app.add_option("--session-timeout", session_timeout,
                  "End an MCP session (and stop its COMMAND) after this long without a request or open stream")
       ->type_name("DURATION")->capture_default_str()->group(group);
   app.add_option("--max-sessions", max_sessions, "MCP sessions at once; more initialize requests get 503")
       ->type_name("N")->capture_default_str()->group(group);
+  app.add_option("--mcp-config", config,
+                 "Serve every server of this MCP client config file ({\"mcpServers\": {NAME: {command, args, env, "
+                 "cwd}}}), each at /NAME/mcp; GET / lists them (implies --mcp)")
+      ->type_name("FILE")->group(group);
   app.add_option("--allow-host", allow_hosts,
                  "Also accept this Host (and Origin host) on a loopback address (repeatable; DNS-rebinding guard)")
       ->type_name("HOST")->group(group);
@@ -80,7 +132,12 @@ int run_serve_mcp(const McpFlags& flags, const McpCommand& command, ServerOption
 
   McpServer mcp(std::move(options));
   mcp.start();
-  announce(mcp.url(), server_options);
+  if (flags.config.empty()) {
+    announce(mcp.url(), server_options);
+  } else if (server_options.verbosity != Verbosity::quiet) {
+    fmt::print(stderr, "ssetool: serving {} (MCP servers listed at /)\n", mcp.url());
+    for (const auto& name : mcp.endpoint_names()) fmt::print(stderr, "ssetool: serve:   {}: /{}/mcp\n", name, name);
+  }
   mcp.run();
   return kExitOk;
 }

@@ -1,4 +1,4 @@
-// `ssetool serve --mcp -- COMMAND`: the flags that only the MCP mode has, the serve flags that do not apply to
+// `ssetool serve --mcp -- COMMAND` and `serve --mcp-config FILE`: the flags that only the MCP mode has, the serve flags that do not apply to
 // it, and running an McpServer until SIGINT/SIGTERM. cli/serve.cpp registers these flags and dispatches here.
 #pragma once
 
@@ -16,8 +16,10 @@ struct McpFlags {
   std::string session_timeout = "10m";
   std::string max_sessions = "64";  // text, so that a negative value is refused rather than wrapped
   std::vector<std::string> allow_hosts;
+  std::string config;  // --mcp-config FILE (implies --mcp)
 
   void add_to(CLI::App& app);
+  bool active() const { return enabled || !config.empty(); }
 };
 
 // What `serve --mcp` takes from the serve flags.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fmt/core.h>
 #include <future>
+#include <nlohmann/json.hpp>
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/mcp/credential.hpp"
@@ -52,6 +53,43 @@ bool accepts(const Request& req, const std::string& type) {
   return false;
 }
 
+// Whether a stream of this session opens with a priming event (an id and empty data): clients of revision
+// 2025-11-25 and later expect one, older ones may choke on the empty data. The client's own word counts: the
+// MCP-Protocol-Version of this request, or else the revision it asked for when it initialized the session (a
+// 2025-11-25 client that sends an older header, as the conformance suite does, still parses priming events).
+bool primes(const Request& req, const McpSession& session) {
+  return req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion ||
+         session.client_version() >= kFirstPrimingVersion;
+}
+
+// `base` with `added` ("NAME=value") put in, each replacing an entry of the same NAME.
+std::vector<std::string> merged_environment(std::vector<std::string> base, const std::vector<std::string>& added) {
+  for (const auto& entry : added) {
+    std::string prefix = entry.substr(0, entry.find('=') + 1);
+    base.erase(std::remove_if(base.begin(), base.end(), [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }),
+               base.end());
+    base.push_back(entry);
+  }
+  return base;
+}
+
+// The folder of an endpoint's path ("/mcp" → "/", "/NAME/mcp" → "/NAME/"): where the old transport's paths are.
+std::string folder_of(const std::string& path) { return path.substr(0, path.rfind('/') + 1); }
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 bool supported(const std::string& version) {
   const auto& all = supported_protocol_versions();
   return std::find(all.begin(), all.end(), version) != all.end();
@@ -66,7 +104,24 @@ const std::vector<std::string>& supported_protocol_versions() {
 
 McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   if (!options_.server.retry) options_.server.retry = std::chrono::milliseconds(1000);
-  options_.server.body_path = [path = options_.server.path](const std::string& p) { return p == path; };
+  // CORS (--cors): the methods and headers of the Streamable HTTP transport.
+  options_.server.cors_methods = "GET, POST, DELETE, OPTIONS";
+  options_.server.cors_headers =
+      "Authorization, Content-Type, Accept, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID";
+  options_.server.cors_expose_headers = "Mcp-Session-Id, MCP-Protocol-Version";
+  environment_ = options_.env_clear ? std::vector<std::string>{} : current_environment();
+  if (options_.env_clear)
+    for (const auto& v : current_environment())
+      if (v.rfind("PATH=", 0) == 0) environment_.push_back(v);
+  endpoints_ = options_.endpoints;
+  if (endpoints_.empty())
+    endpoints_.push_back(McpEndpoint{.path = options_.server.path, .program = options_.program, .argv = options_.argv});
+  for (auto& endpoint : endpoints_) endpoint.env = merged_environment(environment_, endpoint.env);
+  options_.server.body_path = [this](const std::string& p) {
+    return std::any_of(endpoints_.begin(), endpoints_.end(), [&](const McpEndpoint& e) {
+      return e.path == p || folder_of(e.path) + "message" == p;
+    });
+  };
   options_.server.application_metrics = [this] {
     ApplicationMetrics m;
     m.more = metrics_.text();
@@ -76,10 +131,6 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   if (options_.server.verbosity == Verbosity::verbose)
     options_.session.trace = [this](const std::string& line) { log(line); };
   access_ = access_rules(options_.server.listen.host, options_.allow_hosts, options_.server.cors_origins);
-  environment_ = options_.env_clear ? std::vector<std::string>{} : current_environment();
-  if (options_.env_clear)
-    for (const auto& v : current_environment())
-      if (v.rfind("PATH=", 0) == 0) environment_.push_back(v);
   slots_ = std::make_unique<ProcessSlots>(options_.max_sessions);
   table_ = std::make_unique<SessionTable>(loop_, options_.session_timeout);
   server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
@@ -88,6 +139,12 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
 McpServer::~McpServer() = default;
 
 void McpServer::start() { server_->start(); }
+
+std::vector<std::string> McpServer::endpoint_names() const {
+  std::vector<std::string> names;
+  for (const auto& e : endpoints_) names.push_back(e.name);
+  return names;
+}
 
 void McpServer::run() {
   if (!options_.stop_signals.empty())
@@ -106,29 +163,58 @@ void McpServer::stop() {
 // ---- worker threads ----
 
 Reply McpServer::handle(const Request& req) {
-  if (req.path != options_.server.path) {
-    if (req.path == "/" && req.method == "GET")
-      return Reply::text(200, "ssetool serve --mcp: the MCP endpoint (Streamable HTTP) is at " +
-                                  options_.server.path + "\n");
-    return Reply::text(404, "not found: the MCP endpoint is at " + options_.server.path + "\n");
-  }
   if (auto why = access_refusal(req, access_)) {
     metrics_.errors++;
     return Reply::text(403, "forbidden: " + *why + "\n");
   }
+  auto found = std::find_if(endpoints_.begin(), endpoints_.end(), [&](const McpEndpoint& e) { return e.path == req.path; });
+  if (found == endpoints_.end()) {
+    for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+      std::string folder = folder_of(endpoints_[i].path);
+      if (req.path == folder + "sse" && req.method == "GET") return legacy_stream(req, i);
+      if (req.path == folder + "message" && req.method == "POST") return legacy_post(req, i);
+    }
+    if (req.path == "/" && req.method == "GET") return listing(req);
+    std::string paths;
+    for (const auto& e : endpoints_) paths += (paths.empty() ? "" : ", ") + e.path;
+    return Reply::text(404, "not found: the MCP endpoints are " + paths + "\n");
+  }
+  std::size_t endpoint = static_cast<std::size_t>(found - endpoints_.begin());
   if (auto version = req.header(kVersionHeader); version && !supported(*version)) {
     metrics_.errors++;
     return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
   }
-  if (req.method == "POST") return post(req);
-  if (req.method == "GET") return get(req);
-  if (req.method == "DELETE") return remove(req);
+  if (req.method == "POST") return post(req, endpoint);
+  if (req.method == "GET") return get(req, endpoint);
+  if (req.method == "DELETE") return remove(req, endpoint);
   Reply reply = Reply::text(405, "method not allowed: the MCP endpoint takes POST, GET and DELETE\n");
   reply.headers.emplace_back("Allow", "GET, POST, DELETE");
   return reply;
 }
 
-Reply McpServer::post(const Request& req) {
+// GET /: the MCP endpoints, as JSON ({"servers": [{"name", "mcp"}]}) for a client that asks for it, else as a
+// small HTML page. Names and paths only: commands, arguments and environments may hold secrets.
+Reply McpServer::listing(const Request& req) const {
+  auto accept = req.header("Accept");
+  if (accept && accept->find("application/json") != std::string::npos) {
+    nlohmann::json servers = nlohmann::json::array();
+    for (const auto& e : endpoints_) servers.push_back({{"name", e.name}, {"mcp", e.path}});
+    Reply reply = Reply::text(200, nlohmann::json{{"servers", servers}}.dump() + "\n");
+    reply.content_type = "application/json";
+    return reply;
+  }
+  std::string items;
+  for (const auto& e : endpoints_) {
+    std::string path = html_escape(e.path);
+    items += "<li>" + (e.name.empty() ? std::string() : html_escape(e.name) + ": ") + "<code>" + path + "</code></li>\n";
+  }
+  Reply reply = Reply::text(200, "<!doctype html>\n<title>ssetool serve --mcp</title>\n"
+                                 "<h1>MCP servers (Streamable HTTP)</h1>\n<ul>\n" + items + "</ul>\n");
+  reply.content_type = "text/html; charset=utf-8";
+  return reply;
+}
+
+Reply McpServer::post(const Request& req, std::size_t endpoint) {
   auto type = req.header("Content-Type");
   if (!type || type->substr(0, type->find(';')) != "application/json")
     return refusal(415, "Content-Type must be application/json");
@@ -145,32 +231,32 @@ Reply McpServer::post(const Request& req) {
   metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
   auto id = req.header(kSessionHeader);
   if (!id) {
-    if (message.is_initialize()) return initialize(req, message, sse);
+    if (message.is_initialize()) return initialize(req, endpoint, message, sse);
     metrics_.errors++;
     return refusal(400, "missing Mcp-Session-Id: only an initialize request starts a session");
   }
   if (message.is_initialize()) return refusal(400, "this session is already initialized");
-  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
   if (message.kind != JsonRpcMessage::Kind::request)
-    return on_loop([this, req, message] {
+    return on_loop([this, req, endpoint, message] {
       Reply refused;
-      auto session = session_for(req, refused);
+      auto session = session_for(req, endpoint, refused);
       if (!session) return refused;
       if (!session->to_child(message)) return busy("the MCP server is not reading its input");
       return Reply::text(202, "");
     });
   if (!sse)
-    return json_answer([this, req, message](std::function<void(std::string)> reply) {
+    return json_answer([this, req, endpoint, message](std::function<void(std::string)> reply) {
       Reply refused;
-      auto session = session_for(req, refused);
+      auto session = session_for(req, endpoint, refused);
       if (!session) return refused;
       session->request_for_json(message, std::move(reply));
       return Reply::text(200, "");
     });
-  return on_loop([this, req, message, priming] {
+  return on_loop([this, req, endpoint, message] {
     Reply refused;
-    auto session = session_for(req, refused);
+    auto session = session_for(req, endpoint, refused);
     if (!session) return refused;
+    bool priming = primes(req, *session);
     std::weak_ptr<McpSession> weak = session;
     return Reply::stream([weak, message, priming](Session& connection) {
       if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
@@ -179,17 +265,21 @@ Reply McpServer::post(const Request& req) {
   });
 }
 
-// A new session: a place under --max-sessions, the child started here (a failure is still answered 503), then
-// the session joins the table on the loop and the initialize request goes to the child.
-Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, bool sse) {
+// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
+// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
+std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
+                                                            const std::string& version, Reply& refused) {
   auto slot = slots_->try_acquire();
   if (!slot) {
     metrics_.errors++;
-    return busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    return std::nullopt;
   }
-  ProcessOptions spawn{.argv = options_.argv,
-                       .program = options_.program,
-                       .env = environment_,
+  const McpEndpoint& server = endpoints_[endpoint];
+  ProcessOptions spawn{.argv = server.argv,
+                       .program = server.program,
+                       .env = server.env,
+                       .cwd = server.cwd,
                        .in = StreamMode::pipe,
                        .out = StreamMode::pipe,
                        .err = StreamMode::pipe,
@@ -202,28 +292,41 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
   } catch (const SystemError& e) {
     log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
     metrics_.errors++;
-    return busy("the MCP server could not be started");
+    refused = busy("the MCP server could not be started");
+    return std::nullopt;
   }
   auto place = std::make_shared<ProcessSlots::Slot>(std::move(*slot));
   std::string id = make_session_id();
   std::size_t number = next_number_++;
   std::string who = fmt::format("{}:{}", req.remote_addr, req.remote_port);
-  bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
-  // On the loop: the session joins the table and starts reading its child.
-  auto open = [this, process, place, id, number, who, credential = credential_of(req)] {
+  auto open = [this, process, place, id, number, who, endpoint, version, credential = credential_of(req)] {
     McpSession::Hooks hooks{.ended = [this, id](const std::string&) { session_ended(id); },
                             .done = [this, number] { session_done(number); }};
     auto session = std::make_shared<McpSession>(loop_, std::move(*process), std::move(*place), number, credential,
                                                 options_.session, std::move(hooks));
+    session->set_client_version(version);
+    session->set_endpoint(endpoint);
     table_->add(id, session);
     metrics_.sessions_open++;
     metrics_.children_alive++;
     session->start();
     if (options_.server.verbosity == Verbosity::verbose)
-      log(fmt::format("[session {}] opened for {}: pid {}", number, who, session->pid()));
+      log(fmt::format("[session {}] opened{} for {}: pid {}", number,
+                      endpoints_[endpoint].name.empty() ? "" : " (" + endpoints_[endpoint].name + ")", who,
+                      session->pid()));
     if (stopping_) session->end("shutdown");
     return session;
   };
+  return NewSession{id, open};
+}
+
+Reply McpServer::initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
+  Reply refused;
+  auto created = new_session(req, endpoint, message.protocol_version.value_or(kAssumedVersion), refused);
+  if (!created) return refused;
+  auto open = created->open;
+  std::string id = created->id;
+  bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
   Reply reply;
   if (sse) {
     reply = on_loop([open, message, priming] {
@@ -241,20 +344,60 @@ Reply McpServer::initialize(const Request& req, const JsonRpcMessage& message, b
   }
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
-  if (!options_.server.cors_origins.empty())
-    reply.headers.emplace_back("Access-Control-Expose-Headers", kSessionHeader);
   return reply;
 }
 
-Reply McpServer::get(const Request& req) {
+// GET of the old transport's SSE path: a new session whose one stream this is; its first event, `endpoint`, names
+// the URL to POST messages to (the message path with ?sessionId=).
+Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
+  if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
+  Reply refused;
+  auto created = new_session(req, endpoint, "2024-11-05", refused);
+  if (!created) return refused;
+  std::string url = folder_of(endpoints_[endpoint].path) + "message?sessionId=" + created->id;
+  return on_loop([open = created->open, url] {
+    std::weak_ptr<McpSession> weak = open();
+    return Reply::stream([weak, url](Session& connection) {
+      if (auto s = weak.lock()) s->open_legacy(connection, url);
+      else connection.end();
+    });
+  });
+}
+
+// POST of the old transport's message path: the message goes to the session's child; whatever answers it comes
+// on the session's stream.
+Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
+  auto type = req.header("Content-Type");
+  if (!type || type->substr(0, type->find(';')) != "application/json")
+    return refusal(415, "Content-Type must be application/json");
+  JsonRpcMessage message;
+  try {
+    message = classify_message(req.body);
+  } catch (const InvalidArgument& e) {
+    metrics_.errors++;
+    return refusal(400, e.what());
+  }
+  metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
+  auto id = req.param("sessionId");
+  if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
+  return on_loop([this, req, endpoint, message, id = *id] {
+    Reply refused;
+    auto session = session_by_id(id, true, req, endpoint, refused);
+    if (!session) return refused;
+    if (!session->to_child(message)) return busy("the MCP server is not reading its input");
+    return Reply::text(202, "Accepted\n");
+  });
+}
+
+Reply McpServer::get(const Request& req, std::size_t endpoint) {
   if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
   if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
-  bool priming = req.header(kVersionHeader).value_or(kAssumedVersion) >= kFirstPrimingVersion;
   auto last = req.header("Last-Event-ID");
-  return on_loop([this, req, last, priming] {
+  return on_loop([this, req, endpoint, last] {
     Reply refused;
-    auto session = session_for(req, refused);
+    auto session = session_for(req, endpoint, refused);
     if (!session) return refused;
+    bool priming = primes(req, *session);
     switch (session->check_get(last)) {
       case McpSession::GetCheck::busy: return refusal(409, "this stream is already open for this session");
       case McpSession::GetCheck::unknown: return refusal(400, "Last-Event-ID names no stream of this session");
@@ -269,11 +412,11 @@ Reply McpServer::get(const Request& req) {
   });
 }
 
-Reply McpServer::remove(const Request& req) {
+Reply McpServer::remove(const Request& req, std::size_t endpoint) {
   if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
-  return on_loop([this, req] {
+  return on_loop([this, req, endpoint] {
     Reply refused;
-    auto session = session_for(req, refused);
+    auto session = session_for(req, endpoint, refused);
     if (!session) return refused;
     session->end("DELETE");
     return Reply::text(204, "");
@@ -324,9 +467,16 @@ Reply McpServer::json_answer(JsonSend send) {
 
 // ---- loop thread ----
 
-std::shared_ptr<McpSession> McpServer::session_for(const Request& req, Reply& refused) {
-  auto session = table_->find(req.header(kSessionHeader).value_or(""));
-  if (!session) {
+std::shared_ptr<McpSession> McpServer::session_for(const Request& req, std::size_t endpoint, Reply& refused) {
+  return session_by_id(req.header(kSessionHeader).value_or(""), false, req, endpoint, refused);
+}
+
+// The session `id` if it is one of `endpoint` and of this transport (old or Streamable), else a refusal: 404, or
+// 401 when the request's credential is not the one that created it.
+std::shared_ptr<McpSession> McpServer::session_by_id(const std::string& id, bool legacy, const Request& req,
+                                                     std::size_t endpoint, Reply& refused) {
+  auto session = table_->find(id);
+  if (!session || session->endpoint() != endpoint || session->legacy() != legacy) {
     metrics_.errors++;
     refused = refusal(404, "no such session (it ended, or never existed): initialize a new one");
     return nullptr;

@@ -96,8 +96,23 @@ void McpSession::attach(Stream& stream, Session& connection) {
   stream.connection = connection.weak_from_this();
   std::weak_ptr<McpSession> weak = weak_from_this();
   connection.on_close([weak](SessionEnd) {
-    if (auto self = weak.lock()) self->touch();
+    auto self = weak.lock();
+    if (!self) return;
+    self->touch();
+    if (self->legacy_) self->end("the SSE stream closed");
   });
+}
+
+void McpSession::open_legacy(Session& connection, const std::string& post_url) {
+  touch();
+  legacy_ = true;
+  Stream& stream = streams_[0];
+  attach(stream, connection);
+  Event endpoint;
+  endpoint.type = "endpoint";
+  endpoint.data = post_url;
+  connection.send(endpoint);
+  replay(0, stream, stream.delivered, connection);
 }
 
 void McpSession::request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming) {
@@ -192,8 +207,8 @@ void McpSession::on_child_line(std::string_view line) {
     log(std::string("stdout: ") + e.what() + " (skipped)");
     return;
   }
-  if (message.kind != JsonRpcMessage::Kind::response) {
-    deliver(route(message), message.line);
+  if (legacy_ || message.kind != JsonRpcMessage::Kind::response) {
+    deliver(legacy_ ? 0 : route(message), message.line);
     return;
   }
   auto it = message.id ? waiting_.find(*message.id) : waiting_.end();

@@ -18,10 +18,9 @@ Reply HttpPolicy::answer(const Request& req) {
 Reply HttpPolicy::route(const Request& req) {
   if (req.method == "OPTIONS" && !options_.cors_origins.empty()) {
     Reply reply = Reply::text(204, "");
-    reply.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    reply.headers.emplace_back("Access-Control-Allow-Methods", options_.cors_methods);
     reply.headers.emplace_back("Access-Control-Allow-Headers",
-                               req.header("Access-Control-Request-Headers")
-                                   .value_or("Authorization, Last-Event-ID, Content-Type, Cache-Control"));
+                               req.header("Access-Control-Request-Headers").value_or(options_.cors_headers));
     reply.headers.emplace_back("Access-Control-Max-Age", "600");
     return reply;
   }
@@ -71,14 +70,16 @@ void HttpPolicy::add_common_headers(const Request& req, Reply& reply) const {
     for (const auto& allowed : options_.cors_origins) {
       if (allowed == "*") {
         reply.headers.emplace_back("Access-Control-Allow-Origin", "*");
-        break;
-      }
-      if (origin && *origin == allowed) {
+      } else if (origin && *origin == allowed) {
         reply.headers.emplace_back("Access-Control-Allow-Origin", *origin);
         reply.headers.emplace_back("Access-Control-Allow-Credentials", "true");
         reply.headers.emplace_back("Vary", "Origin");
-        break;
+      } else {
+        continue;
       }
+      if (!options_.cors_expose_headers.empty())
+        reply.headers.emplace_back("Access-Control-Expose-Headers", options_.cors_expose_headers);
+      break;
     }
   }
   for (const auto& h : options_.extra_headers) reply.headers.push_back(h);

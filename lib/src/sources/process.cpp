@@ -99,9 +99,10 @@ void check_options(const ProcessOptions& options) {
     throw InvalidArgument("a pseudo-terminal on stdout needs a session of its own");
 }
 
-// The child's end of each stream on 0, 1 and 2; every other descriptor closed.
-void init_file_actions(posix_spawn_file_actions_t& actions, const StreamPlans& plans) {
+// The child's end of each stream on 0, 1 and 2; every other descriptor closed; `cwd` entered if given.
+void init_file_actions(posix_spawn_file_actions_t& actions, const StreamPlans& plans, const std::string& cwd) {
   posix_spawn_file_actions_init(&actions);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   for (int target = 0; target < 3; ++target) {
     const StreamPlan& plan = plans.stream[target];
     if (!plan.path.empty())
@@ -141,7 +142,7 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 // posix_spawn (the program given) or posix_spawnp (argv[0] looked up in PATH). The child's pid, or the error.
 int start(const ProcessOptions& options, const StreamPlans& plans, pid_t& pid) {
   posix_spawn_file_actions_t actions;
-  init_file_actions(actions, plans);
+  init_file_actions(actions, plans, options.cwd);
   posix_spawnattr_t attr;
   init_attributes(attr, options.grouping);
   auto argv = c_strings(options.argv);

@@ -1,5 +1,6 @@
 // The engine of `ssetool serve --mcp -- COMMAND`: a stdio MCP server put on MCP's Streamable HTTP transport
-// (protocol revisions 2025-03-26, 2025-06-18 and 2025-11-25; stateful). At `path`:
+// (protocol revisions 2025-03-26, 2025-06-18 and 2025-11-25; stateful); or several, each at its own path
+// (--mcp-config: /NAME/mcp), listed by GET / (JSON for Accept: application/json, else HTML). At each path:
 //  - POST initialize without a session starts COMMAND (no shell, its own process group) for a new session and
 //    answers with an unguessable Mcp-Session-Id; every later request carries it (missing: 400, unknown: 404,
 //    another credential than the one that created it: 401);
@@ -9,6 +10,9 @@
 //    the stream that id belongs to; DELETE ends the session (204);
 //  - MCP-Protocol-Version, when present, must be a supported revision (400); JSON-RPC batches are refused (400);
 //  - Host and Origin are checked before anything else (access_guard.hpp): 403.
+// Beside each path P, the old HTTP+SSE transport (2024-11-05): GET of P's folder + "sse" starts a session whose
+// one stream that is (its `endpoint` event names P's folder + "message?sessionId=ID", where the client POSTs;
+// 202), ended when the stream closes.
 // Sessions end on DELETE, after --session-timeout idle, when their child exits, and at shutdown (mcp_session.hpp);
 // --max-sessions children at most (503 + Retry-After beyond). Workers decide what needs no session; everything
 // about sessions runs on the loop, the worker waiting for its answer.
@@ -19,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,10 +38,22 @@
 
 namespace ssetool {
 
+// One stdio MCP server and the path it is served at. `serve --mcp -- COMMAND` has one, unnamed, at --path;
+// --mcp-config one per NAME, at /NAME/mcp.
+struct McpEndpoint {
+  std::string name;               // empty for the one of `-- COMMAND`
+  std::string path;               // "/mcp", "/NAME/mcp"
+  std::string program;            // the command, resolved (see find_executable)
+  std::vector<std::string> argv;  // the command and its arguments, as given
+  std::vector<std::string> env;   // "NAME=value": added to the child environment (replacing the same NAME)
+  std::string cwd;                // the child's working directory; empty: ours
+};
+
 struct McpServerOptions {
   ServerOptions server;                    // its path is the MCP endpoint
   std::string program;                     // the command, resolved (see find_executable)
   std::vector<std::string> argv;           // the command and its arguments, as given
+  std::vector<McpEndpoint> endpoints;      // several servers (--mcp-config); empty: program and argv at server.path
   bool env_clear = false;                  // the command gets only PATH
   McpSessionOptions session;               // its log and trace are set from `server`
   std::size_t max_sessions = 64;           // children at once; more initialize requests get 503 + Retry-After
@@ -57,6 +74,8 @@ class McpServer {
   void start();
   std::string url() const { return server_->url(); }
   int port() const { return server_->port(); }
+  // The names of the servers of --mcp-config, in the file's order (empty names otherwise).
+  std::vector<std::string> endpoint_names() const;
   // Runs the loop until the server has stopped; every child is then killed and reaped. Once.
   void run();
   // Thread-safe: a graceful stop, as a stop signal does.
@@ -65,16 +84,28 @@ class McpServer {
  private:
   // Worker threads.
   Reply handle(const Request& req);
-  Reply post(const Request& req);
-  Reply get(const Request& req);
-  Reply remove(const Request& req);
-  Reply initialize(const Request& req, const JsonRpcMessage& message, bool sse);
+  Reply listing(const Request& req) const;
+  Reply post(const Request& req, std::size_t endpoint);
+  Reply get(const Request& req, std::size_t endpoint);
+  Reply remove(const Request& req, std::size_t endpoint);
+  Reply initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse);
+  struct NewSession {
+    std::string id;
+    std::function<std::shared_ptr<McpSession>()> open;  // on the loop
+  };
+  std::optional<NewSession> new_session(const Request& req, std::size_t endpoint, const std::string& version,
+                                        Reply& refused);
+  // The old HTTP+SSE transport (2024-11-05): GET of the SSE path, POST of the message path.
+  Reply legacy_stream(const Request& req, std::size_t endpoint);
+  Reply legacy_post(const Request& req, std::size_t endpoint);
   // On the loop, hands a request to a session with a callback for its response, or returns a refusal.
   using JsonSend = std::function<Reply(std::function<void(std::string)> answer)>;
   Reply json_answer(JsonSend send);
   Reply on_loop(std::function<Reply()> fn);
   // Loop thread.
-  std::shared_ptr<McpSession> session_for(const Request& req, Reply& refusal);
+  std::shared_ptr<McpSession> session_for(const Request& req, std::size_t endpoint, Reply& refusal);
+  std::shared_ptr<McpSession> session_by_id(const std::string& id, bool legacy, const Request& req,
+                                            std::size_t endpoint, Reply& refusal);
   void session_ended(const std::string& id);
   void session_done(std::size_t number);
   void stop_serving();
@@ -84,6 +115,7 @@ class McpServer {
   McpServerOptions options_;
   AccessRules access_;
   std::vector<std::string> environment_;
+  std::vector<McpEndpoint> endpoints_;              // each with its whole child environment in `env`
   McpMetrics metrics_;
   std::unique_ptr<ProcessSlots> slots_;
   std::atomic<std::size_t> next_number_{1};

@@ -10,7 +10,8 @@
 //  - a request or notification goes to the stream of the request whose progress token it carries; else, while
 //    exactly one request is in flight (answered as SSE), to that request's stream; else to the GET stream;
 //  - a message for a stream no client holds right now is kept in that stream's history for resumption.
-// End. end() (DELETE, idle timeout, shutdown) or the child's exit: requests in flight get a JSON-RPC error, open
+// The old HTTP+SSE transport (open_legacy): stream 0 is the only stream and takes every message of the child.
+// End. end() (DELETE, idle timeout, shutdown, a legacy stream closed) or the child's exit: requests in flight get a JSON-RPC error, open
 // streams end, the child's stdin is closed and its process group gets SIGTERM, then SIGKILL after kill_grace;
 // once the child has exited, what is left of its group is killed and the child reaped, then `done` runs.
 #pragma once
@@ -76,6 +77,12 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   GetCheck check_get(const std::optional<std::string>& last_event_id) const;
   void open_get(Session& connection, const std::optional<std::string>& last_event_id, bool priming);
 
+  // The old HTTP+SSE transport (2024-11-05): `connection` is the session's only stream (stream 0); its first
+  // event, `endpoint`, gives the URL the client POSTs to (whatever it posts goes to the child: to_child); every
+  // line of the child goes on it; the session ends when it closes.
+  void open_legacy(Session& connection, const std::string& post_url);
+  bool legacy() const { return legacy_; }
+
   // Ends the session (see above). `why` is for the log: "DELETE", "idle", "shutdown".
   void end(const std::string& why);
 
@@ -84,6 +91,12 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   Loop::Clock::time_point last_activity() const { return last_activity_; }
   void touch() { last_activity_ = Loop::Clock::now(); }
   const std::string& credential() const { return credential_; }
+  // The protocol revision the client asked for in its initialize request (what it can parse).
+  void set_client_version(std::string version) { client_version_ = std::move(version); }
+  const std::string& client_version() const { return client_version_; }
+  // Which of the server's endpoints (paths) the session belongs to: it answers there only.
+  void set_endpoint(std::size_t endpoint) { endpoint_ = endpoint; }
+  std::size_t endpoint() const { return endpoint_; }
   std::size_t number() const { return number_; }
   pid_t pid() const { return process_.pid(); }
 
@@ -122,6 +135,9 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   ProcessSlots::Slot slot_;
   std::size_t number_;
   std::string credential_;
+  std::string client_version_;
+  std::size_t endpoint_ = 0;
+  bool legacy_ = false;
   McpSessionOptions options_;
   Hooks hooks_;
   std::unique_ptr<FdReader> stdout_;

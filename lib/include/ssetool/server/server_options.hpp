@@ -45,6 +45,10 @@ struct ServerOptions {
   std::size_t max_clients = 0;                     // 0: derived from the descriptor limit
   std::size_t client_buffer = 4 << 20;             // bytes waiting for one client before it is dropped
   std::vector<std::string> cors_origins;           // "*" allowed
+  std::string cors_methods = "GET, POST, OPTIONS";  // a preflight's Access-Control-Allow-Methods
+  // A preflight's Access-Control-Allow-Headers when it names none (Access-Control-Request-Headers is echoed).
+  std::string cors_headers = "Authorization, Last-Event-ID, Content-Type, Cache-Control";
+  std::string cors_expose_headers;                 // Access-Control-Expose-Headers for an allowed Origin ("": none)
   std::string token;                               // required as Bearer or access_token when set
   Headers extra_headers;                           // on every response
   std::string tls_cert, tls_key;

@@ -29,6 +29,7 @@ struct ProcessOptions {
   std::vector<std::string> argv;                // argv[0] is what the child sees as its name
   std::string program;                          // the file to run (see find_executable); empty: argv[0] in PATH
   std::optional<std::vector<std::string>> env;  // "NAME=value" entries, the whole environment; unset: ours
+  std::string cwd;                              // the child's working directory; empty: ours
   StreamMode in = StreamMode::inherit;
   StreamMode out = StreamMode::pipe;
   StreamMode err = StreamMode::inherit;
