@@ -420,8 +420,8 @@ function plan(quick) {
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
     responsivenessSamples: quick ? 10 : 50,
-    mcp: quick ? { calls: 500, warmup: 50, sessions: 100, leftAfterMs: 5000 }
-      : { calls: 5000, warmup: 200, sessions: 100, leftAfterMs: 10000 },
+    mcp: quick ? { calls: 500, warmup: 300, sessions: 100, leftAfterMs: 5000 }
+      : { calls: 5000, warmup: 1000, sessions: 100, leftAfterMs: 10000 }, // warm-up: Node's JIT, for supergateway
   };
 }
 
