@@ -54,7 +54,7 @@ export function mcpSection(results, targets) {
     "after one session opened and ended, and again with 100 sessions open (each initialized, holding its GET " +
     "stream as the SDK client does, one call made); then the 100 sessions ended with DELETE and, after a wait, " +
     "the processes left: the bridge's descendants (/proc parent links) and echo servers running anywhere. " +
-    `supergateway ${sg?.version ?? ""} runs with \`--outputTransport streamableHttp --stateful --logLevel none\`, ` +
+    `supergateway${sg ? ` ${sg.version}` : " (when installed)"} runs with \`--outputTransport streamableHttp --stateful --logLevel none\`, ` +
     "kept on 127.0.0.1 by perf/peers/loopback_listen.mjs; ssetool with `serve --mcp -q`.\n\n";
   md += "| target | measured | |\n|---|---|---|\n";
   for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
