@@ -177,18 +177,28 @@ class Session {
   }
 
   // Opens the GET stream for the server's own messages, as the SDK client does after initializing; resolves once
-  // its headers have arrived.
-  openGetStream() {
+  // its headers have arrived (sent once more on a new connection if a reused one had been closed, as in send()).
+  openGetStream(retried = false) {
     return new Promise((resolve, reject) => {
+      let answered = false;
+      const timer = setTimeout(() => req.destroy(new Error("GET stream: no response headers within 10 s")), 10000);
       const req = request({ host: "127.0.0.1", port: this.port, path: "/mcp", method: "GET", agent: this.agent,
         headers: { Accept: "text/event-stream", "Mcp-Session-Id": this.id, "MCP-Protocol-Version": PROTOCOL } },
       (res) => {
-        if (res.statusCode !== 200) reject(new Error(`GET stream: HTTP ${res.statusCode}`));
+        answered = true;
+        clearTimeout(timer);
         res.on("data", () => {});
-        res.on("error", () => {});
-        resolve();
+        res.on("error", () => {}); // the stream ends when the session does
+        if (res.statusCode === 200) resolve();
+        else reject(new Error(`GET stream: HTTP ${res.statusCode}`));
       });
-      req.on("error", (e) => (this.getStream ? undefined : reject(e)));
+      req.on("error", (e) => {
+        if (answered) return;
+        clearTimeout(timer);
+        if (!req.reusedSocket || retried || !["ECONNRESET", "EPIPE"].includes(e.code)) return reject(e);
+        this.retries++;
+        this.openGetStream(true).then(resolve, reject);
+      });
       req.end();
       this.getStream = req;
     });
