@@ -1,12 +1,12 @@
 // perf/mcp.mjs — the `mcp` scenario of scripts/bench (issue 14): a stdio MCP server (perf/mcp_echo_server.cpp)
 // behind two Streamable HTTP bridges in their stateful mode, `ssetool serve --mcp` and supergateway
 // (`--outputTransport streamableHttp --stateful`), driven by the same lean raw-HTTP client written here. Measures
-//   - the tool-call round trip (POST tools/call until its response has arrived), p50/p99, one session, in sequence,
-//     on kept-alive connections and again with a new connection per request;
 //   - the bridge's own resident memory (VmRSS of its process, children excluded) with 0 and with 100 open sessions
 //     (each: initialize, notifications/initialized, a GET stream held open as the SDK client does, one tools/call);
 //   - the processes left a fixed time after those 100 sessions end with DELETE: the bridge's descendants (from
-//     the parent links in /proc) and, wherever they were reparented, processes still running the echo server.
+//     the parent links in /proc) and, wherever they were reparented, processes still running the echo server;
+//   - then the tool-call round trip (POST tools/call until its response has arrived), p50/p99, one session, in
+//     sequence, on kept-alive connections and again with a new connection per request.
 // Everything on 127.0.0.1; every process this starts is stopped before the scenario returns.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -320,9 +320,9 @@ async function settledRss(pid) {
 export async function mcpBridge(kind, tools, load, clkTck) {
   const bridge = await startBridge(kind, tools, load.sessions);
   try {
-    const rt = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, true);
-    const fresh = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, false);
-    // A session opened and ended before the baseline: what the first session allocates for good is not per session.
+    // Memory first, on a fresh bridge: thousands of calls leave a garbage-collected bridge's heap at a size of
+    // their own, which would hide what sessions cost. A session opened and ended before the baseline: what the
+    // first session allocates for good is not per session.
     const warm = new Session(bridge.port);
     await warm.open();
     await warm.call("warm-up");
@@ -338,6 +338,8 @@ export async function mcpBridge(kind, tools, load, clkTck) {
     const leftServers = processesRunning(tools.echoServer);
     const waited = Date.now() - t0;
     const rss = rssKb(bridge.pid);
+    const rt = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, true);
+    const fresh = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, false);
     const stop = await stopBridge(bridge, tools.echoServer);
     const statuses = {};
     for (const s of deleteStatuses) statuses[s] = (statuses[s] || 0) + 1;

@@ -48,12 +48,13 @@ export function mcpSection(results, targets) {
   const first = rows.find((r) => r.calls);
   let md = "## MCP bridge: `ssetool serve --mcp` vs supergateway (issue 14)\n\n" +
     "The same stdio MCP server (perf/mcp_echo_server.cpp: one `echo` tool, newline-delimited JSON-RPC) behind " +
-    "each bridge in its stateful Streamable HTTP mode, driven by the same raw-HTTP client (perf/mcp.mjs): " +
-    `initialize, then ${first ? first.calls.toLocaleString("en-US") : "N"} tools/call in sequence on one session, ` +
-    "each timed from sending the POST to receiving its response; then the bridge's own VmRSS (children excluded) " +
-    "after one session opened and ended, and again with 100 sessions open (each initialized, holding its GET " +
-    "stream as the SDK client does, one call made); then the 100 sessions ended with DELETE and, after a wait, " +
-    "the processes left: the bridge's descendants (/proc parent links) and echo servers running anywhere. " +
+    "each bridge in its stateful Streamable HTTP mode, driven by the same raw-HTTP client (perf/mcp.mjs). On a " +
+    "fresh bridge: its own VmRSS (children excluded) after one session opened and ended, and again with 100 " +
+    "sessions open (each initialized, holding its GET stream as the SDK client does, one call made); the 100 " +
+    "sessions ended with DELETE and, after a wait, the processes left: the bridge's descendants (/proc parent " +
+    "links) and echo servers running anywhere. Then, after a warm-up, " +
+    `${first ? first.calls.toLocaleString("en-US") : "N"} tools/call in sequence on one session, each timed ` +
+    "from sending the POST to receiving its response. " +
     `supergateway${sg ? ` ${sg.version}` : " (when installed)"} runs with \`--outputTransport streamableHttp --stateful --logLevel none\`, ` +
     "kept on 127.0.0.1 by perf/peers/loopback_listen.mjs; ssetool with `serve --mcp -q`.\n\n";
   md += "| target | measured | |\n|---|---|---|\n";
