@@ -56,7 +56,8 @@ export function mcpSection(results, targets) {
     `${first ? first.calls.toLocaleString("en-US") : "N"} tools/call in sequence on one session, each timed ` +
     "from sending the POST to receiving its response. " +
     `supergateway${sg ? ` ${sg.version}` : " (when installed)"} runs with \`--outputTransport streamableHttp --stateful --logLevel none\`, ` +
-    "kept on 127.0.0.1 by perf/peers/loopback_listen.mjs; ssetool with `serve --mcp -q --max-sessions` above the 100 sessions (its default is 64).\n\n";
+    "kept on 127.0.0.1 by perf/peers/loopback_listen.mjs; ssetool with `serve --mcp -q --max-sessions` above " +
+    "the 100 sessions (its default is 64).\n\n";
   md += "| target | measured | |\n|---|---|---|\n";
   for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
   md += "\n| bridge | p50 ms | p99 ms | max ms | bridge CPU us/call | new connection per call: p50 / p99 ms, CPU us | " +
