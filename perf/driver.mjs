@@ -386,9 +386,9 @@ async function mcp(results, load) {
     tools.supergatewayVersion = pkg.version;
   } else {
     const npmLog = join(out, "npm-install.log");
+    const said = existsSync(npmLog) ? readFileSync(npmLog, "utf8").trim().split("\n").slice(-3).join(" / ") : "";
     sgMissing = "supergateway is not installed in build/bench/node_modules" +
-      (existsSync(npmLog) ? `: npm install said: ${readFileSync(npmLog, "utf8").trim().split("\n").slice(-3).join(" / ")}`
-        : "");
+      (said ? `: npm install said: ${said}` : "");
   }
   await attempt(results, "mcp ssetool", () => mcpBridge("ssetool", tools, load, CLK_TCK));
   if (sgMissing) {

@@ -55,12 +55,14 @@ export function mcpSection(results, targets) {
     "links) and echo servers running anywhere. Then, after a warm-up, " +
     `${first ? first.calls.toLocaleString("en-US") : "N"} tools/call in sequence on one session, each timed ` +
     "from sending the POST to receiving its response. " +
-    `supergateway${sg ? ` ${sg.version}` : " (when installed)"} runs with \`--outputTransport streamableHttp --stateful --logLevel none\`, ` +
+    `supergateway${sg ? ` ${sg.version}` : " (when installed)"} runs with ` +
+    "`--outputTransport streamableHttp --stateful --logLevel none`, " +
     "kept on 127.0.0.1 by perf/peers/loopback_listen.mjs; ssetool with `serve --mcp -q --max-sessions` above " +
     "the 100 sessions (its default is 64).\n\n";
   md += "| target | measured | |\n|---|---|---|\n";
   for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
-  md += "\n| bridge | p50 ms | p99 ms | max ms | bridge CPU us/call | new connection per call: p50 / p99 ms, CPU us | " +
+  md += "\n| bridge | p50 ms | p99 ms | max ms | bridge CPU us/call | " +
+    "new connection per call: p50 / p99 ms, CPU us | " +
     "POSTs resent | RSS idle MiB | RSS, 100 sessions MiB | KiB per session | processes, 100 sessions | " +
     "DELETE answers | left after wait |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|\n";
   for (const r of rows) {
@@ -72,14 +74,16 @@ export function mcpSection(results, targets) {
     const n = r.new_connection;
     md += `| ${r.server} | ${num(r.round_trip_ms.p50, 3)} | ${num(r.round_trip_ms.p99, 3)} | ` +
       `${num(r.round_trip_ms.max, 3)} | ${num(r.bridge_cpu_us_per_call, 0)} | ${num(n.round_trip_ms.p50, 3)} / ` +
-      `${num(n.round_trip_ms.p99, 3)}, ${num(n.bridge_cpu_us_per_call, 0)} | ${r.resent_posts} | ${num(r.rss_idle_kb / 1024, 1)} | ` +
+      `${num(n.round_trip_ms.p99, 3)}, ${num(n.bridge_cpu_us_per_call, 0)} | ${r.resent_posts} | ` +
+      `${num(r.rss_idle_kb / 1024, 1)} | ` +
       `${num(r.rss_sessions_kb / 1024, 1)} | ${num(r.rss_per_session_kb, 1)} | ${r.processes_with_sessions} | ` +
       `${statuses(r)} | ${Math.max(r.left_descendants, r.left_echo_servers)} after ` +
       `${num(r.left_after_ms / 1000, 0)} s${r.left_after_stop ? `; ${r.left_after_stop} still there after the ` +
         "bridge stopped (killed by the bench)" : ""} |\n`;
   }
   md += "\nBridge CPU: utime + stime of the bridge process (not its children) over the kept-alive calls, divided by " +
-    "the calls (and over the calls on new connections); /proc counts in clock ticks, so small values are coarse. \"POSTs resent\": requests sent again on " +
+    "the calls (and over the calls on new connections); /proc counts in clock ticks, so small values are " +
+    "coarse. \"POSTs resent\": requests sent again on " +
     "a new connection because the server had closed the kept-alive one after its previous answer (counted in the " +
     "round trip).\n\n";
   return md;
