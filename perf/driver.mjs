@@ -7,11 +7,13 @@
 //
 // Servers: raw (perf/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (perf/peers).
 // Every server turns each stdin line into one event "id: N / data: @<epoch us> LINE" for every client of /events.
+// The `mcp` scenario (issue 14) is perf/mcp.mjs: `ssetool serve --mcp` and supergateway as stdio MCP bridges.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, loadavg, release, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { mcpBridge } from "./mcp.mjs";
 import { writeReport } from "./report.mjs";
 import { disconnectDetection, slowConnections } from "./responsiveness.mjs";
 
@@ -370,6 +372,34 @@ async function responsiveness(samples) {
   }
 }
 
+// MCP bridges (issue 14): ssetool serve --mcp and supergateway over the same stdio server (perf/mcp.mjs). When
+// supergateway is not installed, says why (the npm log scripts/bench kept) and measures ssetool alone.
+async function mcp(results, load) {
+  const out = resolve(opts.out);
+  const sgPackage = join(out, "node_modules", "supergateway", "package.json");
+  const tools = { ssetool: resolve(opts.ssetool), echoServer: join(out, "mcp_echo_server"),
+    loopbackPreload: join(out, "peers", "loopback_listen.mjs") };
+  let sgMissing = null;
+  if (existsSync(sgPackage)) {
+    const pkg = JSON.parse(readFileSync(sgPackage, "utf8"));
+    tools.supergateway = join(out, "node_modules", "supergateway", pkg.bin?.supergateway ?? pkg.bin);
+    tools.supergatewayVersion = pkg.version;
+  } else {
+    const npmLog = join(out, "npm-install.log");
+    const said = existsSync(npmLog) ? readFileSync(npmLog, "utf8").trim().split("\n").slice(-3).join(" / ") : "";
+    sgMissing = "supergateway is not installed in build/bench/node_modules" +
+      (said ? `: npm install said: ${said}` : "");
+  }
+  await attempt(results, "mcp ssetool", () => mcpBridge("ssetool", tools, load, CLK_TCK));
+  if (sgMissing) {
+    log(`mcp supergateway: skipped: ${sgMissing}`);
+    results.push({ scenario: "mcp", server: "supergateway", skipped: sgMissing });
+  } else {
+    await attempt(results, `mcp supergateway ${tools.supergatewayVersion}`, async () =>
+      ({ ...(await mcpBridge("supergateway", tools, load, CLK_TCK)), version: tools.supergatewayVersion }));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------- plan
 function plan(quick) {
   const s = quick ? 3 : 10;
@@ -390,6 +420,8 @@ function plan(quick) {
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
     responsivenessSamples: quick ? 10 : 50,
+    mcp: quick ? { calls: 500, warmup: 300, sessions: 100, leftAfterMs: 5000 }
+      : { calls: 5000, warmup: 1000, sessions: 100, leftAfterMs: 10000 }, // warm-up: Node's JIT, for supergateway
   };
 }
 
@@ -428,6 +460,7 @@ async function main() {
   rmSync(tape, { force: true });
   if (wanted("responsiveness"))
     await attempt(results, "responsiveness", () => responsiveness(p.responsivenessSamples));
+  if (wanted("mcp")) await mcp(results, p.mcp);
   machine.loadavg_end = loadavg();
   const report = { started: started.toISOString(), duration_s: (Date.now() - started) / 1000, quick: opts.quick,
     machine, line_size: LINE_SIZE, results };

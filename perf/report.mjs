@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { evaluateMcpTargets, mcpSection } from "./mcp_report.mjs";
 
 const TARGETS = {
   cpuVsRaw: 1.5, // CPU per delivery at most 1.5x the raw-write baseline (1,000 x 100/s)
@@ -200,18 +201,24 @@ function markdown(report, targets) {
     "(`ssetool bench`) shares the machine with the server, so the headline is the server's CPU time per delivery " +
     "(utime + stime from /proc/PID/stat over the measurement window, divided by events received by all clients), " +
     "not throughput. Every figure is compared with a baseline from the same run.\n\n";
-  md += "## Targets (issue 8)\n\n| target | measured | |\n|---|---|---|\n";
-  for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
-  md += "\n## Paced fan-out through `ssetool pipe --stamp` and the peers (scenarios 1 and 2)\n\n";
-  md += "`raw` is perf/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
-  for (const s of ["fanout_1000x100", "fanout_100x1000", "fanout_10000x10", "fanout_1x100"])
-    md += fanOutTable(report.results, s);
+  if (targets.some((t) => t.met !== null)) { // a run of only the `mcp` scenario has none of these
+    md += "## Targets (issue 8)\n\n| target | measured | |\n|---|---|---|\n";
+    for (const t of targets) md += `| ${t.target} | ${t.measured} | ${ok(t.met)} |\n`;
+  }
+  const fan = ["fanout_1000x100", "fanout_100x1000", "fanout_10000x10", "fanout_1x100"]
+    .map((s) => fanOutTable(report.results, s)).join("");
+  if (fan) {
+    md += "\n## Paced fan-out through `ssetool pipe --stamp` and the peers (scenarios 1 and 2)\n\n";
+    md += "`raw` is perf/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
+    md += fan;
+  }
   const slow = slowTable(report.results);
   if (slow) md += "## Slow consumers (scenario 5)\n\n" + slow;
   const idle = idleTable(report.results);
   if (idle) md += "## Idle hold (scenario 3)\n\n" + idle;
   md += otherTables(report.results);
   md += responsivenessTable(report.results);
+  md += mcpSection(report.results, report.mcp_targets);
   const failed = report.results.filter((r) => r.error);
   if (failed.length)
     md += "## Runs that failed\n\n" + failed.map((r) => `- ${r.scenario}: ${r.error}`).join("\n") + "\n";
@@ -249,6 +256,7 @@ unset multiplot
 export function writeReport(report, dir) {
   const targets = evaluateTargets(report.results);
   report.targets = targets;
+  report.mcp_targets = evaluateMcpTargets(report.results);
   writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
   let md = markdown(report, targets);
   if (chart(report, dir)) md += "\n![CPU per delivery and p99 latency](report.png)\n";
