@@ -269,9 +269,10 @@ man_serve_pty() {
   serves '' /events 5
   expect_file_has "$WORK/got" "step 5/5"
 }
-# serve --mcp: an initialize POST with the token opens a session (its id in Mcp-Session-Id) answered by the server;
-# DELETE ends it.
+# serve --mcp: an initialize POST with the token to PATH (default /mcp) opens a session (its id in Mcp-Session-Id)
+# answered by the server; DELETE ends it.
 mcp_session_opens() {
+  local path=${1:-/mcp}
   export TOKEN=s3cret
   start_block
   await_port
@@ -279,17 +280,26 @@ mcp_session_opens() {
   curl -s -m 10 -D "$WORK/head" -o "$WORK/body" -H "$auth" -H 'Content-Type: application/json' \
     -H 'Accept: application/json, text/event-stream' \
     -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"examples","version":"1"}}}' \
-    "$(url /mcp)" || fail "the initialize POST failed"
+    "$(url "$path")" || fail "the initialize POST to $path failed"
   local id
   id=$(grep -i '^mcp-session-id:' "$WORK/head" | cut -d' ' -f2 | tr -d '\r')
   [ -n "$id" ] || fail "no Mcp-Session-Id in the answer to initialize"
   expect_file_has "$WORK/body" '"serverInfo"'
   local status
-  status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X DELETE -H "$auth" -H "Mcp-Session-Id: $id" "$(url /mcp)")
+  status=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X DELETE -H "$auth" -H "Mcp-Session-Id: $id" "$(url "$path")")
   [ "$status" = 204 ] || fail "DELETE of the session answered $status, expected 204"
 }
 example 'scripts/run serve --mcp --token "$TOKEN" -- npx -y @modelcontextprotocol/server-filesystem /tmp' mcp_session_opens
 example 'ssetool serve --mcp --token "$TOKEN" -- npx -y @modelcontextprotocol/server-everything' mcp_session_opens
+# --mcp-config: GET / lists both servers (JSON), and each answers at /NAME/mcp.
+example "cat > servers.json <<'EOF'" readme_mcp_config
+readme_mcp_config() {
+  mcp_session_opens /memory/mcp
+  curl -s -m 10 -H 'Accept: application/json' -H 'Authorization: Bearer s3cret' "$(url /)" > "$WORK/list" ||
+    fail "GET / failed"
+  expect_file_has "$WORK/list" '/files/mcp'
+  expect_file_has "$WORK/list" '/memory/mcp'
+}
 example 'ssetool serve --stdin-endpoint --event message --token "$TOKEN" -- my-mcp-server' man_serve_mcp
 man_serve_mcp() {
   export TOKEN=s3cret
