@@ -129,6 +129,16 @@ bool all_dead(const std::set<pid_t>& pids) {
   return true;
 }
 
+// Whether `root` has no descendant left within 10 s (a child that died is listed until ssetool has reaped it).
+bool descendants_gone(pid_t root) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!descendants(root).empty()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("serve --mcp: the official SDK client over Streamable HTTP", "[serve][mcp]") {
@@ -155,7 +165,7 @@ TEST_CASE("serve --mcp: the official SDK client over Streamable HTTP", "[serve][
   CHECK(out["terminated"] == true);
   // DELETE ended the session: its server is gone.
   CHECK(wait_dead(out["pid"].get<pid_t>()));
-  CHECK(descendants(server.process->pid()).empty());
+  CHECK(descendants_gone(server.process->pid()));
 }
 
 // [concurrency]: workers wait for the loop's answer (and for a JSON-only response); also run under TSan.
@@ -181,7 +191,7 @@ TEST_CASE("serve --mcp: the official SDK client over the old HTTP+SSE transport 
   CHECK(out["prompt"] == "Say hello to Bob");
   // Closing the stream ended the session: its server is gone.
   CHECK(wait_dead(out["pid"].get<pid_t>()));
-  CHECK(descendants(server.process->pid()).empty());
+  CHECK(descendants_gone(server.process->pid()));
 }
 
 TEST_CASE("serve --mcp: the old transport's message URL is bound to its stream, token and transport",

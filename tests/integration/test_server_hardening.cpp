@@ -228,6 +228,19 @@ TEST_CASE("server: --listen unix:PATH never removes a file that is not a socket,
   CHECK(S_ISSOCK(st.st_mode));
 }
 
+TEST_CASE("server: an HTTP/1.1 stream is chunked and says Connection: close (its connection is never reused)",
+          "[server][hardening]") {
+  auto server = start_pipe();
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("GET /events HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head_end = c.read_until("\r\n\r\n", 5s);
+  REQUIRE(head_end);
+  std::string head = c.received().substr(0, *head_end);
+  INFO(head);
+  CHECK(head.find("Transfer-Encoding: chunked") != std::string::npos);
+  CHECK(head.find("Connection: close") != std::string::npos);
+}
+
 TEST_CASE("server: an HTTP/1.0 client's stream has no chunks and ends at close", "[server][hardening]") {
   auto server = start_pipe();
   RawConnection c(server.port);

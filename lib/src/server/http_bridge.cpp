@@ -135,14 +135,13 @@ void apply_reply(Reply&& reply, const httplib::Request& req, httplib::Response& 
     exchange->headers_written = true;
     return false;
   };
+  // A connection that carried a stream is closed when the stream ends, never reused: say so, or a client that
+  // keeps connections alive (Node's http agent) sends its next request on a socket about to close.
+  res.set_header("Connection", "close");
   // HTTP/1.0 has no chunks: the stream goes without Transfer-Encoding and ends when the connection closes.
   exchange->outcome->chunked = req.version != "HTTP/1.0";
-  if (exchange->outcome->chunked) {
-    res.set_chunked_content_provider("text/event-stream", take_over);
-  } else {
-    res.set_header("Connection", "close");
-    res.set_content_provider("text/event-stream", take_over);
-  }
+  if (exchange->outcome->chunked) res.set_chunked_content_provider("text/event-stream", take_over);
+  else res.set_content_provider("text/event-stream", take_over);
 }
 
 }  // namespace
