@@ -2,9 +2,12 @@
 #include "server_flags.hpp"
 
 #include <csignal>
+#include <memory>
+#include <unistd.h>
 #include <fmt/core.h>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/base/log_writer.hpp"
 #include "flag_values.hpp"
 
 namespace ssetool::cli {
@@ -82,7 +85,11 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
   o.grace = duration_flag("--grace", grace);
   o.max_body = size_flag("--max-body", max_body);
   o.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
-  o.log = [subcommand](const std::string& line) { fmt::print(stderr, "ssetool: {}: {}\n", subcommand, line); };
+  // Lines written by a thread of their own: a stderr nobody reads must not stall the loop (base/log_writer.hpp).
+  auto writer = std::make_shared<LogWriter>(STDERR_FILENO);
+  o.log = [subcommand, writer](const std::string& line) {
+    writer->write(fmt::format("ssetool: {}: {}", subcommand, line));
+  };
   return o;
 }
 
