@@ -45,12 +45,16 @@ function checkEqual(actual, expected, what) {
 
 // ---- ssetool ----
 
+// Every ssetool started, killed when the test ends however it ends (a timeout included).
+const started = [];
+
 // Starts `ssetool SUBCOMMAND EXTRA_ARGS...` in `dir` and resolves once it serves, with the process and its port.
 function startSsetool(dir, extraArgs, listen = "127.0.0.1:0", subcommand = "pipe") {
   const portFile = path.join(dir, "port");
   fs.rmSync(portFile, { force: true });
   const child = spawn(args.ssetool, [subcommand, "--listen", listen, "--port-file", portFile, ...extraArgs],
                       { stdio: ["pipe", "ignore", "pipe"] });
+  started.push(child);
   const exited = new Promise(resolve => child.on("exit", (code, signal) => resolve(code ?? 128 + signal)));
   let stderr = "";
   let serving = false;  // the port file is read once: a later run in the same folder may remove it
@@ -379,7 +383,7 @@ async function main() {
   const cutoff = setTimeout(() => {
     console.log("FAIL the test did not finish within 100 s");
     browser.kill();
-    for (const s of servers) s.child.kill("SIGKILL");
+    for (const child of started) child.kill("SIGKILL");
     process.exit(1);
   }, 100000);
   try {
@@ -402,7 +406,7 @@ async function main() {
     check(page.problems.length === 0, `no script or security errors in the page ${page.problems.join("; ")}`);
   } finally {
     clearTimeout(cutoff);
-    for (const s of servers) s.child.kill("SIGKILL");
+    for (const child of started) child.kill("SIGKILL");
     await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
