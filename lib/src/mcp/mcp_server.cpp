@@ -214,14 +214,10 @@ Reply McpServer::listing(const Request& req) const {
   return reply;
 }
 
-Reply McpServer::post(const Request& req, std::size_t endpoint) {
+std::optional<Reply> McpServer::read_message(const Request& req, JsonRpcMessage& message) {
   auto type = req.header("Content-Type");
   if (!type || type->substr(0, type->find(';')) != "application/json")
     return refusal(415, "Content-Type must be application/json");
-  bool sse = accepts(req, "text/event-stream");
-  if (!sse && !accepts(req, "application/json"))
-    return refusal(406, "Accept must include text/event-stream or application/json");
-  JsonRpcMessage message;
   try {
     message = classify_message(req.body);
   } catch (const InvalidArgument& e) {
@@ -229,6 +225,15 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
     return refusal(400, e.what());
   }
   metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
+  return std::nullopt;
+}
+
+Reply McpServer::post(const Request& req, std::size_t endpoint) {
+  bool sse = accepts(req, "text/event-stream");
+  if (!sse && !accepts(req, "application/json"))
+    return refusal(406, "Accept must include text/event-stream or application/json");
+  JsonRpcMessage message;
+  if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.header(kSessionHeader);
   if (!id) {
     if (message.is_initialize()) return initialize(req, endpoint, message, sse);
@@ -367,17 +372,8 @@ Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
 // POST of the old transport's message path: the message goes to the session's child; whatever answers it comes
 // on the session's stream.
 Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
-  auto type = req.header("Content-Type");
-  if (!type || type->substr(0, type->find(';')) != "application/json")
-    return refusal(415, "Content-Type must be application/json");
   JsonRpcMessage message;
-  try {
-    message = classify_message(req.body);
-  } catch (const InvalidArgument& e) {
-    metrics_.errors++;
-    return refusal(400, e.what());
-  }
-  metrics_.count_request(message.kind == JsonRpcMessage::Kind::response ? "response" : message.method);
+  if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.param("sessionId");
   if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
   return on_loop([this, req, endpoint, message, id = *id] {

@@ -85,6 +85,8 @@ class McpServer {
   // Worker threads.
   Reply handle(const Request& req);
   Reply listing(const Request& req) const;
+  // The JSON-RPC message of a POST (counted by method), or the refusal of a body that is not one.
+  std::optional<Reply> read_message(const Request& req, JsonRpcMessage& message);
   Reply post(const Request& req, std::size_t endpoint);
   Reply get(const Request& req, std::size_t endpoint);
   Reply remove(const Request& req, std::size_t endpoint);
