@@ -12,14 +12,7 @@
 namespace ssetool {
 
 LogWriter::LogWriter(int fd, std::size_t limit, std::chrono::milliseconds drain_time)
-    : fd_(fd), limit_(limit), drain_time_(drain_time) {
-  // The thread starts with every signal blocked: signals are the loop's (signalfd), never this thread's.
-  sigset_t all, old;
-  ::sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  thread_ = std::thread([this] { run(); });
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-}
+    : fd_(fd), limit_(limit), drain_time_(drain_time) {}
 
 LogWriter::~LogWriter() {
   {
@@ -28,12 +21,22 @@ LogWriter::~LogWriter() {
     deadline_ = std::chrono::steady_clock::now() + drain_time_;
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogWriter::start_thread() {
+  // The thread starts with every signal blocked: signals are the loop's (signalfd), never this thread's.
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  thread_ = std::thread([this] { run(); });
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 void LogWriter::write(std::string line) {
   {
     std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) start_thread();  // on the first line: a quiet process has no log thread
     if (pending_bytes_ + line.size() + 1 > limit_) {
       ++dropped_;
       ++dropped_unreported_;

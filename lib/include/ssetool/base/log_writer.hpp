@@ -3,6 +3,7 @@
 // stream. What waits is bounded: beyond `limit` bytes of pending lines, new lines are dropped and counted, and a line
 // saying how many went missing is written once there is room again. On destruction, pending lines are written for
 // at most `drain_time`; what is left after it is dropped, so that a stalled reader cannot keep the process alive.
+// The thread starts with the first line.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,7 @@ class LogWriter {
   std::uint64_t dropped() const;
 
  private:
+  void start_thread();
   void run();
   bool write_out(const std::string& text);  // false once the drain deadline passed or the descriptor failed
 
