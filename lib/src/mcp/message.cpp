@@ -37,6 +37,14 @@ std::optional<std::string> progress_token(const Json& j) {
   return token->dump();
 }
 
+std::optional<std::string> protocol_version(const Json& j) {
+  auto params = j.find("params");
+  if (params == j.end() || !params->is_object()) return std::nullopt;
+  auto version = params->find("protocolVersion");
+  if (version == params->end() || !version->is_string()) return std::nullopt;
+  return version->get<std::string>();
+}
+
 }  // namespace
 
 JsonRpcMessage classify_message(std::string_view text) {
@@ -51,14 +59,15 @@ JsonRpcMessage classify_message(std::string_view text) {
     m.method = method->get<std::string>();
     m.kind = has_id ? JsonRpcMessage::Kind::request : JsonRpcMessage::Kind::notification;
   } else if (j.contains("result") || j.contains("error")) {
+    // A client answers the child's requests: without the id of the request it answers, it cannot be routed.
+    if (!has_id) throw InvalidArgument("invalid JSON-RPC response: it needs the id of the request it answers");
     m.kind = JsonRpcMessage::Kind::response;
   } else {
     throw InvalidArgument("invalid JSON-RPC message: neither \"method\" nor \"result\"/\"error\"");
   }
   if (has_id) m.id = id->dump();
   m.progress_token = progress_token(j);
-  if (m.is_initialize() && j["params"].is_object() && j["params"]["protocolVersion"].is_string())
-    m.protocol_version = j["params"]["protocolVersion"].get<std::string>();
+  if (m.is_initialize()) m.protocol_version = protocol_version(j);  // read with find(): the line stays as sent
   m.line = j.dump();
   return m;
 }

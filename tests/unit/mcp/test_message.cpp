@@ -42,6 +42,16 @@ TEST_CASE("mcp message: malformed messages and batches are refused with a reason
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"1.0","method":"x"})"), Catch::Contains("2.0"));
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":1})"), Catch::Contains("neither"));
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":{},"method":"x"})"), Catch::Contains("id"));
+  // Found by fuzz/mcp_message: a response without id (or with a null one) cannot reach the request it answers.
+  CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","result":{}})"), Catch::Contains("needs the id"));
+  CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":null,"error":{}})"), Catch::Contains("needs the id"));
+}
+
+TEST_CASE("mcp message: an initialize without params is passed on as sent", "[mcp]") {
+  auto m = classify_message(R"({"jsonrpc":"2.0","id":1,"method":"initialize"})");
+  CHECK(m.is_initialize());
+  CHECK(!m.protocol_version);
+  CHECK(m.line == R"({"jsonrpc":"2.0","id":1,"method":"initialize"})");  // no "params":null added
 }
 
 TEST_CASE("mcp message: error responses carry the id and the reason", "[mcp]") {
