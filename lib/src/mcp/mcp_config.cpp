@@ -96,6 +96,8 @@ McpConfig parse_mcp_config(const std::string& text, const std::string& file) {
     std::string what = e.what();
     if (auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
     throw InvalidArgument(file + ":" + position(text, e.byte) + ": " + what);
+  } catch (const ordered_json::exception& e) {  // out_of_range: a number like 1e99999
+    throw InvalidArgument(file + ": " + e.what());
   }
   const char* shape = "expected {\"mcpServers\": {\"NAME\": {\"command\": ..., \"args\": [...]}}}";
   if (!root.is_object() || !root.contains("mcpServers") || !root["mcpServers"].is_object())

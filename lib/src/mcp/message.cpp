@@ -11,11 +11,16 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json parse_object(std::string_view text) {
+  // nlohmann's parser stops at a NUL byte and ignores what follows: a NUL is never part of a JSON text.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    throw InvalidArgument("not JSON: a NUL byte at offset " + std::to_string(nul));
   Json j;
   try {
     j = Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw InvalidArgument(std::string("not JSON: ") + e.what());
+  } catch (const Json::exception& e) {  // out_of_range: a number like 1e99999 (found by fuzz/mcp_message)
+    throw InvalidArgument(std::string("not usable JSON: ") + e.what());
   }
   if (j.is_array())
     throw InvalidArgument("a JSON-RPC batch (an array): batches are not supported; send one message per request");
@@ -55,7 +60,8 @@ JsonRpcMessage classify_message(std::string_view text) {
   if (has_id && !id->is_string() && !id->is_number_integer())
     throw InvalidArgument("invalid JSON-RPC id: must be a string or an integer");
   if (auto method = j.find("method"); method != j.end()) {
-    if (!method->is_string()) throw InvalidArgument("invalid JSON-RPC message: \"method\" must be a string");
+    if (!method->is_string() || method->get_ref<const std::string&>().empty())
+      throw InvalidArgument("invalid JSON-RPC message: \"method\" must be a non-empty string");
     m.method = method->get<std::string>();
     m.kind = has_id ? JsonRpcMessage::Kind::request : JsonRpcMessage::Kind::notification;
   } else if (j.contains("result") || j.contains("error")) {
@@ -77,7 +83,7 @@ std::string error_response(const std::string& id, int code, const std::string& m
   j["jsonrpc"] = "2.0";
   j["id"] = Json::parse(id);
   j["error"] = Json{{"code", code}, {"message", message}};
-  return j.dump();
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);  // invalid UTF-8 in `message` becomes U+FFFD
 }
 
 }  // namespace ssetool

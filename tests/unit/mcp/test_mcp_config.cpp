@@ -57,6 +57,7 @@ TEST_CASE("mcp config: errors name the file and line, or the server", "[mcp]") {
   CHECK(error_of(R"({"mcpServers": {"a": {"command": "x", "env": {"A=B": "1"}}}})").find("'A=B' is not a variable name") != std::string::npos);
   CHECK(error_of(R"({"mcpServers": {"a": {"command": "x", "type": "sse"}}})").find("only \"stdio\"") != std::string::npos);
   CHECK(error_of(R"({"mcpServers": {"a": {"url": "http://x"}}})").find("a remote server") != std::string::npos);
+  CHECK(error_of(R"({"mcpServers": {"a": {"command": "x", "n": 1e99999}}})").rfind("f.json: ", 0) == 0);
 }
 
 TEST_CASE("mcp config: a name must be a safe path segment", "[mcp]") {

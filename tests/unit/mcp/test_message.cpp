@@ -42,9 +42,26 @@ TEST_CASE("mcp message: malformed messages and batches are refused with a reason
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"1.0","method":"x"})"), Catch::Contains("2.0"));
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":1})"), Catch::Contains("neither"));
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":{},"method":"x"})"), Catch::Contains("id"));
+  CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":1,"method":""})"), Catch::Contains("non-empty"));
   // Found by fuzz/mcp_message: a response without id (or with a null one) cannot reach the request it answers.
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","result":{}})"), Catch::Contains("needs the id"));
   CHECK_THROWS_WITH(classify_message(R"({"jsonrpc":"2.0","id":null,"error":{}})"), Catch::Contains("needs the id"));
+}
+
+TEST_CASE("mcp message: a NUL byte is not JSON, even after a whole message (found by fuzz/mcp_message)", "[mcp]") {
+  using namespace std::string_literals;
+  CHECK_THROWS_WITH(classify_message("{\"jsonrpc\":\"2.0\",\"method\":\"x\"}\0garbage"s),
+                    Catch::Contains("NUL byte at offset 30"));
+}
+
+TEST_CASE("mcp message: a number out of range is refused, not thrown as a library error (fuzz)", "[mcp]") {
+  CHECK_THROWS_AS(classify_message(R"({"jsonrpc":"2.0","id":1,"method":"x","params":{"n":9.9E59999}})"),
+                  ssetool::InvalidArgument);
+}
+
+TEST_CASE("mcp message: an error response is JSON whatever bytes its message has", "[mcp]") {
+  std::string line = error_response("7", -32603, "bad \x80 byte");
+  CHECK(line == "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32603,\"message\":\"bad \xEF\xBF\xBD byte\"}}");
 }
 
 TEST_CASE("mcp message: an initialize without params is passed on as sent", "[mcp]") {

@@ -21,12 +21,13 @@ struct JsonRpcMessage {
   bool is_initialize() const { return kind == Kind::request && method == "initialize"; }
 };
 
-// Classifies one message. Throws InvalidArgument saying what is wrong: not JSON (with the byte offset), a batch
+// Classifies one message. Throws InvalidArgument saying what is wrong: not JSON (with the byte offset; a NUL byte
+// anywhere is not JSON), a batch
 // (a JSON array), not an object, "jsonrpc" not "2.0", neither a method nor a result or error.
 JsonRpcMessage classify_message(std::string_view text);
 
 // A JSON-RPC error response as one line: {"jsonrpc":"2.0","id":ID,"error":{"code":CODE,"message":MESSAGE}}.
-// `id` is compact JSON ("null" when there is none).
+// `id` is compact JSON ("null" when there is none); invalid UTF-8 in `message` is replaced by U+FFFD.
 std::string error_response(const std::string& id, int code, const std::string& message);
 
 }  // namespace ssetool
