@@ -148,6 +148,20 @@ TEST_CASE("server: a body sent where the server reads none gets 404 before it is
   CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
 }
 
+TEST_CASE("serve: a body sent where serve reads none gets 404 before it is read, its stdin endpoint reads one",
+          "[serve][hardening]") {
+  auto server = start_ssetool({"serve", "--stdin-endpoint", "--", "cat"});
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"));
+  REQUIRE(c.read_until("\r\n\r\n", 5s));
+  CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
+  // The stdin endpoint's path reads its body, then answers: no session by that id.
+  auto unknown = http_request(server.port, "POST", "/stdin/unknown", {}, "line\n");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body.find("reads a request body") == std::string::npos);
+  CHECK(c.received().find("nothing at this path reads a request body") != std::string::npos);
+}
+
 TEST_CASE("server: ambiguous framing gets 400 and the connection is closed", "[server][hardening]") {
   auto server = start_pipe();
   // Content-Length with chunked: the bytes after the chunked body must not be served as a second request.
