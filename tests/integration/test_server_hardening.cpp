@@ -103,6 +103,8 @@ TEST_CASE("server: a Content-Length over --max-body is refused before its body i
   REQUIRE(c.send_all("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1025\r\n\r\n"));
   REQUIRE(c.read_until("\r\n\r\n", 5s));
   CHECK(c.received().rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(metric(server.port, R"(requests_refused_total\{status="413"\})") == 1);  // counted before it is sent
+  CHECK(metric(server.port, R"(requests_refused_total\{status="400"\})") == 0);
 }
 
 TEST_CASE("server: many almost-complete 8 MB bodies stay within the in-flight budget (503 beyond)",
@@ -138,6 +140,8 @@ TEST_CASE("server: with --token, 401 comes before the body is read", "[server][h
   REQUIRE(chunked.send_all(kChunkedHead));
   REQUIRE(chunked.read_until("\r\n\r\n", 5s));
   CHECK(chunked.received().rfind("HTTP/1.1 401", 0) == 0);
+  auto metrics = http_request(server.port, "GET", "/metrics", {{"Authorization", "Bearer sesame"}});
+  CHECK(metrics.body.find("\nssetool_requests_refused_total{status=\"401\"} 2\n") != std::string::npos);
 }
 
 TEST_CASE("server: a body sent where the server reads none gets 404 before it is read", "[server][hardening]") {

@@ -5,6 +5,35 @@
 
 namespace ssetool {
 
+void RefusalCounters::count(int status) {
+  std::size_t i = 0;
+  while (i < kStatuses.size() && kStatuses[i] != status) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<std::pair<int, std::uint64_t>> RefusalCounters::snapshot() const {
+  std::vector<std::pair<int, std::uint64_t>> out;
+  for (std::size_t i = 0; i <= kStatuses.size(); ++i)
+    out.emplace_back(i < kStatuses.size() ? kStatuses[i] : 0, counts_[i].load(std::memory_order_relaxed));
+  return out;
+}
+
+namespace {
+
+// One sample per status: ssetool_requests_refused_total{status="413"} 2 (status="other" for the rest).
+std::string refusals_text(const RefusalCounters& refused) {
+  std::string text =
+      "# HELP ssetool_requests_refused_total Requests the server answered itself before the application saw them "
+      "(malformed, too large, too slow, unauthorized, over the body budget), by status.\n"
+      "# TYPE ssetool_requests_refused_total counter\n";
+  for (auto [status, count] : refused.snapshot())
+    text += fmt::format("ssetool_requests_refused_total{{status=\"{}\"}} {}\n",
+                        status ? std::to_string(status) : "other", count);
+  return text;
+}
+
+}  // namespace
+
 std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& application) {
   auto metric = [](const char* name, const char* type, const char* help, std::uint64_t value) {
     return fmt::format("# HELP ssetool_{0} {1}\n# TYPE ssetool_{0} {2}\nssetool_{0} {3}\n", name, help, type, value);
@@ -18,7 +47,7 @@ std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& app
          metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
                 v(stats.clients_dropped_slow)) +
          metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length) +
-         application.more;
+         refusals_text(stats.refused) + application.more;
 }
 
 }  // namespace ssetool
