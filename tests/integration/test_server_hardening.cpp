@@ -129,6 +129,27 @@ TEST_CASE("server: many almost-complete 8 MB bodies stay within the in-flight bu
   CHECK(http_request(server.port, "GET", "/healthz").status == 200);
 }
 
+TEST_CASE("server: --body-budget bounds the bodies held at once (503 beyond), below --max-body it is refused",
+          "[server][hardening]") {
+  auto server = start_pipe({"--max-body", "1KiB", "--body-budget", "2KiB"});
+  std::vector<std::unique_ptr<RawConnection>> senders;
+  for (int i = 0; i < 3; ++i) {  // 1,000 of each 1,024 bytes: two fit in 2 KiB, the third does not
+    senders.push_back(std::make_unique<RawConnection>(server.port));
+    REQUIRE(senders.back()->send_all("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n" +
+                                     std::string(1000, 'x')));
+  }
+  // Which one is refused depends on the order the loop reads them in: exactly one, whichever it is.
+  REQUIRE(await_metric(server.port, R"(requests_refused_total\{status="503"\})", 1));
+  int answered = 0;
+  for (auto& c : senders)
+    if (c->read_some(100ms) > 0) answered += c->received().rfind("HTTP/1.1 503", 0) == 0 ? 1 : 100;
+  CHECK(answered == 1);
+
+  Process p({ssetool_binary(), "pipe", "--listen", "127.0.0.1:0", "--max-body", "2KiB", "--body-budget", "1KiB"});
+  CHECK(p.wait() == 2);
+  CHECK(p.stderr_text() == "ssetool: pipe: --body-budget 1KiB: must be at least --max-body (2KiB)\n");
+}
+
 TEST_CASE("server: with --token, 401 comes before the body is read", "[server][hardening]") {
   auto server = start_pipe({"--token", "sesame"});
   RawConnection c(server.port);
