@@ -129,3 +129,24 @@ TEST_CASE("pipe: events still queued for a client when --grace runs out are coun
   CHECK(cut > 0);
   CHECK(cut < kLines);
 }
+
+TEST_CASE("pipe -f sse: an event still without its blank line on SIGTERM or at end of input is said to be left out",
+          "[pipe][shutdown]") {
+  for (bool signalled : {true, false}) {
+    INFO((signalled ? "SIGTERM" : "end of input"));
+    auto server = start_pipe({"-f", "sse", "--on-eof", "close"});
+    SseClient client(server.port, "/events");
+    REQUIRE(await_metric(server.port, "clients_connected", 1));
+    REQUIRE(server.process->write_stdin("data: one\n\ndata: two\n"));
+    auto first = client.next_event();
+    REQUIRE(first);
+    CHECK(first->data == "one");
+    if (signalled) server.process->signal(SIGTERM);
+    else server.process->close_stdin();
+    REQUIRE(server.process->wait(15s) == 0);
+    CHECK_FALSE(client.next_event());  // the stream ended cleanly, without "two"
+    CHECK(server.process->stderr_text().find(
+              "input: an SSE event had no blank line after it yet when reading ended: left out, never published") !=
+          std::string::npos);
+  }
+}

@@ -175,6 +175,9 @@ void BroadcastServer::log_losses() const {
     options_.server.log(fmt::format("input: {} lines read, {} events published{}", source_->lines_read(),
                                     hub_.published(), unfinished));
   }
+  if (source_->unfinished_event() && verbosity != Verbosity::quiet)
+    options_.server.log("input: an SSE event had no blank line after it yet when reading ended: left out, "
+                        "never published");
   std::size_t unpublished = publisher_->dropped();
   if (verbosity == Verbosity::quiet || (unpublished == 0 && events_cut_ == 0)) return;
   std::string line = "shutdown: not delivered within the grace period:";

@@ -94,6 +94,7 @@ class SseDecoder final : public EventDecoder {
     out_ = &out;
     parser_.finish();
   }
+  bool event_pending() const override { return parser_.event_pending(); }
 
  private:
   void on_event(ParsedEvent&& p) {

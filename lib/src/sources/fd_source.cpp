@@ -54,6 +54,7 @@ void FdSource::read_until_end() {
     long n = wait_and_read(buffer, sizeof buffer);
     if (n < 0) {  // cancelled: what was read is handed over already, but for an unterminated line
       unfinished_bytes_ = splitter.pending_bytes();
+      unfinished_event_ = decoder_->event_pending();
       return;
     }
     if (n == 0) break;   // end of input
@@ -65,6 +66,7 @@ void FdSource::read_until_end() {
     if (!deliver(events) || failed_) return;
   }
   splitter.finish(line);
+  unfinished_event_ = !failed_ && decoder_->event_pending();
   if (!failed_) decoder_->finish(events);
   deliver(events);
 }

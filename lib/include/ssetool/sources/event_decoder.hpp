@@ -37,6 +37,8 @@ class EventDecoder {
   virtual void line(std::string_view text, std::vector<Event>& out) = 0;
   // End of input.
   virtual void finish(std::vector<Event>&) {}
+  // True while an event has begun but is not complete (SSE: data without its blank line yet).
+  virtual bool event_pending() const { return false; }
 
   // `event_type` is the type given to events that carry none (lines format only: -e/--event).
   static std::unique_ptr<EventDecoder> create(InputFormat format, std::optional<std::string> event_type = {});

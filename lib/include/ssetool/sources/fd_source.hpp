@@ -66,6 +66,9 @@ class FdSource {
   // left out because reading was cancelled.
   std::size_t lines_read() const { return lines_; }
   std::size_t unfinished_bytes() const { return unfinished_bytes_; }
+  // Whether an event had begun but was not complete when reading ended (cancelled, or the input ended inside it:
+  // SSE data without its blank line), and so was left out.
+  bool unfinished_event() const { return unfinished_event_; }
 
  private:
   void run();
@@ -82,6 +85,7 @@ class FdSource {
   Handlers handlers_;
   std::size_t lines_ = 0;             // source thread only (until it ends)
   std::size_t unfinished_bytes_ = 0;  // ditto
+  bool unfinished_event_ = false;     // ditto
   std::atomic<bool> failed_{false};
   std::thread thread_;  // last: started once everything above is ready
 };

@@ -58,6 +58,9 @@ class Parser {
   // so is an unterminated last line. The parser is then ready for a new stream, as after restart(). Never throws.
   void finish();
 
+  // True while a block with data waits for its blank line: an event that finish() would discard.
+  bool event_pending() const { return !data_.empty(); }
+
   // Starts a new stream (a reconnection): buffers and BOM state reset, anything unterminated is discarded;
   // the last event id persists.
   void restart();
