@@ -519,3 +519,21 @@ TEST_CASE("finish never throws, even with a full line and a truncated sequence p
   parser.feed("data:x\n\n");
   CHECK(events == 1);
 }
+
+TEST_CASE("event_pending: true from a block's first data line until its blank line or finish()", "[parser]") {
+  int dispatched = 0;
+  Parser p(Parser::Callbacks{[&](ParsedEvent&&) { ++dispatched; }, nullptr, nullptr});
+  CHECK_FALSE(p.event_pending());
+  p.feed("event: x\nid: 1\n");
+  CHECK_FALSE(p.event_pending());  // no data: a blank line now would dispatch nothing
+  p.feed("data: a\n");
+  CHECK(p.event_pending());
+  p.feed("\n");
+  CHECK_FALSE(p.event_pending());
+  CHECK(dispatched == 1);
+  p.feed("data:\n");  // an empty data line is data
+  CHECK(p.event_pending());
+  p.finish();
+  CHECK_FALSE(p.event_pending());
+  CHECK(dispatched == 1);
+}
