@@ -21,7 +21,8 @@ constexpr const char* kNotWithMcp[] = {"--format", "--event", "--stderr-events",
                                        "--stdin-endpoint", "--pass-auth", "--max-procs"};
 
 // The flags only --mcp has.
-constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host"};
+constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host", "--stateless",
+                                    "--stateless-pool"};
 
 std::string search_path() {
   const char* path = std::getenv("PATH");
@@ -90,6 +91,8 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
     if (host.empty() || host.find_first_of(" \t\r\n/,") != std::string::npos)
       throw InvalidArgument("--allow-host '" + host + "': expected a host name (example.com, 10.0.0.5, [::1])");
   o.allow_hosts = flags.allow_hosts;
+  o.stateless = flags.stateless;
+  o.pool.children = count_flag("--stateless-pool", flags.stateless_pool, 1);
   o.stop_signals = {SIGINT, SIGTERM};
   return o;
 }
@@ -114,6 +117,14 @@ void McpFlags::add_to(CLI::App& app) {
   app.add_option("--allow-host", allow_hosts,
                  "Also accept this Host (and Origin host) on a loopback address (repeatable; DNS-rebinding guard)")
       ->type_name("HOST")->group(group);
+  app.add_flag("--stateless", stateless,
+               "Serve every request statelessly (MCP 2026-07-28 style: no sessions, POST only) from the pool of "
+               "initialised children; without it only requests whose _meta names 2026-07-28 are")
+      ->group(group);
+  app.add_option("--stateless-pool", stateless_pool,
+                 "Children per server that serve stateless requests, each up to 16 at once; beyond that: 503 + "
+                 "Retry-After")
+      ->type_name("N")->capture_default_str()->group(group);
 }
 
 void refuse_mcp_flags_without_mcp(const CLI::App& app) {

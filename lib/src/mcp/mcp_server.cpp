@@ -8,6 +8,7 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/mcp/credential.hpp"
+#include "ssetool/mcp/stateless_call.hpp"
 #include "ssetool/serve/cgi_environment.hpp"
 #include "ssetool/serve/stdin_registry.hpp"
 #include "ssetool/server/policy.hpp"
@@ -95,6 +96,25 @@ bool supported(const std::string& version) {
   return std::find(all.begin(), all.end(), version) != all.end();
 }
 
+// What the bridge answers itself on the stateless path, from the pool child's initialize result: server/discover;
+// with --stateless, an older client's initialize.
+std::optional<std::string> bridge_answer(const JsonRpcMessage& m, const std::string& initialize_result,
+                                         bool stateless_mode) {
+  if (m.method == "server/discover") return discover_result(*m.id, initialize_result);
+  if (stateless_mode && m.is_initialize()) {
+    std::optional<std::string> version;
+    if (m.protocol_version && supported(*m.protocol_version)) version = m.protocol_version;
+    return stateless_initialize_result(*m.id, initialize_result, version);
+  }
+  return std::nullopt;
+}
+
+void send_line(Session& connection, const std::string& line) {
+  Event e;
+  e.data = line;
+  connection.send(e);
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_protocol_versions() {
@@ -133,6 +153,15 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   access_ = access_rules(options_.server.listen.host, options_.allow_hosts, options_.server.cors_origins);
   slots_ = std::make_unique<ProcessSlots>(options_.max_sessions);
   table_ = std::make_unique<SessionTable>(loop_, options_.session_timeout);
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    pool_slots_.push_back(std::make_unique<ProcessSlots>(options_.pool.children));
+    pools_.push_back(std::make_unique<StatelessPool>(
+        options_.pool, [this, i](McpSession::Hooks hooks) { return pool_child(i, std::move(hooks)); },
+        [this] {
+          metrics_.children_alive--;
+          if (stopping_ && children_alive() == 0) shutdown_server();
+        }));
+  }
   server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
 }
 
@@ -153,7 +182,8 @@ void McpServer::run() {
   loop_.run();
   loop_done_ = true;
   server_.reset();  // joins the workers
-  table_.reset();   // whatever is left is killed and reaped
+  pools_.clear();   // whatever is left is killed and reaped
+  table_.reset();
 }
 
 void McpServer::stop() {
@@ -180,7 +210,12 @@ Reply McpServer::handle(const Request& req) {
     return Reply::text(404, "not found: the MCP endpoints are " + paths + "\n");
   }
   std::size_t endpoint = static_cast<std::size_t>(found - endpoints_.begin());
-  if (auto version = req.header(kVersionHeader); version && !supported(*version)) {
+  if (options_.stateless && req.method != "POST") {
+    Reply reply = refusal(405, "this server is stateless (--stateless): it takes POST only");
+    reply.headers.emplace_back("Allow", "POST");
+    return reply;
+  }
+  if (auto version = req.header(kVersionHeader); version && !supported(*version) && *version != kStatelessVersion) {
     metrics_.errors++;
     return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
   }
@@ -235,6 +270,8 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   JsonRpcMessage message;
   if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.header(kSessionHeader);
+  if (!id && (options_.stateless || message.meta_version == kStatelessVersion))
+    return stateless(req, endpoint, message, sse);
   if (!id) {
     if (message.is_initialize()) return initialize(req, endpoint, message, sse);
     metrics_.errors++;
@@ -270,16 +307,76 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   });
 }
 
-// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
-// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
-std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
-                                                            const std::string& version, Reply& refused) {
-  auto slot = slots_->try_acquire();
-  if (!slot) {
+// A request of the stateless revision (or any, with --stateless): answered by the endpoint's pool (see
+// stateless_on_loop); a notification is accepted and dropped (no request of a client is in flight on a child that
+// it could concern: ids are the bridge's own); a response has no server request waiting for it.
+Reply McpServer::stateless(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
+  if (auto named = req.header("Mcp-Method");
+      named && message.kind != JsonRpcMessage::Kind::response && *named != message.method) {
     metrics_.errors++;
-    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
-    return std::nullopt;
+    return refusal(400, "the Mcp-Method header names '" + *named + "', the body '" + message.method + "'");
   }
+  if (message.kind == JsonRpcMessage::Kind::notification) return Reply::text(202, "");
+  if (message.kind == JsonRpcMessage::Kind::response) {
+    metrics_.errors++;
+    return refusal(400, "a JSON-RPC response: no request of the server waits for one on the stateless revision");
+  }
+  if (!sse)
+    return json_answer([this, endpoint, message](std::function<void(std::string)> answer) {
+      return stateless_on_loop(endpoint, message, false, std::move(answer));
+    });
+  return on_loop([this, endpoint, message] { return stateless_on_loop(endpoint, message, true, nullptr); });
+}
+
+// A place on the pool, then, once its child is ready: the bridge's own answer (server/discover; initialize with
+// --stateless) or the request forwarded under an id of the bridge's own, its answer restored (StatelessCall).
+Reply McpServer::stateless_on_loop(std::size_t endpoint, const JsonRpcMessage& message, bool sse,
+                                   std::function<void(std::string)> json_reply) {
+  std::string why;
+  auto place = pools_[endpoint]->reserve(why);
+  if (!place) {
+    metrics_.errors++;
+    return busy(why);
+  }
+  auto member = place->member;
+  auto reservation = place->reservation;
+  bool mode = options_.stateless;
+  auto forward = [member, reservation, message](McpSession& session, auto&& send) {
+    auto call = std::make_shared<StatelessCall>(message, member->next_id());
+    send(session, call->forwarded(), [call, reservation](const std::string& line) { return call->restore(line); });
+  };
+  if (!sse) {
+    member->when_ready([member, message, json_reply, mode, forward](McpSession* session, const std::string* error) {
+      if (error) return json_reply(error_response(*message.id, -32000, *error));
+      if (auto line = bridge_answer(message, member->initialize_result(), mode)) return json_reply(*line);
+      forward(*session, [&](McpSession& s, const JsonRpcMessage& m, McpSession::Rewrite rewrite) {
+        s.request_for_json(m, json_reply, std::move(rewrite));
+      });
+    });
+    return Reply::text(200, "");
+  }
+  return Reply::stream([member, message, mode, forward](Session& connection) {
+    std::weak_ptr<Session> weak = connection.weak_from_this();
+    member->when_ready([weak, member, message, mode, forward](McpSession* session, const std::string* error) {
+      auto c = weak.lock();
+      if (!c || !c->is_open()) return;
+      std::optional<std::string> line;
+      if (error) line = error_response(*message.id, -32000, *error);
+      else line = bridge_answer(message, member->initialize_result(), mode);
+      if (line) {
+        send_line(*c, *line);
+        c->end();
+        return;
+      }
+      forward(*session, [&](McpSession& s, const JsonRpcMessage& m, McpSession::Rewrite rewrite) {
+        s.request_on_stream(*c, m, false, std::move(rewrite));
+      });
+    });
+  });
+}
+
+// One child of `endpoint`, started (no shell, a process group of its own); throws SystemError.
+Process McpServer::spawn_child(std::size_t endpoint) {
   const McpEndpoint& server = endpoints_[endpoint];
   ProcessOptions spawn{.argv = server.argv,
                        .program = server.program,
@@ -291,9 +388,43 @@ std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, 
                        .grouping = Grouping::session,
                        .pidfd = true,
                        .nonblocking = true};
+  return Process::spawn(spawn);
+}
+
+// A child of the stateless pool of `endpoint` (loop thread); throws SystemError.
+std::shared_ptr<McpSession> McpServer::pool_child(std::size_t endpoint, McpSession::Hooks hooks) {
+  auto slot = pool_slots_[endpoint]->try_acquire();
+  if (!slot) throw SystemError("the stateless pool has no room for another child");
+  Process process = spawn_child(endpoint);
+  std::size_t number = next_number_++;
+  auto session = std::make_shared<McpSession>(loop_, std::move(process), std::move(*slot), number, std::string(),
+                                              options_.session, std::move(hooks));
+  metrics_.children_alive++;
+  if (options_.server.verbosity == Verbosity::verbose)
+    log(fmt::format("[session {}] opened{} for the stateless pool: pid {}", number,
+                    endpoints_[endpoint].name.empty() ? "" : " (" + endpoints_[endpoint].name + ")", session->pid()));
+  return session;
+}
+
+std::size_t McpServer::children_alive() const {
+  std::size_t alive = table_->alive();
+  for (const auto& pool : pools_) alive += pool->alive();
+  return alive;
+}
+
+// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
+// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
+std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
+                                                            const std::string& version, Reply& refused) {
+  auto slot = slots_->try_acquire();
+  if (!slot) {
+    metrics_.errors++;
+    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    return std::nullopt;
+  }
   std::shared_ptr<Process> process;
   try {
-    process = std::make_shared<Process>(Process::spawn(spawn));
+    process = std::make_shared<Process>(spawn_child(endpoint));
   } catch (const SystemError& e) {
     log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
     metrics_.errors++;
@@ -494,7 +625,7 @@ void McpServer::session_ended(const std::string& id) {
 void McpServer::session_done(std::size_t number) {
   table_->release(number);
   metrics_.children_alive--;
-  if (stopping_ && table_->alive() == 0) shutdown_server();
+  if (stopping_ && children_alive() == 0) shutdown_server();
 }
 
 // stop() or a stop signal: every session ends (children asked to finish, then killed); the server stops once
@@ -505,7 +636,8 @@ void McpServer::stop_serving() {
   if (options_.server.verbosity != Verbosity::quiet && table_->alive() > 0)
     log(fmt::format("stopping: {} MCP session(s) open", table_->alive()));
   table_->end_all("shutdown");
-  if (table_->alive() == 0) {
+  for (auto& pool : pools_) pool->end_all("shutdown");
+  if (children_alive() == 0) {
     shutdown_server();
     return;
   }

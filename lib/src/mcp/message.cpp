@@ -50,6 +50,16 @@ std::optional<std::string> protocol_version(const Json& j) {
   return version->get<std::string>();
 }
 
+std::optional<std::string> meta_version(const Json& j) {
+  auto params = j.find("params");
+  if (params == j.end() || !params->is_object()) return std::nullopt;
+  auto meta = params->find("_meta");
+  if (meta == params->end() || !meta->is_object()) return std::nullopt;
+  auto version = meta->find("io.modelcontextprotocol/protocolVersion");
+  if (version == meta->end() || !version->is_string()) return std::nullopt;
+  return version->get<std::string>();
+}
+
 }  // namespace
 
 JsonRpcMessage classify_message(std::string_view text) {
@@ -74,6 +84,7 @@ JsonRpcMessage classify_message(std::string_view text) {
   if (has_id) m.id = id->dump();
   m.progress_token = progress_token(j);
   if (m.is_initialize()) m.protocol_version = protocol_version(j);  // read with find(): the line stays as sent
+  if (m.kind == JsonRpcMessage::Kind::request) m.meta_version = meta_version(j);
   m.line = j.dump();
   return m;
 }
