@@ -544,11 +544,12 @@ for line in sys.stdin:
     send({"jsonrpc": "2.0", "id": m["id"], "result": r})
 )PY"};
 
-// A request of the stateless revision: _meta names 2026-07-28, and the headers it asks for.
-std::string stateless_request(const std::string& id, const std::string& method, const std::string& params = "") {
-  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":{)" + params +
-         (params.empty() ? "" : ",") +
-         R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+// A request of the stateless revision: _meta names 2026-07-28 (after `meta`, more of its keys); the headers it asks
+// for.
+std::string stateless_request(const std::string& id, const std::string& method, const std::string& meta = "") {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":{"name":"x","_meta":{)" + meta +
+         (meta.empty() ? "" : ",") +
+         R"("io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
          R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
 }
 
@@ -638,7 +639,7 @@ TEST_CASE("serve --mcp: stateless requests by hand: discover, ids remapped, head
     CHECK(s["result"]["resultType"] == "complete");
   }
   SECTION("a progress token is the bridge's on the child's side and the client's on the stream") {
-    auto reply = mcp_post(port, stateless_request("5", "tools/call", R"("name":"x","_meta":{"progressToken":"mine"})"),
+    auto reply = mcp_post(port, stateless_request("5", "tools/call", R"("progressToken":"mine")"),
                           stateless_headers("tools/call"));
     REQUIRE(reply.status == 200);
     auto messages = messages_of(reply.body);

@@ -84,7 +84,7 @@ JsonRpcMessage classify_message(std::string_view text) {
   if (has_id) m.id = id->dump();
   m.progress_token = progress_token(j);
   if (m.is_initialize()) m.protocol_version = protocol_version(j);  // read with find(): the line stays as sent
-  if (m.kind == JsonRpcMessage::Kind::request) m.meta_version = meta_version(j);
+  if (m.kind != JsonRpcMessage::Kind::response) m.meta_version = meta_version(j);
   m.line = j.dump();
   return m;
 }

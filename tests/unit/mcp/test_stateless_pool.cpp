@@ -74,7 +74,18 @@ struct PoolFixture {
     });
   }
 
-  // Runs the loop until `stop` is called or 10 s have passed (a failure).
+  // Ends the pool, and stops the loop once every child has been reaped.
+  void end_and_stop() {
+    pool.end_all("test over");
+    poll = [this] {
+      if (pool.alive() == 0) loop.stop();
+      else loop.add_timer(10ms, poll);
+    };
+    poll();
+  }
+  std::function<void()> poll;
+
+  // Runs the loop until `stop` is called or 10 s have passed (a failure). Once: a loop does not run again.
   void run() {
     bool timed_out = false;
     auto timer = loop.add_timer(10s, [&] {
@@ -92,6 +103,7 @@ struct PoolFixture {
 TEST_CASE("stateless pool: one child serves requests of several clients, ids remapped, then it is reaped", "[mcp][stateless]") {
   PoolFixture f({.children = 2, .per_child = 4});
   std::vector<Json> answers;
+  std::size_t members = 0, alive = 0;
   f.loop.post([&] {
     std::string why;
     auto a = f.pool.reserve(why);
@@ -99,7 +111,9 @@ TEST_CASE("stateless pool: one child serves requests of several clients, ids rem
     f.call(*a, "1", "tools/list", [&](Json j) { answers.push_back(j); });
     f.call(*a, "\"x\"", "ping", [&](Json j) {
       answers.push_back(j);
-      if (answers.size() == 2) f.loop.stop();
+      members = f.pool.members();
+      alive = f.pool.alive();
+      f.end_and_stop();
     });
   });
   f.run();
@@ -113,53 +127,46 @@ TEST_CASE("stateless pool: one child serves requests of several clients, ids rem
   CHECK(answers[0]["result"]["seen_id"].is_number_integer());
   CHECK(answers[1]["result"]["seen_id"].is_number_integer());
   CHECK(answers[0]["result"]["seen_id"] != answers[1]["result"]["seen_id"]);
-  CHECK(f.pool.members() == 1);  // one reservation at a time: no second child
-  CHECK(f.pool.alive() == 1);
-
-  f.loop.post([&] { f.pool.end_all("test over"); });
-  // run until every child is reaped
-  std::function<void()> poll = [&] {
-    if (f.pool.alive() == 0) f.loop.stop();
-    else f.loop.add_timer(10ms, poll);
-  };
-  f.loop.post(poll);
-  f.run();
+  CHECK(members == 1);  // one place taken at a time: no second child
+  CHECK(alive == 1);
   CHECK(f.reaped == 1);
+  CHECK(f.pool.alive() == 0);
 }
 
 TEST_CASE("stateless pool: a busy child brings a second one, a full pool refuses, a place given back is free", "[mcp][stateless]") {
   PoolFixture f({.children = 2, .per_child = 1});
   std::vector<StatelessPool::Place> places;
   std::string why;
-  int answered = 0;
+  bool refused = false, again = false;
+  std::string busy_why;
+  std::size_t members = 0, members_after = 0;
   f.loop.post([&] {
     for (int i = 0; i < 2; ++i) {
       auto p = f.pool.reserve(why);
       REQUIRE(p);
       places.push_back(*p);
     }
-    CHECK(f.pool.members() == 2);
+    members = f.pool.members();
     CHECK(places[0].member != places[1].member);
-    CHECK_FALSE(f.pool.reserve(why));
-    CHECK(why.find("busy") != std::string::npos);
+    refused = !f.pool.reserve(why);
+    busy_why = why;
     f.call(places[0], "1", "slow", [&](Json j) {
       CHECK(j["id"] == 1);
-      if (++answered == 1) f.loop.stop();
+      f.loop.defer([&] {  // once the call's stream is gone, its place is free again: both children take one
+        auto first = f.pool.reserve(why);
+        auto second = f.pool.reserve(why);
+        again = first && second && first->member != second->member;
+        members_after = f.pool.members();
+        f.end_and_stop();
+      });
     });
     places.clear();  // the call holds its place until answered; the other place is given back now
   });
   f.run();
-  f.loop.post([&] {
-    auto again = f.pool.reserve(why);
-    CHECK(again);
-    CHECK(f.pool.members() == 2);  // no third child
-    f.pool.end_all("test over");
-  });
-  std::function<void()> poll = [&] {
-    if (f.pool.alive() == 0) f.loop.stop();
-    else f.loop.add_timer(10ms, poll);
-  };
-  f.loop.post(poll);
-  f.run();
+  CHECK(members == 2);
+  CHECK(refused);
+  CHECK(busy_why.find("busy") != std::string::npos);
+  CHECK(again);
+  CHECK(members_after == 2);  // no third child
   CHECK(f.reaped == 2);
 }
