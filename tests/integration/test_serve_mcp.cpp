@@ -659,10 +659,37 @@ TEST_CASE("serve --mcp: stateless requests by hand: discover, ids remapped, head
     CHECK(messages[0]["result"]["sampled"]["error"]["message"].get<std::string>().find("2026-07-28") !=
           std::string::npos);
   }
-  SECTION("Mcp-Method must name the body's method; notifications: 202; the ssetool's initialize came first") {
+  SECTION("the 2026-07-28 gate: headers and _meta checked, refusals carry the request's id and code") {
+    auto code_of = [](const HttpResponse& r) { return json::parse(r.body)["error"]["code"]; };
     auto wrong = mcp_post(port, stateless_request("1", "tools/list"), stateless_headers("tools/call"));
     CHECK(wrong.status == 400);
     CHECK(wrong.body.find("tools/call") != std::string::npos);
+    CHECK(code_of(wrong) == -32020);
+    CHECK(json::parse(wrong.body)["id"] == 1);
+    auto no_header = mcp_post(port, stateless_request("2", "tools/list"));
+    CHECK(no_header.status == 400);
+    CHECK(code_of(no_header) == -32020);
+    auto no_capabilities = mcp_post(port,
+        R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+        stateless_headers("tools/list"));
+    CHECK(no_capabilities.status == 400);
+    CHECK(code_of(no_capabilities) == -32602);
+    CHECK(no_capabilities.body.find("clientCapabilities") != std::string::npos);
+    std::string future = stateless_request("4", "tools/list");
+    future.replace(future.find("2026-07-28"), 10, "2099-01-01");
+    auto unsupported = mcp_post(port, future, {{"MCP-Protocol-Version", "2099-01-01"}});
+    CHECK(unsupported.status == 400);
+    CHECK(code_of(unsupported) == -32022);
+    CHECK(json::parse(unsupported.body)["error"]["data"] ==
+          json({{"supported", {"2026-07-28"}}, {"requested", "2099-01-01"}}));
+    auto mismatch = mcp_post(port, future, stateless_headers("tools/list"));
+    CHECK(mismatch.status == 400);
+    CHECK(code_of(mismatch) == -32020);
+    auto ping = mcp_post(port, stateless_request("5", "ping"), stateless_headers("ping"));
+    CHECK(ping.status == 404);
+    CHECK(code_of(ping) == -32601);
+  }
+  SECTION("notifications: 202; ssetool's own notifications/initialized reached the child first") {
     auto note = mcp_post(port,
                          R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,)"
                          R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",

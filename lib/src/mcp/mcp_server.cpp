@@ -109,6 +109,53 @@ std::optional<std::string> bridge_answer(const JsonRpcMessage& m, const std::str
   return std::nullopt;
 }
 
+// A refusal of a stateless request, as the 2026-07-28 transport gives it: the request's id, a code, maybe data.
+Reply stateless_refusal(int status, const JsonRpcMessage& m, int code, const std::string& why,
+                        const nlohmann::json& data = nullptr) {
+  nlohmann::json body = nlohmann::json::parse(error_response(m.id.value_or("null"), code, why));
+  if (!data.is_null()) body["error"]["data"] = data;
+  Reply reply = Reply::text(status, body.dump() + "\n");
+  reply.content_type = "application/json";
+  return reply;
+}
+
+// Codes of the 2026-07-28 revision.
+constexpr int kHeaderMismatch = -32020;
+constexpr int kUnsupportedVersion = -32022;
+constexpr int kInvalidParams = -32602;
+constexpr int kMethodNotFound = -32601;
+
+// Methods the 2026-07-28 revision removed: a client of it that sends one gets 404, as for an unknown method.
+bool removed_method(const std::string& method) {
+  return method == "initialize" || method == "ping" || method == "logging/setLevel" ||
+         method == "resources/subscribe" || method == "resources/unsubscribe";
+}
+
+// Whether a message of a client of 2026-07-28 or later is one the bridge serves, else its refusal: the
+// MCP-Protocol-Version header and the _meta envelope (protocol version, client capabilities) must be there and
+// agree, on a revision served; Mcp-Method must name the body's method; removed methods are unknown.
+std::optional<Reply> modern_refusal(const Request& req, const JsonRpcMessage& m) {
+  auto header = req.header(kVersionHeader);
+  if (!header) return stateless_refusal(400, m, kHeaderMismatch, "missing MCP-Protocol-Version header");
+  if (auto named = req.header("Mcp-Method"); named && *named != m.method)
+    return stateless_refusal(400, m, kHeaderMismatch,
+                             "the Mcp-Method header names '" + *named + "', the body '" + m.method + "'");
+  if (m.kind != JsonRpcMessage::Kind::request) return std::nullopt;
+  std::string missing;
+  if (!m.meta_versioned) missing = "io.modelcontextprotocol/protocolVersion";
+  if (!m.meta_capabilities)
+    missing += (missing.empty() ? "" : ", ") + std::string("io.modelcontextprotocol/clientCapabilities");
+  if (!missing.empty()) return stateless_refusal(400, m, kInvalidParams, "invalid params: missing _meta keys: " + missing);
+  if (m.meta_version != *header)
+    return stateless_refusal(400, m, kHeaderMismatch, "the MCP-Protocol-Version header does not match _meta's");
+  if (*header != kStatelessVersion)
+    return stateless_refusal(400, m, kUnsupportedVersion, "unsupported protocol version",
+                             {{"supported", {kStatelessVersion}}, {"requested", *header}});
+  if (removed_method(m.method))
+    return stateless_refusal(404, m, kMethodNotFound, "method not found: " + m.method + " (removed in 2026-07-28)");
+  return std::nullopt;
+}
+
 void send_line(Session& connection, const std::string& line) {
   Event e;
   e.data = line;
@@ -215,7 +262,9 @@ Reply McpServer::handle(const Request& req) {
     reply.headers.emplace_back("Allow", "POST");
     return reply;
   }
-  if (auto version = req.header(kVersionHeader); version && !supported(*version) && *version != kStatelessVersion) {
+  bool sessionless_post = req.method == "POST" && !req.header(kSessionHeader);
+  if (auto version = req.header(kVersionHeader);
+      version && !supported(*version) && *version != kStatelessVersion && !sessionless_post) {
     metrics_.errors++;
     return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
   }
@@ -270,8 +319,13 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   JsonRpcMessage message;
   if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.header(kSessionHeader);
-  if (!id && (options_.stateless || message.meta_version == kStatelessVersion))
-    return stateless(req, endpoint, message, sse);
+  auto version = req.header(kVersionHeader);
+  bool modern = message.meta_versioned || version == kStatelessVersion;
+  if (!id && (options_.stateless || modern)) return stateless(req, endpoint, message, sse);
+  if (version && !supported(*version)) {
+    metrics_.errors++;
+    return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
+  }
   if (!id) {
     if (message.is_initialize()) return initialize(req, endpoint, message, sse);
     metrics_.errors++;
@@ -311,10 +365,11 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
 // stateless_on_loop); a notification is accepted and dropped (no request of a client is in flight on a child that
 // it could concern: ids are the bridge's own); a response has no server request waiting for it.
 Reply McpServer::stateless(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
-  if (auto named = req.header("Mcp-Method");
-      named && message.kind != JsonRpcMessage::Kind::response && *named != message.method) {
+  bool modern = message.meta_versioned || req.header(kVersionHeader) == kStatelessVersion;
+  if (auto refused = modern && message.kind != JsonRpcMessage::Kind::response ? modern_refusal(req, message)
+                                                                                : std::nullopt) {
     metrics_.errors++;
-    return refusal(400, "the Mcp-Method header names '" + *named + "', the body '" + message.method + "'");
+    return std::move(*refused);
   }
   if (message.kind == JsonRpcMessage::Kind::notification) return Reply::text(202, "");
   if (message.kind == JsonRpcMessage::Kind::response) {
@@ -336,7 +391,9 @@ Reply McpServer::stateless_on_loop(std::size_t endpoint, const JsonRpcMessage& m
   auto place = pools_[endpoint]->reserve(why);
   if (!place) {
     metrics_.errors++;
-    return busy(why);
+    Reply reply = stateless_refusal(503, message, -32000, why + "; retry later");
+    reply.headers.emplace_back("Retry-After", "1");
+    return reply;
   }
   auto member = place->member;
   auto reservation = place->reservation;

@@ -50,14 +50,17 @@ std::optional<std::string> protocol_version(const Json& j) {
   return version->get<std::string>();
 }
 
-std::optional<std::string> meta_version(const Json& j) {
+// The 2026-07-28 envelope of a message: params._meta's protocol version and whether it has the client's
+// capabilities.
+void read_envelope(const Json& j, JsonRpcMessage& m) {
   auto params = j.find("params");
-  if (params == j.end() || !params->is_object()) return std::nullopt;
+  if (params == j.end() || !params->is_object()) return;
   auto meta = params->find("_meta");
-  if (meta == params->end() || !meta->is_object()) return std::nullopt;
+  if (meta == params->end() || !meta->is_object()) return;
   auto version = meta->find("io.modelcontextprotocol/protocolVersion");
-  if (version == meta->end() || !version->is_string()) return std::nullopt;
-  return version->get<std::string>();
+  m.meta_versioned = version != meta->end();
+  if (m.meta_versioned && version->is_string()) m.meta_version = version->get<std::string>();
+  m.meta_capabilities = meta->contains("io.modelcontextprotocol/clientCapabilities");
 }
 
 }  // namespace
@@ -84,7 +87,7 @@ JsonRpcMessage classify_message(std::string_view text) {
   if (has_id) m.id = id->dump();
   m.progress_token = progress_token(j);
   if (m.is_initialize()) m.protocol_version = protocol_version(j);  // read with find(): the line stays as sent
-  if (m.kind != JsonRpcMessage::Kind::response) m.meta_version = meta_version(j);
+  if (m.kind != JsonRpcMessage::Kind::response) read_envelope(j, m);
   m.line = j.dump();
   return m;
 }

@@ -73,3 +73,20 @@ TEST_CASE("stateless call: server/discover is answered from the child's initiali
   CHECK(i["result"]["protocolVersion"] == "2025-06-18");
   CHECK(Json::parse(stateless_initialize_result("1", init, std::nullopt))["result"]["protocolVersion"] == "2025-11-25");
 }
+
+TEST_CASE("stateless call: the 2026-07-28 envelope of a message is read", "[mcp][stateless]") {
+  auto full = classify_message(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{)"
+                               R"("io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                               R"("io.modelcontextprotocol/clientCapabilities":{}}}})");
+  CHECK(full.meta_versioned);
+  CHECK(full.meta_version == "2026-07-28");
+  CHECK(full.meta_capabilities);
+  auto odd = classify_message(
+      R"({"jsonrpc":"2.0","method":"notifications/x","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":7}}})");
+  CHECK(odd.meta_versioned);  // there, but not a string: a message of the revision, refused by the gate
+  CHECK_FALSE(odd.meta_version);
+  CHECK_FALSE(odd.meta_capabilities);
+  auto old = classify_message(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"progressToken":1}}})");
+  CHECK_FALSE(old.meta_versioned);
+  CHECK_FALSE(old.meta_capabilities);
+}
