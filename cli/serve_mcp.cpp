@@ -29,37 +29,12 @@ std::string search_path() {
   return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-// The program a --mcp-config entry runs: a name looked up in the entry's own PATH (its "env") or ours; a path
-// with a slash as is, relative to the entry's cwd when it has one.
-std::string config_program(const McpConfigServer& server, const std::string& file) {
-  std::string path = search_path();
-  for (const auto& [name, value] : server.env)
-    if (name == "PATH") path = value;
-  std::string command = server.command;
-  if (command.find('/') != std::string::npos && command.front() != '/' && !server.cwd.empty())
-    command = server.cwd + "/" + command;
-  try {
-    return find_executable(command, path);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(file + ": server '" + server.name + "': " + e.what());
-  }
-}
-
 // --mcp-config FILE: one endpoint per server, at /NAME/mcp; its warnings printed.
-std::vector<McpEndpoint> config_endpoints(const std::string& file) {
+std::vector<McpEndpoint> endpoints_of(const std::string& file) {
   McpConfig config = read_mcp_config(file);
   check_mcp_config_dirs(config, file);
   for (const auto& warning : config.warnings) fmt::print(stderr, "ssetool: serve: warning: {}\n", warning);
-  std::vector<McpEndpoint> endpoints;
-  for (const auto& server : config.servers) {
-    McpEndpoint e{.name = server.name, .path = "/" + server.name + "/mcp", .program = config_program(server, file)};
-    e.argv.push_back(server.command);
-    e.argv.insert(e.argv.end(), server.args.begin(), server.args.end());
-    for (const auto& [name, value] : server.env) e.env.push_back(name + "=" + value);
-    e.cwd = server.cwd;
-    endpoints.push_back(std::move(e));
-  }
-  return endpoints;
+  return config_endpoints(config, file, search_path());
 }
 
 McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, ServerOptions server,
@@ -72,7 +47,7 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
       throw InvalidArgument("--mcp-config: the servers come from the file; give no -- COMMAND with it");
     if (app.get_option("--path")->count() > 0)
       throw InvalidArgument("--path: does not apply to --mcp-config (each server is at /NAME/mcp)");
-    o.endpoints = config_endpoints(flags.config);
+    o.endpoints = endpoints_of(flags.config);
   } else {
     if (app.get_option("--path")->count() == 0) server.path = "/mcp";
     if (command.command.empty())

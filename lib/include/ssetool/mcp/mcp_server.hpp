@@ -33,6 +33,7 @@
 
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/mcp/access_guard.hpp"
+#include "ssetool/mcp/mcp_endpoint.hpp"
 #include "ssetool/mcp/mcp_metrics.hpp"
 #include "ssetool/mcp/mcp_session.hpp"
 #include "ssetool/mcp/message.hpp"
@@ -42,17 +43,6 @@
 #include "ssetool/server/server.hpp"
 
 namespace ssetool {
-
-// One stdio MCP server and the path it is served at. `serve --mcp -- COMMAND` has one, unnamed, at --path;
-// --mcp-config one per NAME, at /NAME/mcp.
-struct McpEndpoint {
-  std::string name;               // empty for the one of `-- COMMAND`
-  std::string path;               // "/mcp", "/NAME/mcp"
-  std::string program;            // the command, resolved (see find_executable)
-  std::vector<std::string> argv;  // the command and its arguments, as given
-  std::vector<std::string> env;   // "NAME=value": added to the child environment (replacing the same NAME)
-  std::string cwd;                // the child's working directory; empty: ours
-};
 
 struct McpServerOptions {
   ServerOptions server;                    // its path is the MCP endpoint
