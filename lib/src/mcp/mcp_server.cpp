@@ -12,47 +12,19 @@
 #include "ssetool/serve/cgi_environment.hpp"
 #include "ssetool/serve/stdin_registry.hpp"
 #include "ssetool/server/policy.hpp"
+#include "mcp_replies.hpp"
 
 namespace ssetool {
+
+using namespace mcp_replies;
+
 namespace {
 
-constexpr const char* kSessionHeader = "Mcp-Session-Id";
-constexpr const char* kVersionHeader = "MCP-Protocol-Version";
 constexpr const char* kAssumedVersion = "2025-03-26";  // the spec's rule when a client sends no version
 constexpr const char* kFirstPrimingVersion = "2025-11-25";  // clients from here on expect priming events
 constexpr auto kLoopAnswer = std::chrono::seconds(10);
 constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 constexpr std::chrono::seconds kShutdownSlack{1};
-
-// A refusal with a JSON-RPC error body without id, as the transport allows.
-Reply refusal(int status, const std::string& why) {
-  Reply reply = Reply::text(status, error_response("null", -32000, why) + "\n");
-  reply.content_type = "application/json";
-  return reply;
-}
-
-Reply busy(const std::string& why) {
-  Reply reply = refusal(503, why + "; retry later");
-  reply.headers.emplace_back("Retry-After", "1");
-  return reply;
-}
-
-// Which media types an Accept header admits ("type/sub", "type/*", "*/*"); all of them when it is absent.
-bool accepts(const Request& req, const std::string& type) {
-  auto accept = req.header("Accept");
-  if (!accept) return true;
-  std::string major = type.substr(0, type.find('/')) + "/*";
-  std::string_view rest = *accept;
-  while (!rest.empty()) {
-    std::string_view item = rest.substr(0, rest.find(','));
-    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
-    item = item.substr(0, item.find(';'));
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == type || item == major || item == "*/*") return true;
-  }
-  return false;
-}
 
 // Whether a stream of this session opens with a priming event (an id and empty data): clients of revision
 // 2025-11-25 and later expect one, older ones may choke on the empty data. The client's own word counts: the
@@ -74,9 +46,6 @@ std::vector<std::string> merged_environment(std::vector<std::string> base, const
   return base;
 }
 
-// The folder of an endpoint's path ("/mcp" → "/", "/NAME/mcp" → "/NAME/"): where the old transport's paths are.
-std::string folder_of(const std::string& path) { return path.substr(0, path.rfind('/') + 1); }
-
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -89,77 +58,6 @@ std::string html_escape(const std::string& text) {
     }
   }
   return out;
-}
-
-bool supported(const std::string& version) {
-  const auto& all = supported_protocol_versions();
-  return std::find(all.begin(), all.end(), version) != all.end();
-}
-
-// What the bridge answers itself on the stateless path, from the pool child's initialize result: server/discover;
-// with --stateless, an older client's initialize.
-std::optional<std::string> bridge_answer(const JsonRpcMessage& m, const std::string& initialize_result,
-                                         bool stateless_mode) {
-  if (m.method == "server/discover") return discover_result(*m.id, initialize_result);
-  if (stateless_mode && m.is_initialize()) {
-    std::optional<std::string> version;
-    if (m.protocol_version && supported(*m.protocol_version)) version = m.protocol_version;
-    return stateless_initialize_result(*m.id, initialize_result, version);
-  }
-  return std::nullopt;
-}
-
-// A refusal of a stateless request, as the 2026-07-28 transport gives it: the request's id, a code, maybe data.
-Reply stateless_refusal(int status, const JsonRpcMessage& m, int code, const std::string& why,
-                        const nlohmann::json& data = nullptr) {
-  nlohmann::json body = nlohmann::json::parse(error_response(m.id.value_or("null"), code, why));
-  if (!data.is_null()) body["error"]["data"] = data;
-  Reply reply = Reply::text(status, body.dump() + "\n");
-  reply.content_type = "application/json";
-  return reply;
-}
-
-// Codes of the 2026-07-28 revision.
-constexpr int kHeaderMismatch = -32020;
-constexpr int kUnsupportedVersion = -32022;
-constexpr int kInvalidParams = -32602;
-constexpr int kMethodNotFound = -32601;
-
-// Methods the 2026-07-28 revision removed: a client of it that sends one gets 404, as for an unknown method.
-bool removed_method(const std::string& method) {
-  return method == "initialize" || method == "ping" || method == "logging/setLevel" ||
-         method == "resources/subscribe" || method == "resources/unsubscribe";
-}
-
-// Whether a message of a client of 2026-07-28 or later is one the bridge serves, else its refusal: the
-// MCP-Protocol-Version header and the _meta envelope (protocol version, client capabilities) must be there and
-// agree, on a revision served; Mcp-Method must name the body's method; removed methods are unknown.
-std::optional<Reply> modern_refusal(const Request& req, const JsonRpcMessage& m) {
-  auto header = req.header(kVersionHeader);
-  if (!header) return stateless_refusal(400, m, kHeaderMismatch, "missing MCP-Protocol-Version header");
-  if (auto named = req.header("Mcp-Method"); named && *named != m.method)
-    return stateless_refusal(400, m, kHeaderMismatch,
-                             "the Mcp-Method header names '" + *named + "', the body '" + m.method + "'");
-  if (m.kind != JsonRpcMessage::Kind::request) return std::nullopt;
-  std::string missing;
-  if (!m.meta_versioned) missing = "io.modelcontextprotocol/protocolVersion";
-  if (!m.meta_capabilities)
-    missing += (missing.empty() ? "" : ", ") + std::string("io.modelcontextprotocol/clientCapabilities");
-  if (!missing.empty()) return stateless_refusal(400, m, kInvalidParams, "invalid params: missing _meta keys: " + missing);
-  if (m.meta_version != *header)
-    return stateless_refusal(400, m, kHeaderMismatch, "the MCP-Protocol-Version header does not match _meta's");
-  if (*header != kStatelessVersion)
-    return stateless_refusal(400, m, kUnsupportedVersion, "unsupported protocol version",
-                             {{"supported", {kStatelessVersion}}, {"requested", *header}});
-  if (removed_method(m.method))
-    return stateless_refusal(404, m, kMethodNotFound, "method not found: " + m.method + " (removed in 2026-07-28)");
-  return std::nullopt;
-}
-
-void send_line(Session& connection, const std::string& line) {
-  Event e;
-  e.data = line;
-  connection.send(e);
 }
 
 }  // namespace
@@ -361,77 +259,6 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   });
 }
 
-// A request of the stateless revision (or any, with --stateless): answered by the endpoint's pool (see
-// stateless_on_loop); a notification is accepted and dropped (no request of a client is in flight on a child that
-// it could concern: ids are the bridge's own); a response has no server request waiting for it.
-Reply McpServer::stateless(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
-  bool modern = message.meta_versioned || req.header(kVersionHeader) == kStatelessVersion;
-  if (auto refused = modern && message.kind != JsonRpcMessage::Kind::response ? modern_refusal(req, message)
-                                                                                : std::nullopt) {
-    metrics_.errors++;
-    return std::move(*refused);
-  }
-  if (message.kind == JsonRpcMessage::Kind::notification) return Reply::text(202, "");
-  if (message.kind == JsonRpcMessage::Kind::response) {
-    metrics_.errors++;
-    return refusal(400, "a JSON-RPC response: no request of the server waits for one on the stateless revision");
-  }
-  if (!sse)
-    return json_answer([this, endpoint, message](std::function<void(std::string)> answer) {
-      return stateless_on_loop(endpoint, message, false, std::move(answer));
-    });
-  return on_loop([this, endpoint, message] { return stateless_on_loop(endpoint, message, true, nullptr); });
-}
-
-// A place on the pool, then, once its child is ready: the bridge's own answer (server/discover; initialize with
-// --stateless) or the request forwarded under an id of the bridge's own, its answer restored (StatelessCall).
-Reply McpServer::stateless_on_loop(std::size_t endpoint, const JsonRpcMessage& message, bool sse,
-                                   std::function<void(std::string)> json_reply) {
-  std::string why;
-  auto place = pools_[endpoint]->reserve(why);
-  if (!place) {
-    metrics_.errors++;
-    Reply reply = stateless_refusal(503, message, -32000, why + "; retry later");
-    reply.headers.emplace_back("Retry-After", "1");
-    return reply;
-  }
-  auto member = place->member;
-  auto reservation = place->reservation;
-  bool mode = options_.stateless;
-  auto forward = [member, reservation, message](McpSession& session, auto&& send) {
-    auto call = std::make_shared<StatelessCall>(message, member->next_id());
-    send(session, call->forwarded(), [call, reservation](const std::string& line) { return call->restore(line); });
-  };
-  if (!sse) {
-    member->when_ready([member, message, json_reply, mode, forward](McpSession* session, const std::string* error) {
-      if (error) return json_reply(error_response(*message.id, -32000, *error));
-      if (auto line = bridge_answer(message, member->initialize_result(), mode)) return json_reply(*line);
-      forward(*session, [&](McpSession& s, const JsonRpcMessage& m, McpSession::Rewrite rewrite) {
-        s.request_for_json(m, json_reply, std::move(rewrite));
-      });
-    });
-    return Reply::text(200, "");
-  }
-  return Reply::stream([member, message, mode, forward](Session& connection) {
-    std::weak_ptr<Session> weak = connection.weak_from_this();
-    member->when_ready([weak, member, message, mode, forward](McpSession* session, const std::string* error) {
-      auto c = weak.lock();
-      if (!c || !c->is_open()) return;
-      std::optional<std::string> line;
-      if (error) line = error_response(*message.id, -32000, *error);
-      else line = bridge_answer(message, member->initialize_result(), mode);
-      if (line) {
-        send_line(*c, *line);
-        c->end();
-        return;
-      }
-      forward(*session, [&](McpSession& s, const JsonRpcMessage& m, McpSession::Rewrite rewrite) {
-        s.request_on_stream(*c, m, false, std::move(rewrite));
-      });
-    });
-  });
-}
-
 // One child of `endpoint`, started (no shell, a process group of its own); throws SystemError.
 Process McpServer::spawn_child(std::size_t endpoint) {
   const McpEndpoint& server = endpoints_[endpoint];
@@ -446,21 +273,6 @@ Process McpServer::spawn_child(std::size_t endpoint) {
                        .pidfd = true,
                        .nonblocking = true};
   return Process::spawn(spawn);
-}
-
-// A child of the stateless pool of `endpoint` (loop thread); throws SystemError.
-std::shared_ptr<McpSession> McpServer::pool_child(std::size_t endpoint, McpSession::Hooks hooks) {
-  auto slot = pool_slots_[endpoint]->try_acquire();
-  if (!slot) throw SystemError("the stateless pool has no room for another child");
-  Process process = spawn_child(endpoint);
-  std::size_t number = next_number_++;
-  auto session = std::make_shared<McpSession>(loop_, std::move(process), std::move(*slot), number, std::string(),
-                                              options_.session, std::move(hooks));
-  metrics_.children_alive++;
-  if (options_.server.verbosity == Verbosity::verbose)
-    log(fmt::format("[session {}] opened{} for the stateless pool: pid {}", number,
-                    endpoints_[endpoint].name.empty() ? "" : " (" + endpoints_[endpoint].name + ")", session->pid()));
-  return session;
 }
 
 std::size_t McpServer::children_alive() const {
@@ -538,39 +350,6 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
   return reply;
-}
-
-// GET of the old transport's SSE path: a new session whose one stream this is; its first event, `endpoint`, names
-// the URL to POST messages to (the message path with ?sessionId=).
-Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
-  if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
-  Reply refused;
-  auto created = new_session(req, endpoint, "2024-11-05", refused);
-  if (!created) return refused;
-  std::string url = folder_of(endpoints_[endpoint].path) + "message?sessionId=" + created->id;
-  return on_loop([open = created->open, url] {
-    std::weak_ptr<McpSession> weak = open();
-    return Reply::stream([weak, url](Session& connection) {
-      if (auto s = weak.lock()) s->open_legacy(connection, url);
-      else connection.end();
-    });
-  });
-}
-
-// POST of the old transport's message path: the message goes to the session's child; whatever answers it comes
-// on the session's stream.
-Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
-  JsonRpcMessage message;
-  if (auto refused = read_message(req, message)) return std::move(*refused);
-  auto id = req.param("sessionId");
-  if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
-  return on_loop([this, req, endpoint, message, id = *id] {
-    Reply refused;
-    auto session = session_by_id(id, true, req, endpoint, refused);
-    if (!session) return refused;
-    if (!session->to_child(message)) return busy("the MCP server is not reading its input");
-    return Reply::text(202, "Accepted\n");
-  });
 }
 
 Reply McpServer::get(const Request& req, std::size_t endpoint) {
