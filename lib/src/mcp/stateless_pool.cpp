@@ -48,8 +48,10 @@ std::optional<StatelessPool::Place> StatelessPool::reserve(std::string& why) {
       sessions_.erase(*number);
       if (child_done_) child_done_();
     };
+    std::shared_ptr<McpSession> session;
     try {
-      member->session_ = spawn_(std::move(hooks));
+      session = spawn_(std::move(hooks));
+      member->session_ = session;
     } catch (const SystemError& e) {
       if (!room) {
         why = std::string("the MCP server could not be started: ") + e.what();
@@ -58,11 +60,11 @@ std::optional<StatelessPool::Place> StatelessPool::reserve(std::string& why) {
       member = nullptr;
     }
     if (member) {
-      *number = member->session_->number();
-      sessions_[*number] = member->session_;
+      *number = session->number();
+      sessions_[*number] = session;
       members_.push_back(member);
-      member->initialize();
-      if (member->session_ && !member->failed_) return Place{member, std::make_shared<Reservation>(member->load_)};
+      member->initialize(*session);
+      if (!member->failed_) return Place{member, std::make_shared<Reservation>(member->load_)};
     }
     least = std::min_element(members_.begin(), members_.end(),
                              [](const auto& a, const auto& b) { return a->load() < b->load(); });
@@ -80,7 +82,7 @@ void StatelessPool::end_all(const std::string& why) {
   ending_ = true;
   auto members = members_;
   for (auto& member : members)
-    if (member->session_) member->session_->end(why);
+    if (auto session = member->session_.lock()) session->end(why);
 }
 
 void StatelessPool::ended(const Member* member) {
@@ -91,36 +93,39 @@ void StatelessPool::ended(const Member* member) {
 
 // ---- Member ----
 
-void StatelessPool::Member::initialize() {
-  session_->set_pooled();
-  session_->start();
+void StatelessPool::Member::initialize(McpSession& session) {
+  session.set_pooled();
+  session.start();
   std::weak_ptr<Member> weak = weak_from_this();
-  session_->request_for_json(classify_message(kInitialize), [weak](std::string line) {
+  session.request_for_json(classify_message(kInitialize), [weak](std::string line) {
     if (auto self = weak.lock()) self->on_initialized(line);
   });
 }
 
 void StatelessPool::Member::on_initialized(const std::string& line) {
+  auto session = session_.lock();
+  if (!session) return fail("the MCP server is gone");
   Json j = Json::parse(line, nullptr, false);
   if (!j.is_object() || !j.contains("result") || !j["result"].is_object()) {
     std::string why = "the MCP server did not initialise";
     if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("message"))
       why += ": " + j["error"]["message"].dump();
     fail(why);
-    session_->end("initialize failed");
+    session->end("initialize failed");
     return;
   }
   initialize_result_ = j["result"].dump();
-  session_->to_child(classify_message(kInitialized));
+  session->to_child(classify_message(kInitialized));
   ready_ = true;
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (auto& fn : waiting) fn(session_.get(), nullptr);
+  for (auto& fn : waiting) fn(session.get(), nullptr);
 }
 
 void StatelessPool::Member::when_ready(Ready fn) {
+  if (!failed_ && ready_ && session_.expired()) fail("the MCP server is gone");
   if (failed_) fn(nullptr, &*failed_);
-  else if (ready_) fn(session_.get(), nullptr);
+  else if (ready_) fn(session_.lock().get(), nullptr);
   else waiting_.push_back(std::move(fn));
 }
 

@@ -88,11 +88,13 @@ class StatelessPool::Member : public std::enable_shared_from_this<Member> {
 
  private:
   friend class StatelessPool;
-  void initialize();
+  void initialize(McpSession& session);
   void on_initialized(const std::string& line);
   void fail(const std::string& why);
 
-  std::shared_ptr<McpSession> session_;
+  // The pool owns the session (until its child is reaped): a Member may be dropped on a worker thread, which
+  // must never destroy a session.
+  std::weak_ptr<McpSession> session_;
   std::shared_ptr<std::atomic<std::size_t>> load_ = std::make_shared<std::atomic<std::size_t>>(0);
   std::vector<Ready> waiting_;
   std::string initialize_result_;
