@@ -21,44 +21,20 @@ constexpr const char* kNotWithMcp[] = {"--format", "--event", "--stderr-events",
                                        "--stdin-endpoint", "--pass-auth", "--max-procs"};
 
 // The flags only --mcp has.
-constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host"};
+constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host", "--stateless",
+                                    "--stateless-pool"};
 
 std::string search_path() {
   const char* path = std::getenv("PATH");
   return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-// The program a --mcp-config entry runs: a name looked up in the entry's own PATH (its "env") or ours; a path
-// with a slash as is, relative to the entry's cwd when it has one.
-std::string config_program(const McpConfigServer& server, const std::string& file) {
-  std::string path = search_path();
-  for (const auto& [name, value] : server.env)
-    if (name == "PATH") path = value;
-  std::string command = server.command;
-  if (command.find('/') != std::string::npos && command.front() != '/' && !server.cwd.empty())
-    command = server.cwd + "/" + command;
-  try {
-    return find_executable(command, path);
-  } catch (const InvalidArgument& e) {
-    throw InvalidArgument(file + ": server '" + server.name + "': " + e.what());
-  }
-}
-
 // --mcp-config FILE: one endpoint per server, at /NAME/mcp; its warnings printed.
-std::vector<McpEndpoint> config_endpoints(const std::string& file) {
+std::vector<McpEndpoint> endpoints_of(const std::string& file) {
   McpConfig config = read_mcp_config(file);
   check_mcp_config_dirs(config, file);
   for (const auto& warning : config.warnings) fmt::print(stderr, "ssetool: serve: warning: {}\n", warning);
-  std::vector<McpEndpoint> endpoints;
-  for (const auto& server : config.servers) {
-    McpEndpoint e{.name = server.name, .path = "/" + server.name + "/mcp", .program = config_program(server, file)};
-    e.argv.push_back(server.command);
-    e.argv.insert(e.argv.end(), server.args.begin(), server.args.end());
-    for (const auto& [name, value] : server.env) e.env.push_back(name + "=" + value);
-    e.cwd = server.cwd;
-    endpoints.push_back(std::move(e));
-  }
-  return endpoints;
+  return config_endpoints(config, file, search_path());
 }
 
 McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, ServerOptions server,
@@ -71,7 +47,7 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
       throw InvalidArgument("--mcp-config: the servers come from the file; give no -- COMMAND with it");
     if (app.get_option("--path")->count() > 0)
       throw InvalidArgument("--path: does not apply to --mcp-config (each server is at /NAME/mcp)");
-    o.endpoints = config_endpoints(flags.config);
+    o.endpoints = endpoints_of(flags.config);
   } else {
     if (app.get_option("--path")->count() == 0) server.path = "/mcp";
     if (command.command.empty())
@@ -90,6 +66,8 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
     if (host.empty() || host.find_first_of(" \t\r\n/,") != std::string::npos)
       throw InvalidArgument("--allow-host '" + host + "': expected a host name (example.com, 10.0.0.5, [::1])");
   o.allow_hosts = flags.allow_hosts;
+  o.stateless = flags.stateless;
+  o.pool.children = count_flag("--stateless-pool", flags.stateless_pool, 1);
   o.stop_signals = {SIGINT, SIGTERM};
   return o;
 }
@@ -114,6 +92,14 @@ void McpFlags::add_to(CLI::App& app) {
   app.add_option("--allow-host", allow_hosts,
                  "Also accept this Host (and Origin host) on a loopback address (repeatable; DNS-rebinding guard)")
       ->type_name("HOST")->group(group);
+  app.add_flag("--stateless", stateless,
+               "Serve every request statelessly (MCP 2026-07-28 style: no sessions, POST only) from the pool of "
+               "initialised children; without it only requests whose _meta names 2026-07-28 are")
+      ->group(group);
+  app.add_option("--stateless-pool", stateless_pool,
+                 "Children per server that serve stateless requests, each up to 16 at once; beyond that: 503 + "
+                 "Retry-After")
+      ->type_name("N")->capture_default_str()->group(group);
 }
 
 void refuse_mcp_flags_without_mcp(const CLI::App& app) {

@@ -17,6 +17,8 @@ struct McpFlags {
   std::string max_sessions = "64";  // text, so that a negative value is refused rather than wrapped
   std::vector<std::string> allow_hosts;
   std::string config;  // --mcp-config FILE (implies --mcp)
+  bool stateless = false;
+  std::string stateless_pool = "4";
 
   void add_to(CLI::App& app);
   bool active() const { return enabled || !config.empty(); }

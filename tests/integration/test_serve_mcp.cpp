@@ -501,3 +501,233 @@ TEST_CASE("serve --mcp -v: one line per session, the child's stderr prefixed, ne
   CHECK(log.find("[session 1] opened for 127.0.0.1:") != std::string::npos);
   CHECK(log.find(id) == std::string::npos);
 }
+
+// ---- The stateless revision (2026-07-28): the pool of children ssetool initialises itself ----
+
+namespace {
+
+std::string v2_dir() { return std::string(SSETOOL_TEST_DATA) + "/serve/mcp_v2"; }
+
+bool v2_client_installed() {
+  struct stat st {};
+  return ::stat((v2_dir() + "/node_modules/@modelcontextprotocol/client/package.json").c_str(), &st) == 0;
+}
+
+// A stdio server in Python: answers initialize (naming its pid), every other request with the method, id and
+// progress token it saw (after 0.3 s for "slow"; "sample" first asks the client for sampling and returns the
+// answer it got); notifications are counted and shown in each result.
+const std::vector<std::string> kPoolChild{"python3", "-c", R"PY(
+import json, os, sys, time
+notes = 0
+def send(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    m = json.loads(line)
+    if "method" not in m:
+        continue
+    if "id" not in m:
+        notes += 1
+        continue
+    if m["method"] == "initialize":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+              "serverInfo": {"name": "pool-%d" % os.getpid(), "version": "1"}, "instructions": "ask me"}})
+        continue
+    r = {"method": m["method"], "seen_id": m["id"], "notes": notes,
+         "token": (m.get("params") or {}).get("_meta", {}).get("progressToken")}
+    if m["method"] == "slow":
+        time.sleep(0.3)
+    if m["method"] == "sample":
+        send({"jsonrpc": "2.0", "id": "s1", "method": "sampling/createMessage", "params": {"messages": [], "maxTokens": 1}})
+        r["sampled"] = json.loads(sys.stdin.readline())
+    if r["token"] is not None:
+        send({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": r["token"], "progress": 1}})
+    send({"jsonrpc": "2.0", "id": m["id"], "result": r})
+)PY"};
+
+// A request of the stateless revision: _meta names 2026-07-28 (after `meta`, more of its keys); the headers it asks
+// for.
+std::string stateless_request(const std::string& id, const std::string& method, const std::string& meta = "") {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":{"name":"x","_meta":{)" + meta +
+         (meta.empty() ? "" : ",") +
+         R"("io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+         R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
+}
+
+Headers stateless_headers(const std::string& method, Headers extra = {}) {
+  extra.emplace_back("MCP-Protocol-Version", "2026-07-28");
+  extra.emplace_back("Mcp-Method", method);
+  return extra;
+}
+
+}  // namespace
+
+TEST_CASE("serve --mcp: the v2 client speaks 2026-07-28 through the stateless pool", "[serve][mcp][stateless]") {
+  if (!v2_client_installed())
+    FAIL("v2 MCP client not installed: run npm ci --prefix tests/data/serve/mcp_v2 (scripts/test does)");
+  if (!sdk_installed()) FAIL("MCP SDK not installed: run npm ci --prefix tests/data/serve/mcp (scripts/test does)");
+  auto server = start_mcp({"--stateless-pool", "2"}, {"node", mcp_dir() + "/streamable_server.mjs"});
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port) + "/mcp";
+  Process first({"node", v2_dir() + "/stateless_client.mjs", url, "20"});
+  REQUIRE(first.wait(30s) == 0);
+  json out = json::parse(first.stdout_text());
+  CHECK(out["era"] == "modern");
+  CHECK(out["protocol"] == "2026-07-28");
+  CHECK(out["discovered"] == json({"2026-07-28"}));
+  CHECK(out["server"] == "ssetool-test-streamable");
+  CHECK(out["session"] == nullptr);  // no Mcp-Session-Id on this revision
+  CHECK(out["tools"] == json({"ask_llm", "ask_user", "count", "echo", "exit", "pid", "slow"}));
+  CHECK(out["echo"] == "hi");
+  CHECK(out["count"] == "counted to 3");
+  CHECK(out["progress"] == json({1, 2, 3}));
+  CHECK(out["resource"] == "hello from the resource");
+  CHECK(out["prompt"] == "Say hello to Bob");
+  CHECK(out["concurrent"] == 20);  // 20 calls at once, each answer to its own request
+
+  // The children are long-lived: a second client is served by the same pool, and no child was started per client.
+  Process second({"node", v2_dir() + "/stateless_client.mjs", url, "0"});
+  REQUIRE(second.wait(30s) == 0);
+  pid_t child = out["pid"].get<pid_t>();
+  CHECK(::kill(child, 0) == 0);
+  CHECK(descendants(server.process->pid()).size() <= 2);
+  CHECK(metric(server.port, "mcp_sessions_open") == 0);
+  // SIGTERM: the pool's children are stopped with ssetool.
+  auto children = descendants(server.process->pid());
+  server.process->signal(SIGTERM);
+  CHECK(server.process->wait(15s) == 0);
+  CHECK(all_dead(children));
+}
+
+TEST_CASE("serve --mcp: stateless requests by hand: discover, ids remapped, headers checked, child requests refused",
+          "[serve][mcp][stateless][concurrency]") {
+  auto server = start_mcp({"--stateless-pool", "1"}, kPoolChild);
+  int port = server.port;
+
+  SECTION("server/discover is answered from the child's initialize result") {
+    auto reply = mcp_post(port, stateless_request("\"d\"", "server/discover"), stateless_headers("server/discover"));
+    REQUIRE(reply.status == 200);
+    CHECK_FALSE(reply.header("Mcp-Session-Id"));
+    auto messages = messages_of(reply.body);
+    REQUIRE(messages.size() == 1);
+    json result = messages[0]["result"];
+    CHECK(messages[0]["id"] == "d");
+    CHECK(result["supportedVersions"] == json({"2026-07-28"}));
+    CHECK(result["capabilities"] == json({{"tools", json::object()}}));
+    CHECK(result["instructions"] == "ask me");
+    CHECK(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"].get<std::string>().rfind("pool-", 0) == 0);
+    CHECK(result["resultType"] == "complete");
+  }
+  SECTION("two clients using the same id at once each get their own answer; the child saw other ids") {
+    HttpResponse slow, fast;
+    std::thread a([&] { slow = mcp_post(port, stateless_request("1", "slow"), stateless_headers("slow")); });
+    std::thread b([&] {
+      fast = mcp_post(port, stateless_request("1", "tools/list"),
+                      stateless_headers("tools/list", {{"Accept", "application/json"}}));
+    });
+    a.join();
+    b.join();
+    REQUIRE(slow.status == 200);
+    REQUIRE(fast.status == 200);
+    json s = messages_of(slow.body).at(0);
+    json f = json::parse(fast.body);
+    CHECK(s["id"] == 1);
+    CHECK(f["id"] == 1);
+    CHECK(s["result"]["method"] == "slow");
+    CHECK(f["result"]["method"] == "tools/list");
+    CHECK(s["result"]["seen_id"] != f["result"]["seen_id"]);
+    CHECK(f["result"]["ttlMs"] == 0);  // a cacheable result gets the fields the revision requires
+    CHECK(f["result"]["cacheScope"] == "private");
+    CHECK(s["result"]["resultType"] == "complete");
+  }
+  SECTION("a progress token is the bridge's on the child's side and the client's on the stream") {
+    auto reply = mcp_post(port, stateless_request("5", "tools/call", R"("progressToken":"mine")"),
+                          stateless_headers("tools/call"));
+    REQUIRE(reply.status == 200);
+    auto messages = messages_of(reply.body);
+    REQUIRE(messages.size() == 2);
+    CHECK(messages[0]["method"] == "notifications/progress");
+    CHECK(messages[0]["params"]["progressToken"] == "mine");
+    CHECK(messages[1]["id"] == 5);
+    CHECK(messages[1]["result"]["token"].get<std::string>().rfind("ssetool-", 0) == 0);
+  }
+  SECTION("a request of the child (sampling) is answered by the bridge with an error") {
+    auto reply = mcp_post(port, stateless_request("7", "sample"), stateless_headers("sample"));
+    REQUIRE(reply.status == 200);
+    auto messages = messages_of(reply.body);
+    REQUIRE(messages.size() == 1);  // the sampling request did not reach the client
+    CHECK(messages[0]["id"] == 7);
+    CHECK(messages[0]["result"]["sampled"]["id"] == "s1");
+    CHECK(messages[0]["result"]["sampled"]["error"]["message"].get<std::string>().find("2026-07-28") !=
+          std::string::npos);
+  }
+  SECTION("the 2026-07-28 gate: headers and _meta checked, refusals carry the request's id and code") {
+    auto code_of = [](const HttpResponse& r) { return json::parse(r.body)["error"]["code"]; };
+    auto wrong = mcp_post(port, stateless_request("1", "tools/list"), stateless_headers("tools/call"));
+    CHECK(wrong.status == 400);
+    CHECK(wrong.body.find("tools/call") != std::string::npos);
+    CHECK(code_of(wrong) == -32020);
+    CHECK(json::parse(wrong.body)["id"] == 1);
+    auto no_header = mcp_post(port, stateless_request("2", "tools/list"));
+    CHECK(no_header.status == 400);
+    CHECK(code_of(no_header) == -32020);
+    auto no_capabilities = mcp_post(port,
+        R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+        stateless_headers("tools/list"));
+    CHECK(no_capabilities.status == 400);
+    CHECK(code_of(no_capabilities) == -32602);
+    CHECK(no_capabilities.body.find("clientCapabilities") != std::string::npos);
+    std::string future = stateless_request("4", "tools/list");
+    future.replace(future.find("2026-07-28"), 10, "2099-01-01");
+    auto unsupported = mcp_post(port, future, {{"MCP-Protocol-Version", "2099-01-01"}});
+    CHECK(unsupported.status == 400);
+    CHECK(code_of(unsupported) == -32022);
+    CHECK(json::parse(unsupported.body)["error"]["data"] ==
+          json({{"supported", {"2026-07-28"}}, {"requested", "2099-01-01"}}));
+    auto mismatch = mcp_post(port, future, stateless_headers("tools/list"));
+    CHECK(mismatch.status == 400);
+    CHECK(code_of(mismatch) == -32020);
+    auto ping = mcp_post(port, stateless_request("5", "ping"), stateless_headers("ping"));
+    CHECK(ping.status == 404);
+    CHECK(code_of(ping) == -32601);
+  }
+  SECTION("notifications: 202; ssetool's own notifications/initialized reached the child first") {
+    auto note = mcp_post(port,
+                         R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,)"
+                         R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+                         {{"MCP-Protocol-Version", "2026-07-28"}});
+    CHECK(note.status == 202);
+    auto reply = mcp_post(port, stateless_request("2", "tools/list"), stateless_headers("tools/list"));
+    CHECK(messages_of(reply.body).at(0)["result"]["notes"] == 1);  // notifications/initialized, from ssetool
+  }
+}
+
+TEST_CASE("serve --mcp --stateless: every request goes to the pool, initialize included, no session",
+          "[serve][mcp][stateless]") {
+  auto server = start_mcp({"--stateless", "--stateless-pool", "1"}, kPoolChild);
+  int port = server.port;
+  auto init = mcp_post(port, kInitialize);
+  REQUIRE(init.status == 200);
+  CHECK_FALSE(init.header("Mcp-Session-Id"));
+  json result = messages_of(init.body).at(0)["result"];
+  CHECK(result["protocolVersion"] == "2025-11-25");
+  CHECK(result["serverInfo"]["name"].get<std::string>().rfind("pool-", 0) == 0);
+  CHECK(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/initialized"})").status == 202);
+  auto list = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+  REQUIRE(list.status == 200);
+  CHECK(messages_of(list.body).at(0)["result"]["method"] == "tools/list");
+  CHECK(http_request(port, "GET", "/mcp", {{"Accept", "text/event-stream"}}).status == 405);
+  CHECK(http_request(port, "DELETE", "/mcp", {}).status == 405);
+  CHECK(descendants(server.process->pid()).size() == 1);  // one child for all of it
+}
+
+TEST_CASE("serve --mcp: --stateless-pool and --stateless are checked", "[serve][mcp][stateless]") {
+  for (const auto& [args, flag] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--mcp", "--stateless-pool", "0"}, "--stateless-pool 0"},
+           {{"--stateless"}, "--stateless: applies to --mcp"}}) {
+    std::vector<std::string> argv{ssetool_binary(), "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--", "cat"});
+    Process p(argv);
+    CHECK(p.wait(10s) == 2);
+    CHECK(p.stderr_text().find(flag) != std::string::npos);
+  }
+}

@@ -8,50 +8,23 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/mcp/credential.hpp"
+#include "ssetool/mcp/stateless_call.hpp"
 #include "ssetool/serve/cgi_environment.hpp"
 #include "ssetool/serve/stdin_registry.hpp"
 #include "ssetool/server/policy.hpp"
+#include "mcp_replies.hpp"
 
 namespace ssetool {
+
+using namespace mcp_replies;
+
 namespace {
 
-constexpr const char* kSessionHeader = "Mcp-Session-Id";
-constexpr const char* kVersionHeader = "MCP-Protocol-Version";
 constexpr const char* kAssumedVersion = "2025-03-26";  // the spec's rule when a client sends no version
 constexpr const char* kFirstPrimingVersion = "2025-11-25";  // clients from here on expect priming events
 constexpr auto kLoopAnswer = std::chrono::seconds(10);
 constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 constexpr std::chrono::seconds kShutdownSlack{1};
-
-// A refusal with a JSON-RPC error body without id, as the transport allows.
-Reply refusal(int status, const std::string& why) {
-  Reply reply = Reply::text(status, error_response("null", -32000, why) + "\n");
-  reply.content_type = "application/json";
-  return reply;
-}
-
-Reply busy(const std::string& why) {
-  Reply reply = refusal(503, why + "; retry later");
-  reply.headers.emplace_back("Retry-After", "1");
-  return reply;
-}
-
-// Which media types an Accept header admits ("type/sub", "type/*", "*/*"); all of them when it is absent.
-bool accepts(const Request& req, const std::string& type) {
-  auto accept = req.header("Accept");
-  if (!accept) return true;
-  std::string major = type.substr(0, type.find('/')) + "/*";
-  std::string_view rest = *accept;
-  while (!rest.empty()) {
-    std::string_view item = rest.substr(0, rest.find(','));
-    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
-    item = item.substr(0, item.find(';'));
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == type || item == major || item == "*/*") return true;
-  }
-  return false;
-}
 
 // Whether a stream of this session opens with a priming event (an id and empty data): clients of revision
 // 2025-11-25 and later expect one, older ones may choke on the empty data. The client's own word counts: the
@@ -73,9 +46,6 @@ std::vector<std::string> merged_environment(std::vector<std::string> base, const
   return base;
 }
 
-// The folder of an endpoint's path ("/mcp" → "/", "/NAME/mcp" → "/NAME/"): where the old transport's paths are.
-std::string folder_of(const std::string& path) { return path.substr(0, path.rfind('/') + 1); }
-
 std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -88,11 +58,6 @@ std::string html_escape(const std::string& text) {
     }
   }
   return out;
-}
-
-bool supported(const std::string& version) {
-  const auto& all = supported_protocol_versions();
-  return std::find(all.begin(), all.end(), version) != all.end();
 }
 
 }  // namespace
@@ -133,6 +98,15 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
   access_ = access_rules(options_.server.listen.host, options_.allow_hosts, options_.server.cors_origins);
   slots_ = std::make_unique<ProcessSlots>(options_.max_sessions);
   table_ = std::make_unique<SessionTable>(loop_, options_.session_timeout);
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    pool_slots_.push_back(std::make_unique<ProcessSlots>(options_.pool.children));
+    pools_.push_back(std::make_unique<StatelessPool>(
+        options_.pool, [this, i](McpSession::Hooks hooks) { return pool_child(i, std::move(hooks)); },
+        [this] {
+          metrics_.children_alive--;
+          if (stopping_ && children_alive() == 0) shutdown_server();
+        }));
+  }
   server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
 }
 
@@ -153,7 +127,8 @@ void McpServer::run() {
   loop_.run();
   loop_done_ = true;
   server_.reset();  // joins the workers
-  table_.reset();   // whatever is left is killed and reaped
+  pools_.clear();   // whatever is left is killed and reaped
+  table_.reset();
 }
 
 void McpServer::stop() {
@@ -180,7 +155,14 @@ Reply McpServer::handle(const Request& req) {
     return Reply::text(404, "not found: the MCP endpoints are " + paths + "\n");
   }
   std::size_t endpoint = static_cast<std::size_t>(found - endpoints_.begin());
-  if (auto version = req.header(kVersionHeader); version && !supported(*version)) {
+  if (options_.stateless && req.method != "POST") {
+    Reply reply = refusal(405, "this server is stateless (--stateless): it takes POST only");
+    reply.headers.emplace_back("Allow", "POST");
+    return reply;
+  }
+  bool sessionless_post = req.method == "POST" && !req.header(kSessionHeader);
+  if (auto version = req.header(kVersionHeader);
+      version && !supported(*version) && *version != kStatelessVersion && !sessionless_post) {
     metrics_.errors++;
     return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
   }
@@ -235,6 +217,13 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   JsonRpcMessage message;
   if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.header(kSessionHeader);
+  auto version = req.header(kVersionHeader);
+  bool modern = message.meta_versioned || version == kStatelessVersion;
+  if (!id && (options_.stateless || modern)) return stateless(req, endpoint, message, sse);
+  if (version && !supported(*version)) {
+    metrics_.errors++;
+    return refusal(400, "unsupported MCP-Protocol-Version '" + *version + "'");
+  }
   if (!id) {
     if (message.is_initialize()) return initialize(req, endpoint, message, sse);
     metrics_.errors++;
@@ -270,16 +259,8 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   });
 }
 
-// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
-// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
-std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
-                                                            const std::string& version, Reply& refused) {
-  auto slot = slots_->try_acquire();
-  if (!slot) {
-    metrics_.errors++;
-    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
-    return std::nullopt;
-  }
+// One child of `endpoint`, started (no shell, a process group of its own); throws SystemError.
+Process McpServer::spawn_child(std::size_t endpoint) {
   const McpEndpoint& server = endpoints_[endpoint];
   ProcessOptions spawn{.argv = server.argv,
                        .program = server.program,
@@ -291,9 +272,28 @@ std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, 
                        .grouping = Grouping::session,
                        .pidfd = true,
                        .nonblocking = true};
+  return Process::spawn(spawn);
+}
+
+std::size_t McpServer::children_alive() const {
+  std::size_t alive = table_->alive();
+  for (const auto& pool : pools_) alive += pool->alive();
+  return alive;
+}
+
+// A new session at `endpoint`: a place under --max-sessions, its child started here (a failure is answered 503
+// in `refused`); `open`, run on the loop, adds the session to the table and starts reading the child.
+std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, std::size_t endpoint,
+                                                            const std::string& version, Reply& refused) {
+  auto slot = slots_->try_acquire();
+  if (!slot) {
+    metrics_.errors++;
+    refused = busy(fmt::format("too many sessions (--max-sessions {})", options_.max_sessions));
+    return std::nullopt;
+  }
   std::shared_ptr<Process> process;
   try {
-    process = std::make_shared<Process>(Process::spawn(spawn));
+    process = std::make_shared<Process>(spawn_child(endpoint));
   } catch (const SystemError& e) {
     log(fmt::format("{}:{}: {} (answered 503)", req.remote_addr, req.remote_port, e.what()));
     metrics_.errors++;
@@ -350,39 +350,6 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
   if (reply.status != 200) return reply;
   reply.headers.emplace_back(kSessionHeader, id);
   return reply;
-}
-
-// GET of the old transport's SSE path: a new session whose one stream this is; its first event, `endpoint`, names
-// the URL to POST messages to (the message path with ?sessionId=).
-Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
-  if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
-  Reply refused;
-  auto created = new_session(req, endpoint, "2024-11-05", refused);
-  if (!created) return refused;
-  std::string url = folder_of(endpoints_[endpoint].path) + "message?sessionId=" + created->id;
-  return on_loop([open = created->open, url] {
-    std::weak_ptr<McpSession> weak = open();
-    return Reply::stream([weak, url](Session& connection) {
-      if (auto s = weak.lock()) s->open_legacy(connection, url);
-      else connection.end();
-    });
-  });
-}
-
-// POST of the old transport's message path: the message goes to the session's child; whatever answers it comes
-// on the session's stream.
-Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
-  JsonRpcMessage message;
-  if (auto refused = read_message(req, message)) return std::move(*refused);
-  auto id = req.param("sessionId");
-  if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
-  return on_loop([this, req, endpoint, message, id = *id] {
-    Reply refused;
-    auto session = session_by_id(id, true, req, endpoint, refused);
-    if (!session) return refused;
-    if (!session->to_child(message)) return busy("the MCP server is not reading its input");
-    return Reply::text(202, "Accepted\n");
-  });
 }
 
 Reply McpServer::get(const Request& req, std::size_t endpoint) {
@@ -494,7 +461,7 @@ void McpServer::session_ended(const std::string& id) {
 void McpServer::session_done(std::size_t number) {
   table_->release(number);
   metrics_.children_alive--;
-  if (stopping_ && table_->alive() == 0) shutdown_server();
+  if (stopping_ && children_alive() == 0) shutdown_server();
 }
 
 // stop() or a stop signal: every session ends (children asked to finish, then killed); the server stops once
@@ -505,7 +472,8 @@ void McpServer::stop_serving() {
   if (options_.server.verbosity != Verbosity::quiet && table_->alive() > 0)
     log(fmt::format("stopping: {} MCP session(s) open", table_->alive()));
   table_->end_all("shutdown");
-  if (table_->alive() == 0) {
+  for (auto& pool : pools_) pool->end_all("shutdown");
+  if (children_alive() == 0) {
     shutdown_server();
     return;
   }

@@ -115,19 +115,23 @@ void McpSession::open_legacy(Session& connection, const std::string& post_url) {
   replay(0, stream, stream.delivered, connection);
 }
 
-void McpSession::request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming) {
+void McpSession::request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming,
+                                   Rewrite rewrite) {
   touch();
   std::uint64_t number = new_stream();
   Stream& stream = streams_[number];
+  stream.rewrite = std::move(rewrite);
   attach(stream, connection);
   if (priming) send_event(connection, event_id(number, 0), "");
   send_request(number, request);
 }
 
-void McpSession::request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply) {
+void McpSession::request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply,
+                                  Rewrite rewrite) {
   touch();
   std::uint64_t number = new_stream();
   streams_[number].json_reply = std::move(reply);
+  streams_[number].rewrite = std::move(rewrite);
   send_request(number, request);
 }
 
@@ -207,8 +211,13 @@ void McpSession::on_child_line(std::string_view line) {
     log(std::string("stdout: ") + e.what() + " (skipped)");
     return;
   }
+  if (pooled_ && message.kind == JsonRpcMessage::Kind::request) {
+    refuse_child_request(message);
+    return;
+  }
   if (legacy_ || message.kind != JsonRpcMessage::Kind::response) {
-    deliver(legacy_ ? 0 : route(message), message.line);
+    std::uint64_t stream = legacy_ ? 0 : route(message);
+    if (!(pooled_ && stream == 0)) deliver(stream, message.line);
     return;
   }
   auto it = message.id ? waiting_.find(*message.id) : waiting_.end();
@@ -222,6 +231,17 @@ void McpSession::on_child_line(std::string_view line) {
   answered(stream);
 }
 
+// A pool child asked a client something (sampling, elicitation, roots): no client can answer on the stateless
+// revision, so the bridge answers for it (the child's capabilities were declared empty at its initialize).
+void McpSession::refuse_child_request(const JsonRpcMessage& request) {
+  log("stdout: the MCP server sent a '" + request.method +
+      "' request, which the stateless revision cannot carry to a client (answered with an error)");
+  stdin_->write(error_response(*request.id, -32601,
+                               "ssetool serve --mcp: '" + request.method +
+                                   "' cannot reach a client of the stateless revision (2026-07-28)") +
+                "\n");
+}
+
 std::uint64_t McpSession::route(const JsonRpcMessage& message) const {
   auto sse = [this](std::uint64_t stream) { return !streams_.at(stream).json_reply; };
   if (message.progress_token)
@@ -231,10 +251,11 @@ std::uint64_t McpSession::route(const JsonRpcMessage& message) const {
   return 0;
 }
 
-void McpSession::deliver(std::uint64_t number, const std::string& line) {
+void McpSession::deliver(std::uint64_t number, const std::string& child_line) {
   auto it = streams_.find(number);
   if (it == streams_.end()) return;
   Stream& stream = it->second;
+  std::string line = stream.rewrite ? stream.rewrite(child_line) : child_line;
   if (stream.json_reply) {
     auto reply = std::move(stream.json_reply);
     stream.json_reply = nullptr;
@@ -264,7 +285,8 @@ void McpSession::answered(std::uint64_t number) {
   auto it = streams_.find(number);
   if (it == streams_.end() || --it->second.in_flight > 0) return;
   Stream& stream = it->second;
-  if (stream.json_reply == nullptr && !is_open(stream.connection) && stream.delivered < stream.next_seq - 1) {
+  if (!pooled_ && stream.json_reply == nullptr && !is_open(stream.connection) &&
+      stream.delivered < stream.next_seq - 1) {
     trim_kept_streams();  // no client saw the end: kept for a GET with Last-Event-ID
     return;
   }

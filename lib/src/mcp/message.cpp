@@ -50,6 +50,19 @@ std::optional<std::string> protocol_version(const Json& j) {
   return version->get<std::string>();
 }
 
+// The 2026-07-28 envelope of a message: params._meta's protocol version and whether it has the client's
+// capabilities.
+void read_envelope(const Json& j, JsonRpcMessage& m) {
+  auto params = j.find("params");
+  if (params == j.end() || !params->is_object()) return;
+  auto meta = params->find("_meta");
+  if (meta == params->end() || !meta->is_object()) return;
+  auto version = meta->find("io.modelcontextprotocol/protocolVersion");
+  m.meta_versioned = version != meta->end();
+  if (m.meta_versioned && version->is_string()) m.meta_version = version->get<std::string>();
+  m.meta_capabilities = meta->contains("io.modelcontextprotocol/clientCapabilities");
+}
+
 }  // namespace
 
 JsonRpcMessage classify_message(std::string_view text) {
@@ -74,6 +87,7 @@ JsonRpcMessage classify_message(std::string_view text) {
   if (has_id) m.id = id->dump();
   m.progress_token = progress_token(j);
   if (m.is_initialize()) m.protocol_version = protocol_version(j);  // read with find(): the line stays as sent
+  if (m.kind != JsonRpcMessage::Kind::response) read_envelope(j, m);
   m.line = j.dump();
   return m;
 }

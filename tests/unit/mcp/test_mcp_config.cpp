@@ -4,6 +4,7 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/mcp/mcp_config.hpp"
+#include "ssetool/mcp/mcp_endpoint.hpp"
 
 using namespace ssetool;
 
@@ -74,4 +75,24 @@ TEST_CASE("mcp config: a cwd must be a directory", "[mcp]") {
   CHECK_THROWS_WITH(check_mcp_config_dirs(config, "f.json"), "f.json: server 'a': cwd '/etc/hostname': not a directory");
   config.servers[0].cwd = "/";
   CHECK_NOTHROW(check_mcp_config_dirs(config, "f.json"));
+}
+
+TEST_CASE("mcp config: an entry becomes an endpoint, its program found in its own PATH or from its cwd", "[mcp]") {
+  McpConfig config = parse_mcp_config(
+      R"({"mcpServers": {"a": {"command": "sh", "args": ["-c", "x"], "env": {"PATH": "/usr/bin:/bin", "K": "v"}},)"
+      R"( "b": {"command": "bin/sh", "cwd": "/"}}})", "servers.json");
+  auto endpoints = config_endpoints(config, "servers.json", "/nonexistent");
+  REQUIRE(endpoints.size() == 2);
+  CHECK(endpoints[0].name == "a");
+  CHECK(endpoints[0].path == "/a/mcp");
+  CHECK(endpoints[0].program.size() > 3);
+  CHECK(endpoints[0].program.substr(endpoints[0].program.size() - 3) == "/sh");  // found in the entry's PATH
+  CHECK(endpoints[0].argv == std::vector<std::string>{"sh", "-c", "x"});
+  CHECK(endpoints[0].env == std::vector<std::string>{"PATH=/usr/bin:/bin", "K=v"});
+  CHECK(endpoints[1].program == "//bin/sh");  // relative to its cwd
+  CHECK(endpoints[1].cwd == "/");
+
+  McpConfig missing = parse_mcp_config(R"({"mcpServers": {"c": {"command": "no-such-program-here"}}})", "f.json");
+  CHECK_THROWS_WITH(config_endpoints(missing, "f.json", "/usr/bin:/bin"),
+                    Catch::Contains("f.json: server 'c': ") && Catch::Contains("no-such-program-here"));
 }

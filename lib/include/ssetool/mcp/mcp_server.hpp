@@ -13,6 +13,10 @@
 // Beside each path P, the old HTTP+SSE transport (2024-11-05): GET of P's folder + "sse" starts a session whose
 // one stream that is (its `endpoint` event names P's folder + "message?sessionId=ID", where the client POSTs;
 // 202), ended when the stream closes.
+// The stateless revision (2026-07-28; stateless_pool.hpp, stateless_call.hpp): a POSTed request without a
+// session whose _meta names 2026-07-28 (with --stateless: every request, initialize included, and no session is
+// ever made) is served by the endpoint's pool of children that ssetool initialised itself, its id remapped;
+// server/discover is answered from the child's initialize result; a notification is accepted (202) and dropped.
 // Sessions end on DELETE, after --session-timeout idle, when their child exits, and at shutdown (mcp_session.hpp);
 // --max-sessions children at most (503 + Retry-After beyond). Workers decide what needs no session; everything
 // about sessions runs on the loop, the worker waiting for its answer.
@@ -29,25 +33,16 @@
 
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/mcp/access_guard.hpp"
+#include "ssetool/mcp/mcp_endpoint.hpp"
 #include "ssetool/mcp/mcp_metrics.hpp"
 #include "ssetool/mcp/mcp_session.hpp"
 #include "ssetool/mcp/message.hpp"
 #include "ssetool/mcp/session_table.hpp"
+#include "ssetool/mcp/stateless_pool.hpp"
 #include "ssetool/serve/process_slots.hpp"
 #include "ssetool/server/server.hpp"
 
 namespace ssetool {
-
-// One stdio MCP server and the path it is served at. `serve --mcp -- COMMAND` has one, unnamed, at --path;
-// --mcp-config one per NAME, at /NAME/mcp.
-struct McpEndpoint {
-  std::string name;               // empty for the one of `-- COMMAND`
-  std::string path;               // "/mcp", "/NAME/mcp"
-  std::string program;            // the command, resolved (see find_executable)
-  std::vector<std::string> argv;  // the command and its arguments, as given
-  std::vector<std::string> env;   // "NAME=value": added to the child environment (replacing the same NAME)
-  std::string cwd;                // the child's working directory; empty: ours
-};
 
 struct McpServerOptions {
   ServerOptions server;                    // its path is the MCP endpoint
@@ -59,6 +54,8 @@ struct McpServerOptions {
   std::size_t max_sessions = 64;           // children at once; more initialize requests get 503 + Retry-After
   std::chrono::microseconds session_timeout{600'000'000};  // idle time after which a session ends
   std::vector<std::string> allow_hosts;    // --allow-host
+  bool stateless = false;                  // --stateless: every request goes to the stateless pool
+  StatelessPoolOptions pool;               // the stateless pool of each endpoint
   std::vector<int> stop_signals;           // stop on these (blocked in every thread: block_signals)
 };
 
@@ -97,6 +94,14 @@ class McpServer {
   };
   std::optional<NewSession> new_session(const Request& req, std::size_t endpoint, const std::string& version,
                                         Reply& refused);
+  // The stateless revision: one request (or notification) served by the endpoint's pool.
+  Reply stateless(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse);
+  // Loop thread: a place on the pool of `endpoint` and what the request's answer will be, or a refusal.
+  Reply stateless_on_loop(std::size_t endpoint, const JsonRpcMessage& message, bool sse,
+                          std::function<void(std::string)> json_reply);
+  Process spawn_child(std::size_t endpoint);
+  std::shared_ptr<McpSession> pool_child(std::size_t endpoint, McpSession::Hooks hooks);
+  std::size_t children_alive() const;
   // The old HTTP+SSE transport (2024-11-05): GET of the SSE path, POST of the message path.
   Reply legacy_stream(const Request& req, std::size_t endpoint);
   Reply legacy_post(const Request& req, std::size_t endpoint);
@@ -124,6 +129,8 @@ class McpServer {
   std::atomic<bool> loop_done_{false};
   Loop loop_;
   std::unique_ptr<SessionTable> table_;
+  std::vector<std::unique_ptr<ProcessSlots>> pool_slots_;  // one per endpoint
+  std::vector<std::unique_ptr<StatelessPool>> pools_;      // one per endpoint, loop thread
   std::unique_ptr<Server> server_;
   bool stopping_ = false;  // loop thread
   bool server_stopping_ = false;

@@ -65,10 +65,14 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   // Starts reading the child. Call once, right after construction (through a shared_ptr).
   void start();
 
+  // What a line for a request becomes before its client gets it (the stateless revision's id remapping); empty:
+  // the line as it is. It lives as long as the request's stream.
+  using Rewrite = std::function<std::string(const std::string&)>;
   // A POSTed request answered on `connection`, an SSE stream; `priming`: open it with an id and empty data.
-  void request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming);
+  void request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming, Rewrite rewrite = {});
   // A POSTed request answered with one JSON body: `reply` gets the response line (or an error response), once.
-  void request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply);
+  void request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply,
+                        Rewrite rewrite = {});
   // A POSTed notification or response: false when the child's stdin cannot take it now.
   bool to_child(const JsonRpcMessage& message);
 
@@ -82,6 +86,11 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   // line of the child goes on it; the session ends when it closes.
   void open_legacy(Session& connection, const std::string& post_url);
   bool legacy() const { return legacy_; }
+
+  // A child of the stateless pool (stateless_pool.hpp), shared by many clients: a request of the child (sampling,
+  // elicitation, roots) is answered at once with a JSON-RPC error, since no client can be asked; a message that
+  // belongs to no request in flight is dropped; a request stream whose client went away is not kept.
+  void set_pooled() { pooled_ = true; }
 
   // Ends the session (see above). `why` is for the log: "DELETE", "idle", "shutdown".
   void end(const std::string& why);
@@ -104,6 +113,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   struct Stream {
     std::weak_ptr<Session> connection;
     std::function<void(std::string)> json_reply;  // a request answered as application/json
+    Rewrite rewrite;                               // see Rewrite
     std::size_t in_flight = 0;                     // requests whose response goes here
     std::deque<std::pair<std::uint64_t, std::string>> history;
     std::size_t history_bytes = 0;
@@ -119,6 +129,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   void attach(Stream& stream, Session& connection);
   void send_request(std::uint64_t stream, const JsonRpcMessage& request);
   void on_child_line(std::string_view line);
+  void refuse_child_request(const JsonRpcMessage& request);
   std::uint64_t route(const JsonRpcMessage& message) const;
   void deliver(std::uint64_t stream, const std::string& line);
   void answered(std::uint64_t stream);
@@ -138,6 +149,7 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   std::string client_version_;
   std::size_t endpoint_ = 0;
   bool legacy_ = false;
+  bool pooled_ = false;
   McpSessionOptions options_;
   Hooks hooks_;
   std::unique_ptr<FdReader> stdout_;

@@ -16,6 +16,11 @@ struct JsonRpcMessage {
   std::optional<std::string> id;              // requests and responses: the id as compact JSON ("1", "\"a\"")
   std::optional<std::string> progress_token;  // params._meta.progressToken (request) or params.progressToken
   std::optional<std::string> protocol_version;  // initialize: params.protocolVersion
+  // The revision a request or notification of the stateless revision (2026-07-28) names: its
+  // params._meta["io.modelcontextprotocol/protocolVersion"].
+  std::optional<std::string> meta_version;
+  bool meta_versioned = false;     // _meta has that key at all (whatever its value): a message of 2026-07-28 or later
+  bool meta_capabilities = false;  // _meta["io.modelcontextprotocol/clientCapabilities"] is there
   std::string line;                           // the message as one line of JSON, keys in their order
 
   bool is_initialize() const { return kind == Kind::request && method == "initialize"; }
