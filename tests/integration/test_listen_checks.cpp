@@ -3,6 +3,7 @@
 // binary against a real `ssetool pipe -f sse` on port 0, over loopback.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "ssetool/client/ndjson_line.hpp"
@@ -106,7 +107,7 @@ TEST_CASE("listen --schema with a bad or missing file is a usage error naming th
   std::string bad = dir.write("bad.json", R"({"type": "integr"})");
   auto process = listen({"--schema", bad, "http://127.0.0.1:9/"});
   CHECK(run(*process) == 2);
-  CHECK_THAT(process->stderr_text(), Catch::Matchers::Contains("listen: " + bad + ": not a valid JSON Schema"));
+  CHECK_THAT(process->stderr_text(), Catch::Matchers::Contains("listen: --schema " + bad + ": not a valid JSON Schema"));
   auto missing = listen({"--schema", dir.file("none.json"), "http://127.0.0.1:9/"});
   CHECK(run(*missing) == 2);
   CHECK_THAT(missing->stderr_text(), Catch::Matchers::Contains(dir.file("none.json") + ": cannot read"));
