@@ -10,7 +10,7 @@
 
 using ssetool::ResumeFile;
 
-TEST_CASE("ResumeFile: a missing file means no id; a stored id is read by the next run", "[client][resume]") {
+TEST_CASE("ResumeFile: a missing file means no id, a stored id is read by the next run", "[client][resume]") {
   testsupport::TempDir dir;
   std::string path = dir.file("id");
   {
