@@ -28,6 +28,7 @@ Listener::Listener(ClientOptions client_options, ListenOptions options, ListenOu
 ListenResult Listener::run() {
   ClientResult client = client_.run();
   if (recorder_) recorder_->run_end(client);
+  if (options_.resume) options_.resume->flush();
   ListenResult result = state_;
   result.client = std::move(client);
   return result;

@@ -33,7 +33,8 @@ void write_all(int fd, const std::string& text, const std::string& path) {
 
 }  // namespace
 
-ResumeFile::ResumeFile(std::string path) : path_(std::move(path)) {
+ResumeFile::ResumeFile(std::string path, std::chrono::milliseconds interval)
+    : path_(std::move(path)), interval_(interval) {
   std::ifstream in(path_, std::ios::binary);
   if (!in) {
     if (errno == ENOENT) return;  // the first run
@@ -46,10 +47,20 @@ ResumeFile::ResumeFile(std::string path) : path_(std::move(path)) {
   if (!last_id_.empty() && last_id_.back() == '\n') last_id_.pop_back();
   if (last_id_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
     throw InvalidArgument(path_ + ": not an id file (an id has no CR, LF or NUL)");
+  written_id_ = last_id_;
 }
 
 void ResumeFile::store(const std::string& id) {
-  if (id == last_id_) return;
+  last_id_ = id;
+  if (id == written_id_) return;
+  if (std::chrono::steady_clock::now() - last_write_ >= interval_) write(id);
+}
+
+void ResumeFile::flush() {
+  if (last_id_ != written_id_) write(last_id_);
+}
+
+void ResumeFile::write(const std::string& id) {
   std::string tmp = path_ + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(tmp, "create");
@@ -61,7 +72,8 @@ void ResumeFile::store(const std::string& id) {
   }
   if (::close(fd) != 0) fail(tmp, "write");
   if (std::rename(tmp.c_str(), path_.c_str()) != 0) fail(path_, "replace");
-  last_id_ = id;
+  written_id_ = id;
+  last_write_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace ssetool

@@ -9,12 +9,13 @@
 #include "temp_dir.hpp"
 
 using ssetool::ResumeFile;
+using namespace std::chrono_literals;
 
 TEST_CASE("ResumeFile: a missing file means no id, a stored id is read by the next run", "[client][resume]") {
   testsupport::TempDir dir;
   std::string path = dir.file("id");
   {
-    ResumeFile first(path);
+    ResumeFile first(path, 0ms);
     CHECK(first.last_id().empty());
     first.store("41");
     first.store("42");
@@ -28,6 +29,22 @@ TEST_CASE("ResumeFile: a missing file means no id, a stored id is read by the ne
   CHECK(ResumeFile(path).last_id() == " spaced id ");
   dir.write("id", "");
   CHECK(ResumeFile(path).last_id().empty());
+}
+
+TEST_CASE("ResumeFile: within the interval an id waits for the next store after it, or flush", "[client][resume]") {
+  testsupport::TempDir dir;
+  ResumeFile resume(dir.file("id"), 1h);
+  resume.store("1");  // the first write is never held back
+  CHECK(dir.read("id") == "1\n");
+  resume.store("2");
+  resume.store("3");
+  CHECK(resume.last_id() == "3");
+  CHECK(dir.read("id") == "1\n");
+  resume.flush();
+  CHECK(dir.read("id") == "3\n");
+  resume.store("3");
+  resume.flush();  // nothing new: no write
+  CHECK(dir.read("id") == "3\n");
 }
 
 TEST_CASE("ResumeFile: a file that is not an id file is refused", "[client][resume]") {

@@ -49,7 +49,7 @@ struct ListenOptions {
   std::function<void(const std::string&)> log = {};  // the connection's life, one line each (-v)
   std::function<void(const RetryNotice&)> on_retry = {};  // before each wait to reconnect (what failed, what next)
   // The caller owns these; each may be null. jq and schema work with the data and json forms (not raw, sse).
-  ResumeFile* resume = nullptr;        // every new last id is stored
+  ResumeFile* resume = nullptr;        // every new last id is stored (and flushed at the end of run())
   const JsonSchema* schema = nullptr;  // events whose data fails it are reported and not printed
   bool fail_fast = false;              // with schema: end the run at the first failing event
   JqFilter* jq = nullptr;              // the data is replaced by each output of this program
