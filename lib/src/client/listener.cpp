@@ -49,10 +49,7 @@ ClientCallbacks Listener::callbacks() {
   c.on_stream_end = [this](StreamEnd how, const std::string&) {
     normalizer_.end_of_stream(client_.last_event_id());
     if (recorder_) recorder_->stream_end(how);
-    if (options_.end_with_stream && how != StreamEnd::stopped) {
-      state_.stream_ended = true;
-      client_.stop();
-    }
+    if (options_.end_with_stream && how != StreamEnd::stopped) client_.stop();
   };
   c.on_log = options_.log;
   c.on_retry_scheduled = options_.on_retry;

@@ -68,7 +68,6 @@ struct ListenResult {
   bool done = false;           // max_events or until was reached, or the expectations were met for good
   bool expect_failed = false;  // an expectation failed before the end of the run
   bool failed_fast = false;    // fail_fast: an event failed the schema
-  bool stream_ended = false;   // end_with_stream: the stream ended
   std::uint64_t schema_failures = 0;  // events that failed the schema
 };
 
