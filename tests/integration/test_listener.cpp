@@ -1,6 +1,7 @@
 // Tests of the library's Listener (lib/include/ssetool/client/listener.hpp) used directly, against the scripted
-// FixtureServer, with the output collected in a string: the four output forms, the stop conditions (-n, --until,
-// a closed output), recording, and the checks (schema, jq, expectations, resume file) in their order. `ssetool listen` covers the same end to end (test_listen.cpp).
+// FixtureServer, with the output collected in a string: the output forms, the stop conditions (-n, --until, a
+// closed output), recording, and the checks (schema, jq, expectations, resume file) in their order. `ssetool
+// listen` covers the same end to end (test_listen.cpp, test_listen_checks.cpp).
 #include <catch2/catch.hpp>
 
 #include "ssetool/client/listener.hpp"
