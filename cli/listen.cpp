@@ -23,8 +23,12 @@
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
 #include "ssetool/client/client.hpp"
+#include "ssetool/client/expectations.hpp"
 #include "ssetool/client/failure_message.hpp"
+#include "ssetool/client/jq_filter.hpp"
+#include "ssetool/client/json_schema.hpp"
 #include "ssetool/client/listener.hpp"
+#include "ssetool/client/resume_file.hpp"
 #include "ssetool/client/stop_watcher.hpp"
 #include "ssetool/client/url.hpp"
 #include "ssetool/loop/loop.hpp"
@@ -65,14 +69,20 @@ struct ListenFlags {
   bool record_bytes = false;
   bool verbose = false;
   bool quiet = false;
+  std::string jq;
+  std::string schema;
+  bool fail_fast = false;
+  std::vector<std::string> expect;
+  std::string resume_file;
 };
 
 void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("URL", f.url, "The event stream: http://HOST[:PORT]/PATH or https://...")->required()->type_name("URL");
   sub.add_option("-o,--output", f.output,
                  "What to print per event: data (its data and a newline), json (one object per line: event, data, "
-                 "id, retry), raw (the bytes as received), sse (normalized text/event-stream)")
-      ->check(CLI::IsMember({"data", "json", "raw", "sse"}))
+                 "id, retry), ndjson (JSON Lines with the receive time, safe for every line reader), raw (the "
+                 "bytes as received), sse (normalized text/event-stream)")
+      ->check(CLI::IsMember({"data", "json", "ndjson", "raw", "sse"}))
       ->type_name("FORMAT")
       ->capture_default_str();
   sub.add_option("-H,--header", f.headers, "Request header 'Name: value' (repeatable)")
@@ -84,8 +94,15 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("-d,--data", f.data, "Request body; @FILE reads it from FILE, @- from stdin (implies POST; Content-Type defaults to application/json)")
       ->type_name("DATA|@FILE")
       ->group("Request");
-  sub.add_option("--last-event-id", f.last_event_id, "Send Last-Event-ID: ID on the first connection already")
-      ->type_name("ID")
+  CLI::Option* last_id =
+      sub.add_option("--last-event-id", f.last_event_id, "Send Last-Event-ID: ID on the first connection already")
+          ->type_name("ID")
+          ->group("Request");
+  sub.add_option("--resume-file", f.resume_file,
+                 "Keep the last event id in FILE across runs: start from the id it holds, store each new one "
+                 "(atomically)")
+      ->type_name("FILE")
+      ->excludes(last_id)
       ->group("Request");
   sub.add_option("--token", f.token,
                  "Send 'Authorization: Bearer TOKEN' (unless -H sets Authorization)")
@@ -131,6 +148,27 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
   sub.add_option("--timeout", f.timeout, "Exit 124 when the whole run takes longer than DURATION")
       ->type_name("DURATION")
       ->group("Stopping");
+  sub.add_option("--jq", f.jq,
+                 "Print what jq FILTER makes of each event's data (parsed as JSON): one line per output, strings "
+                 "raw; data that is not JSON is reported on stderr and skipped")
+      ->type_name("FILTER")
+      ->group("Checking");
+  CLI::Option* schema =
+      sub.add_option("--schema", f.schema,
+                     "Check each event's data against the JSON Schema in FILE: a failing event is reported on "
+                     "stderr (where and which constraint), not printed, and the exit status is 1")
+          ->type_name("FILE")
+          ->group("Checking");
+  sub.add_flag("--fail-fast", f.fail_fast, "With --schema: exit 1 at the first failing event")
+      ->needs(schema)
+      ->group("Checking");
+  sub.add_option("--expect", f.expect,
+                 "Exit 0 as soon as EXPR holds, 1 when the stream ends (or --max-failures) without it, 124 on "
+                 "--timeout: count>=N (also >, =, <=, <), event=TYPE, data=TEXT, data~REGEX, and !event=TYPE, "
+                 "!data=TEXT, !data~REGEX for none such (repeatable: all must hold). The end of a stream ends the "
+                 "run unless --max-reconnects is given")
+      ->type_name("EXPR")
+      ->group("Checking");
   sub.add_option("--record", f.record, "Also write everything received to FILE as a tape (see ssetool-listen(1))")
       ->type_name("FILE")
       ->group("Recording");
@@ -144,13 +182,15 @@ void add_flags(CLI::App& sub, ListenFlags& f) {
       "Each failed attempt is reported on stderr at once, with the next step ('connect 127.0.0.1:8080: connection "
       "refused; retrying in 3s (attempt 2)'); -q keeps only the final error.\n"
       "Exit status: 0 at the end of the stream (with --no-reconnect or --max-reconnects), after -n or --until, "
-      "on HTTP 204, or when stdout is closed; 1 for another HTTP status, a wrong Content-Type, a host name that "
+      "on HTTP 204, or when stdout is closed, and with --expect when it holds; 1 for another HTTP status, an "
+      "--expect that does not hold, an event that failed --schema, a wrong Content-Type, a host name that "
       "does not exist, a failed connection that is not retried, --max-failures attempts in a row without a "
       "stream, or a response head (status line and headers) over 64 KiB; 2 for a usage error; 124 on --timeout; "
       "130 on SIGINT, 143 on SIGTERM.\n"
       "Examples:\n"
       "  ssetool listen http://localhost:8080/events\n"
       "  ssetool listen -o json -n 10 --record run.tape https://api.example.com/stream\n"
+      "  ssetool listen --jq .n --expect 'count>=3' --expect event=done --timeout 10s http://localhost:8080/events\n"
       "  ssetool listen -d @request.json -H 'Authorization: Bearer KEY' --until message_stop https://llm/v1/chat");
 }
 
@@ -232,7 +272,7 @@ class StdoutSink {
 
 ListenOptions listen_options(const ListenFlags& f) {
   static const std::map<std::string, ListenFormat> kFormats = {
-      {"data", ListenFormat::data}, {"json", ListenFormat::json},
+      {"data", ListenFormat::data}, {"json", ListenFormat::json}, {"ndjson", ListenFormat::ndjson},
       {"raw", ListenFormat::raw},   {"sse", ListenFormat::sse}};
   ListenOptions o;
   o.format = kFormats.at(f.output);
@@ -245,20 +285,91 @@ ListenOptions listen_options(const ListenFlags& f) {
   return o;
 }
 
+// What --jq, --schema, --expect and --resume-file build; the Listener uses them through pointers.
+struct Checks {
+  std::optional<JqFilter> jq;
+  std::optional<JsonSchema> schema;
+  Expectations expect;
+  std::optional<ResumeFile> resume;
+};
+
+void build_checks(const ListenFlags& f, Checks& checks) {
+  bool transforms = !f.jq.empty() || !f.schema.empty();
+  if (transforms && (f.output == "raw" || f.output == "sse"))
+    throw InvalidArgument(std::string(f.jq.empty() ? "--schema" : "--jq") + " works with -o data, json or ndjson, not " +
+                          f.output);
+  if (!f.jq.empty()) {
+    try {
+      checks.jq.emplace(f.jq);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("--jq '" + f.jq + "': " + e.what());
+    }
+  }
+  if (!f.schema.empty()) {
+    try {
+      checks.schema.emplace(JsonSchema::load(f.schema));
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--schema ") + e.what());
+    }
+  }
+  try {
+    checks.expect = Expectations::parse(f.expect);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--expect ") + e.what());
+  }
+  if (!f.resume_file.empty()) checks.resume.emplace(f.resume_file);
+}
+
+void use_checks(const ListenFlags& f, Checks& checks, ListenOptions& o) {
+  o.jq = checks.jq ? &*checks.jq : nullptr;
+  o.schema = checks.schema ? &*checks.schema : nullptr;
+  o.fail_fast = f.fail_fast;
+  o.expect = checks.expect.empty() ? nullptr : &checks.expect;
+  o.end_with_stream = !checks.expect.empty() && f.max_reconnects.empty();
+  o.resume = checks.resume ? &*checks.resume : nullptr;
+  o.on_problem = [](const std::string& line) { print_error("listen", line); };
+}
+
 int exit_code(const StopReason& why) {
   return why.kind == StopReason::Kind::deadline ? kExitTimeout : kExitSignalBase + why.signal;
 }
 
-int exit_code(const ListenResult& result, bool quiet) {
+// After the client's run ended well: the verdict of --schema and --expect.
+int checks_exit_code(const ListenResult& result, const Checks& checks) {
+  if (result.failed_fast) {
+    print_error("listen", "--fail-fast: an event failed --schema");
+    return kExitFailure;
+  }
+  // An expectation that failed early stays failed; one met for good stays met.
+  if (!checks.expect.empty() && checks.expect.at_end() == Expectations::State::failed) {
+    print_error("listen", "--expect " + checks.expect.unmet());
+    return kExitFailure;
+  }
+  if (result.schema_failures > 0) {
+    print_error("listen", std::to_string(result.schema_failures) + " event(s) failed --schema");
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+int exit_code(const StopReason& why, const Checks& checks, const ListenResult& result) {
+  // --timeout with --expect: the run is judged as at the end of a stream; 124 when it is not met by then.
+  bool met = !checks.expect.empty() && checks.expect.at_end() == Expectations::State::met;
+  if (why.kind == StopReason::Kind::deadline && met) return checks_exit_code(result, checks);
+  return exit_code(why);
+}
+
+int exit_code(const ListenResult& result, const Checks& checks, bool quiet) {
   using Reason = ClientResult::Reason;
-  if (result.output_closed || result.done) return kExitOk;
+  if (result.output_closed || result.done || result.expect_failed || result.failed_fast)
+    return checks_exit_code(result, checks);
   switch (result.client.reason) {
     case Reason::no_content:
       if (!quiet) print_error("listen", result.client.message);
-      return kExitOk;
+      return checks_exit_code(result, checks);
     case Reason::stopped:
     case Reason::ended:
-      return kExitOk;
+      return checks_exit_code(result, checks);
     case Reason::rejected:
     case Reason::failed:
       print_error("listen", failure_message(result.client));
@@ -278,6 +389,10 @@ int run_listen(const ListenFlags& flags) {
   ::sigaction(SIGPIPE, &ignore, nullptr);  // a closed stdout shows as EPIPE
 
   ListenOptions options = listen_options(flags);  // checked before the tape's file is created
+  Checks checks;
+  build_checks(flags, checks);
+  use_checks(flags, checks, options);
+  if (checks.resume && !checks.resume->last_id().empty()) client.last_event_id = checks.resume->last_id();
   std::optional<TapeWriter> tape;
   if (!flags.record.empty()) tape.emplace(flags.record);
   options.tape = tape ? &*tape : nullptr;
@@ -295,8 +410,8 @@ int run_listen(const ListenFlags& flags) {
     result = listener.run();
     stopped_by = watcher.reason();
   }
-  if (stopped_by) return exit_code(*stopped_by);
-  return exit_code(result, flags.quiet || flags.verbose);
+  if (stopped_by) return exit_code(*stopped_by, checks, result);
+  return exit_code(result, checks, flags.quiet || flags.verbose);
 }
 
 }  // namespace

@@ -132,6 +132,14 @@ readme_record_replay() {
   expect_file_has "$WORK/out" "message_stop"
 }
 
+example 'printf '"'"'id: 1\ndata: {"n": 1}\n\nid: 2\ndata: {"n": 2}\n\nid: 3\nevent: done\ndata: {"n": 3}\n\n'"'"' > feed.sse' readme_listen_expect
+readme_listen_expect() {
+  run_block 30
+  [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
+  [ "$(cat "$WORK/out")" = "$(printf '1\n2\n3\nstream OK')" ] || fail "printed $(cat "$WORK/out"), expected 1 2 3 and stream OK"
+  [ "$(cat "$WORK/last.id")" = 3 ] || fail "last.id holds '$(cat "$WORK/last.id")', expected 3"
+}
+
 example 'seq 1 100000000 | scripts/run pipe --stamp --port-file port &' bench_against_pipe
 example 'seq 1 1000000 | ssetool pipe --stamp --port-file port &' bench_against_pipe
 bench_against_pipe() {

@@ -1,6 +1,7 @@
 // Tests of the library's Listener (lib/include/ssetool/client/listener.hpp) used directly, against the scripted
-// FixtureServer, with the output collected in a string: the four output forms, the stop conditions (-n, --until,
-// a closed output) and recording. `ssetool listen` covers the same end to end (test_listen.cpp).
+// FixtureServer, with the output collected in a string: the output forms, the stop conditions (-n, --until, a
+// closed output), recording, and the checks (schema, jq, expectations, resume file) in their order. `ssetool
+// listen` covers the same end to end (test_listen.cpp, test_listen_checks.cpp).
 #include <catch2/catch.hpp>
 
 #include "ssetool/client/listener.hpp"
@@ -101,4 +102,37 @@ TEST_CASE("Listener records to a tape: the stream, then a rejected response", "[
   REQUIRE(tape.responses[1].items.size() == 1);
   CHECK(tape.responses[1].items[0].bytes == "go away");
   CHECK(tape.responses[1].end == ssetool::TapeEnd::complete);
+}
+
+TEST_CASE("Listener checks in order: id stored, schema, jq, then expectations on what is printed",
+          "[client][listen][checks]") {
+  testsupport::TempDir dir;
+  ssetool::JsonSchema schema = ssetool::JsonSchema::parse(R"({"type": "object", "required": ["n"]})", "s.json");
+  ssetool::JqFilter jq(".n, .n * 10");
+  ssetool::Expectations expect = ssetool::Expectations::parse({"count>=4", "data=20"});
+  ssetool::ResumeFile resume(dir.file("id"));
+  std::vector<std::string> problems;
+  ssetool::ListenOptions options{.format = ListenFormat::json};
+  options.schema = &schema;
+  options.jq = &jq;
+  options.expect = &expect;
+  options.resume = &resume;
+  options.on_problem = [&](const std::string& line) { problems.push_back(line); };
+  Run run = listen_once("id: a\ndata: {\"n\": 1}\n\nid: b\ndata: {}\n\nid: c\ndata: {\"n\": 2}\n\nid: d\ndata: {\"n\": 3}\n\n",
+                        std::move(options));
+  CHECK(run.output ==
+        "{\"event\":\"message\",\"data\":\"1\",\"id\":\"a\"}\n{\"event\":\"message\",\"data\":\"10\",\"id\":\"a\"}\n"
+        "{\"event\":\"message\",\"data\":\"2\",\"id\":\"c\"}\n{\"event\":\"message\",\"data\":\"20\",\"id\":\"c\"}\n");
+  CHECK(problems == std::vector<std::string>{"event 2 (id b): --schema: /: Missing required property 'n'."});
+  CHECK(run.result.done);  // met for good at event 3: event 4 is not read
+  CHECK(run.result.schema_failures == 1);
+  CHECK(dir.read("id") == "c\n");
+}
+
+TEST_CASE("Listener with fail_fast stops at the first event that fails the schema", "[client][listen][checks]") {
+  ssetool::JsonSchema schema = ssetool::JsonSchema::parse(R"({"type": "integer"})", "s.json");
+  Run run = listen_once("data: 1\n\ndata: x\n\ndata: 2\n\n", {.schema = &schema, .fail_fast = true});
+  CHECK(run.output == "1\n");
+  CHECK(run.result.failed_fast);
+  CHECK(run.result.client.reason == Reason::stopped);
 }

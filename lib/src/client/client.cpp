@@ -165,6 +165,10 @@ ClientResult Client::run() {
       case Attempt::Kind::lost:
         break;
     }
+    if (stopping()) {  // stop() from on_stream_end, or from another thread as the stream ended: no retry notice
+      result.reason = ClientResult::Reason::stopped;
+      return result;
+    }
     result.reason = outcome.kind == Attempt::Kind::ended ? ClientResult::Reason::ended : ClientResult::Reason::failed;
     if (!options_.reconnect) {
       log("not reconnecting: reconnection is off");
