@@ -10,6 +10,7 @@
 //   sse_client.hpp       SseClient: a strict SSE client; http_request() for short requests
 //   fixture_server.hpp   FixtureServer: a scripted HTTP(S) server recording the requests it gets
 //   certificate.hpp      make_self_signed_certificate(): a throw-away TLS certificate
+//   redis_server.hpp     RedisServer: a real redis-server on a free port (backplane tests); free_tcp_port()
 #pragma once
 
 #include "certificate.hpp"
@@ -17,6 +18,7 @@
 #include "process.hpp"
 #include "process_state.hpp"
 #include "raw_connection.hpp"
+#include "redis_server.hpp"
 #include "replay_fixtures.hpp"
 #include "server_metrics.hpp"
 #include "sse_client.hpp"

@@ -5,10 +5,14 @@
 
 #include <chrono>
 #include <csignal>
+#include <future>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/broadcast/publish_body.hpp"
 #include "ssetool/broadcast/replay_request.hpp"
+#include "ssetool/server/policy.hpp"
 #include "ssetool/server/viewer_page.hpp"
 
 namespace ssetool {
@@ -20,6 +24,12 @@ std::uint64_t epoch_micros() {
   return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
 }
 
+// How long a publish request waits for the loop to take its events (it only waits when the server stops).
+constexpr std::chrono::seconds kPublishWait{10};
+
+// A resume from Redis reads at most --history entries plus this (MAXLEN ~ trims a little late).
+constexpr std::size_t kBacklogSlack = 1000;
+
 bool is_regular_file(int fd) {
   struct stat st {};
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
@@ -28,9 +38,16 @@ bool is_regular_file(int fd) {
 }  // namespace
 
 BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(options_.hub) {
-  options_.server.application_metrics = [this] { return ApplicationMetrics{hub_.published(), hub_.history_length()}; };
+  options_.server.application_metrics = [this] {
+    return ApplicationMetrics{hub_.published(), hub_.history_length(), metrics_text()};
+  };
   // pipe reads no request body; one sent anywhere but the stream's path gets 404 before it is read.
   options_.server.body_path = [stream = options_.server.path](const std::string& p) { return p == stream; };
+  if (options_.publish.enabled) {
+    options_.server.max_body = options_.publish.max_body;
+    options_.server.own_auth = [this](const Request& r) { return publish_auth(r); };
+  }
+  if (options_.backplane) use_backplane(*options_.backplane);
   if (!options_.command.empty()) {
     try {
       command_ = Process::spawn({.argv = options_.command});
@@ -43,20 +60,33 @@ BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(
 
 BroadcastServer::~BroadcastServer() = default;
 
-void BroadcastServer::start() { server_->start(); }
+// The backplane, its /healthz state, and its log lines (state changes).
+void BroadcastServer::use_backplane(BackplaneOptions options) {
+  if (options_.server.verbosity != Verbosity::quiet) options.log = options_.server.log;
+  backplane_ = std::make_unique<Backplane>(std::move(options));
+  options_.server.unhealthy = [this]() -> std::optional<std::string> {
+    if (backplane_->up()) return std::nullopt;
+    return "backplane " + backplane_->url().display() + " is down";
+  };
+}
+
+void BroadcastServer::start() {
+  if (backplane_) {
+    backplane_->connect();
+    // the stream's newest entries are this node's history from the start
+    for (StreamEntry& entry : backplane_->tail(options_.hub.history, read_after_)) hub_.publish(std::move(entry.event));
+  }
+  server_->start();
+}
 
 BroadcastServer::Outcome BroadcastServer::run() {
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); }, [this] { input_closed(); });
-  int fd = command_ ? command_->stdout_fd() : options_.input_fd;
-  input_is_file_ = !command_ && is_regular_file(fd);
-  source_ = std::make_unique<FdSource>(
-      fd, EventDecoder::create(options_.format, options_.event_type), options_.input,
-      FdSource::Handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
-                         .error = [this](const InputError& error) {
-                           if (options_.on_input_error) options_.on_input_error(error);
-                         },
-                         .end = [this] { publisher_->close(); }});
+  if (backplane_)
+    backplane_->start_reading(read_after_,
+                              {.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                               .end = [this] { publisher_->close(); }});
+  if (options_.read_input) start_input();
   if (!options_.stop_signals.empty())
     loop_.watch_signals(options_.stop_signals, [this](int) {
       stopped_by_signal_ = true;
@@ -64,14 +94,57 @@ BroadcastServer::Outcome BroadcastServer::run() {
     });
   loop_.run();
 
-  source_->cancel();
+  input_cancelled_ = true;
+  if (source_) source_->cancel();
   publisher_->cancel();
-  source_->join();
+  if (backplane_) backplane_->stop();
+  if (source_) source_->join();
   server_.reset();
   log_losses();
-  Outcome outcome{.input_failed = source_->failed(), .stopped_by_signal = stopped_by_signal_};
+  Outcome outcome{.input_failed = input_fatal_, .stopped_by_signal = stopped_by_signal_};
   if (command_) outcome.command = command_->reap();
   return outcome;
+}
+
+// The input (stdin, or the command's stdout) on a thread of its own: into the hub, or appended to the backplane.
+void BroadcastServer::start_input() {
+  int fd = command_ ? command_->stdout_fd() : options_.input_fd;
+  input_is_file_ = !command_ && is_regular_file(fd);
+  FdSource::Handlers handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                              .error = [this](const InputError& error) {
+                                if (error.fatal) input_fatal_ = true;
+                                if (options_.on_input_error) options_.on_input_error(error);
+                              },
+                              .end = [this] { publisher_->close(); }};
+  if (backplane_) {
+    handlers.events = [this](std::vector<Event>& events) { return append_input(events); };
+    handlers.end = [this] { local_input_ended(); };
+  }
+  source_ = std::make_unique<FdSource>(fd, EventDecoder::create(options_.format, options_.event_type),
+                                       options_.input, std::move(handlers));
+}
+
+// Source thread, with a backplane: appends what was read, waiting through outages (the input pauses meanwhile).
+bool BroadcastServer::append_input(std::vector<Event>& events) {
+  if (options_.stamp)
+    for (Event& e : events) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+  try {
+    return backplane_->append(events, true).has_value();
+  } catch (const Error& e) {
+    input_fatal_ = true;
+    if (options_.server.log) options_.server.log(std::string("backplane: ") + e.what());
+    loop_.post([this] { shut_down(false); });
+    return false;
+  }
+}
+
+// Source thread, with a backplane: the local input ended. Closing appends an end record, which ends every node's
+// streams once read back (this node's too); staying leaves the stream open to the other publishers.
+void BroadcastServer::local_input_ended() {
+  if (input_cancelled_) return;  // a stop of this node only
+  if (input_fatal_) return loop_.post([this] { shut_down(false); });
+  if (stays_at_end()) return;
+  backplane_->append_end();
 }
 
 void BroadcastServer::stop() {
@@ -80,6 +153,7 @@ void BroadcastServer::stop() {
 
 Reply BroadcastServer::handle(const Request& req) {
   const std::string& path = options_.server.path;
+  if (req.path == path && req.method == "POST" && options_.publish.enabled) return publish_reply(req);
   if (req.path == path) {
     std::uint64_t published = hub_.published();  // the cut-off: nothing published from now on is missed
     std::optional<std::size_t> replay_last;
@@ -88,10 +162,125 @@ Reply BroadcastServer::handle(const Request& req) {
     } catch (const InvalidArgument& e) {
       return Reply::text(400, fmt::format("bad request: {}\n", e.what()));
     }
-    return Reply::stream([this, published, replay_last](Session& s) { open_stream(s, published, replay_last); });
+    std::optional<Backplane::Backlog> backlog = backplane_backlog(req);
+    return Reply::stream([this, published, replay_last, backlog = std::move(backlog)](Session& s) {
+      if (backlog) return resume_from_backplane(s, *backlog);
+      open_stream(s, published, replay_last);
+    });
   }
   if (req.path == "/" && req.method == "GET") return viewer_reply(path);
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
+}
+
+// Worker thread: for a Last-Event-ID that is an entry id, what the stream holds after it (nothing when the
+// backplane is down: the node's own history then answers).
+std::optional<Backplane::Backlog> BroadcastServer::backplane_backlog(const Request& req) {
+  std::optional<std::string> last = req.last_event_id();
+  if (!backplane_ || !last || !entry_id_value(*last)) return std::nullopt;
+  try {
+    return backplane_->entries_after(*last, options_.hub.history + kBacklogSlack);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// On the loop: a resume with what Redis holds after the client's id. Entries this node has published already come
+// from the backlog (a gap event first when some were trimmed away), the rest from the hub; a client ahead of this
+// node (it was reading a faster one) waits until this node has caught up with it.
+void BroadcastServer::resume_from_backplane(Session& session, const Backplane::Backlog& backlog) {
+  ++clients_seen_;
+  std::string cursor = session.request().last_event_id().value_or("");
+  if (backlog.gap) session.push(Hub::gap_frame(cursor, backlog.oldest));
+  const std::string& newest = hub_.last_id();
+  for (const StreamEntry& entry : backlog.entries) {
+    if (newest.empty() || entry_id_before(newest, entry.id)) break;  // the hub publishes it soon
+    session.push(std::make_shared<const std::string>(encode(entry.event)));
+    cursor = entry.id;
+  }
+  session.on_close([this, s = &session](SessionEnd) {
+    hub_.unsubscribe(s);
+    std::erase_if(waiting_, [s](const auto& w) { return w.first == s; });
+  });
+  if (newest.empty() || entry_id_before(newest, cursor)) waiting_.emplace_back(&session, cursor);
+  else hub_.subscribe(&session, cursor, 0);
+}
+
+// After a batch: the clients waiting for this node to reach their id are subscribed from it.
+void BroadcastServer::admit_waiting() {
+  const std::string& newest = hub_.last_id();
+  std::erase_if(waiting_, [&](const std::pair<Session*, std::string>& w) {
+    if (newest.empty() || entry_id_before(newest, w.second)) return false;
+    hub_.subscribe(w.first, w.second, 0);
+    return true;
+  });
+}
+
+// A POST to the stream's path with --publish: only the publish token opens it (a Bearer token), not the readers'.
+std::optional<bool> BroadcastServer::publish_auth(const Request& r) const {
+  if (r.method != "POST" || r.path != options_.server.path) return std::nullopt;
+  std::optional<std::string> auth = r.header("Authorization");
+  return auth && auth->rfind("Bearer ", 0) == 0 && same_secret(auth->substr(7), options_.publish.token);
+}
+
+// 202 {"ids": [...]} once every event of the body is published; 400/415 for a body refused, 503 when stopping.
+Reply BroadcastServer::publish_reply(const Request& req) {
+  std::vector<std::string> ids;
+  try {
+    std::vector<Event> events = decode_publish_body(req, options_.event_type);
+    ids = backplane_ ? append_published(events) : publish_on_loop(std::move(events));
+  } catch (const PublishRefused& e) {
+    ++publish_refused_;
+    return Reply::text(e.status, fmt::format("{}: {}\n", e.status == 415 ? "unsupported media type" : "bad request",
+                                             e.what()));
+  } catch (const Unavailable& e) {
+    ++publish_refused_;
+    Reply reply = Reply::text(503, fmt::format("unavailable: {}\n", e.what()));
+    reply.headers.emplace_back("Retry-After", "1");
+    return reply;
+  }
+  ++publish_requests_;
+  Reply reply = Reply::text(202, nlohmann::json{{"ids", ids}}.dump() + "\n");
+  reply.content_type = "application/json";
+  return reply;
+}
+
+// From a worker, with a backplane: appended at once, or Unavailable (503) while it is down.
+std::vector<std::string> BroadcastServer::append_published(std::vector<Event>& events) {
+  if (options_.stamp)
+    for (Event& e : events) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+  try {
+    return *backplane_->append(events, false);
+  } catch (const RedisError& e) {
+    throw Unavailable(e.what());
+  }
+}
+
+// From a worker: the events published by the loop, in order with the input's; their ids. Throws Unavailable
+// when the server stops before the loop took them.
+std::vector<std::string> BroadcastServer::publish_on_loop(std::vector<Event> events) {
+  auto done = std::make_shared<std::promise<std::vector<std::string>>>();
+  std::future<std::vector<std::string>> ids = done->get_future();
+  loop_.post([this, done, events = std::move(events)]() mutable {
+    if (streams_ending_) return done->set_exception(std::make_exception_ptr(Unavailable("the server is stopping")));
+    std::vector<std::string> sent;
+    publish_batch(events, &sent);
+    done->set_value(std::move(sent));
+  });
+  if (ids.wait_for(kPublishWait) != std::future_status::ready) throw Unavailable("the server is stopping");
+  return ids.get();
+}
+
+// pipe's own lines of /metrics.
+std::string BroadcastServer::metrics_text() const {
+  return fmt::format(
+      "# HELP ssetool_publish_requests_total HTTP publish requests accepted (202).\n"
+      "# TYPE ssetool_publish_requests_total counter\n"
+      "ssetool_publish_requests_total {}\n"
+      "# HELP ssetool_publish_refused_total HTTP publish requests refused by pipe (400, 415, 503).\n"
+      "# TYPE ssetool_publish_refused_total counter\n"
+      "ssetool_publish_refused_total {}\n",
+      publish_requests_.load(), publish_refused_.load()) +
+         (backplane_ ? backplane_->metrics_text() : "");
 }
 
 // A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
@@ -110,12 +299,14 @@ void BroadcastServer::open_stream(Session& session, std::uint64_t published_befo
   });
 }
 
-void BroadcastServer::publish_batch(std::vector<Event>& batch) {
+void BroadcastServer::publish_batch(std::vector<Event>& batch, std::vector<std::string>* ids) {
   for (Event& e : batch) {
-    if (options_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
-    // validated by the source thread: cannot throw here
+    if (options_.stamp && !backplane_) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+    // validated by the source thread (or the publish request): cannot throw here
     if (auto replaced = hub_.publish(std::move(e))) report_id_replaced(*replaced);
+    if (ids) ids->push_back(hub_.last_id());
   }
+  if (!waiting_.empty()) admit_waiting();
 }
 
 // The first input id that the id rule replaced gets one line (see ssetool-pipe(1), IDS); later ones are silent.
@@ -128,10 +319,11 @@ void BroadcastServer::report_id_replaced(const IdReplaced& replaced) {
 }
 
 // On the loop, after the input's last event was published.
+// With a backplane: after an end record was read (a publisher's input ended with --on-eof close).
 void BroadcastServer::input_closed() {
   input_closed_ = true;
   if (stopping_) end_streams();
-  else if (source_->failed() || !stays_at_end()) shut_down(false);
+  else if (backplane_ || input_fatal_ || !stays_at_end()) shut_down(false);
 }
 
 // At the end of the input: stay or close (AtEndOfInput), saying why when the choice was automatic.
@@ -152,7 +344,10 @@ void BroadcastServer::shut_down(bool by_signal) {
   stopping_ = true;
   if (by_signal && command_) command_->signal(SIGTERM);
   if (input_closed_) return end_streams();
-  source_->cancel();
+  input_cancelled_ = true;
+  if (source_) source_->cancel();
+  // with a backplane, what was read is in Redis already: a client resumes it from any node
+  if (backplane_ || !source_) return end_streams();
   input_deadline_ = loop_.add_timer(options_.server.grace, [this] { end_streams(); });
 }
 
@@ -167,7 +362,7 @@ void BroadcastServer::end_streams() {
 void BroadcastServer::log_losses() const {
   if (!options_.server.log) return;
   Verbosity verbosity = options_.server.verbosity;
-  if (verbosity == Verbosity::verbose) {
+  if (verbosity == Verbosity::verbose && source_) {
     std::string unfinished = source_->unfinished_bytes() == 0
                                  ? ""
                                  : fmt::format(" (an unterminated last line of {} bytes left out)",
