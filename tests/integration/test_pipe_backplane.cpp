@@ -1,9 +1,11 @@
 // Integration tests of `pipe --backplane`: several nodes sharing one stream through a real redis-server started by
 // the test (tests/support/redis_server.hpp) — the same events, order and ids on every node, resume on another node
-// (and the gap event for an id trimmed away), the end record, Redis unreachable at start, and a Redis restart in
-// the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz answering 503).
+// (and the gap event for an id trimmed away), the end record, Redis unreachable at start, a Redis restart in
+// the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz answering 503), and
+// nginx round-robin in front of three nodes while one is killed.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -170,4 +172,40 @@ TEST_CASE("pipe --backplane: Redis restarted mid-stream, nothing lost or repeate
   CHECK(await_status(b.port, "/healthz", 200));
   CHECK(metric(b.port, "backplane_reconnects_total") >= 1);
   CHECK(http_request(b.port, "POST", "/events", kPublisher, "after\n").status == 202);
+}
+
+TEST_CASE("pipe --backplane: behind nginx round-robin, kill -9 of a node, its client resumes on another, every event "
+          "exactly once",
+          "[pipe][backplane][nginx]") {
+  RedisServer redis;
+  auto a = start_pipe({"--backplane", redis.url(), "--on-eof", "stay"});
+  auto b = start_pipe({"--backplane", redis.url(), "--input", "none"});
+  auto c = start_pipe({"--backplane", redis.url(), "--input", "none"});
+  NginxServer nginx({a.port, b.port, c.port});
+  std::vector<std::unique_ptr<SseClient>> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<SseClient>(nginx.port(), "/events"));
+  for (auto* node : {&a, &b, &c}) REQUIRE(await_metric(node->port, "clients_connected", 1));  // one on each
+
+  a.process->write_stdin(numbered_lines(1, 10));
+  std::vector<std::vector<ssetool::ParsedEvent>> got(3);
+  for (int i = 0; i < 3; ++i) {
+    got[i] = clients[i]->events_until(10);
+    REQUIRE(got[i].size() == 10);
+  }
+  c.process->signal(SIGKILL);
+  REQUIRE(c.process->wait());
+  a.process->write_stdin(numbered_lines(11, 20));
+  for (int i = 0; i < 3; ++i) {
+    auto more = clients[i]->events_until(10, 2s);
+    if (more.size() < 10 && clients[i]->ended()) {  // node c's client: reconnect through nginx, as EventSource does
+      std::string last = more.empty() ? got[i].back().last_event_id : more.back().last_event_id;
+      got[i].insert(got[i].end(), more.begin(), more.end());
+      clients[i] = std::make_unique<SseClient>(nginx.port(), "/events", Headers{{"Last-Event-ID", last}});
+      CHECK(clients[i]->status() == 200);
+      more = clients[i]->events_until(20 - got[i].size());
+    }
+    got[i].insert(got[i].end(), more.begin(), more.end());
+    CHECK(data_of(got[i]) == numbers(1, 20));
+    CHECK(ids_of(got[i]) == ids_of(got[0]));
+  }
 }
