@@ -106,13 +106,19 @@ TEST_CASE("pipe --backplane: a client resumes on another node, an id trimmed awa
   SseClient resumed(b.port, "/events", {{"Last-Event-ID", seen[5].last_event_id}});
   auto rest = resumed.events_until(4);
   CHECK(data_of(rest) == numbers(7, 10));
-  CHECK(ids_of(rest) == std::vector<std::string>(ids_of(seen).begin() + 6, ids_of(seen).end()));
+  std::vector<std::string> seen_ids = ids_of(seen);
+  CHECK(ids_of(rest) == std::vector<std::string>(seen_ids.begin() + 6, seen_ids.end()));
   a.process->write_stdin("11\n");
   auto live = resumed.next_event();
   REQUIRE(live);
   CHECK(live->data == "11");
 
-  // MAXLEN ~ 4 has trimmed the first entries away: a resume from the first one is told so
+  // appends trim the stream to about --history + 1000 entries plus the batch: two more batches trim the first
+  // entries away, and a resume from the first one is told so
+  a.process->write_stdin(numbered_lines(12, 1300));
+  REQUIRE(reader.events_until(1290, 20s).size() == 1290);
+  a.process->write_stdin(numbered_lines(1301, 1400));
+  REQUIRE(resumed.events_until(1389, 20s).size() == 1389);  // b has read everything
   SseClient too_old(b.port, "/events", {{"Last-Event-ID", seen[0].last_event_id}});
   auto gap = too_old.next_event();
   REQUIRE(gap);
@@ -122,8 +128,8 @@ TEST_CASE("pipe --backplane: a client resumes on another node, an id trimmed awa
   REQUIRE(after_gap);
   int oldest = std::stoi(after_gap->data);
   CHECK(oldest > 2);
-  auto following = too_old.events_until(static_cast<std::size_t>(11 - oldest));
-  CHECK(data_of(following) == numbers(oldest + 1, 11));
+  auto following = too_old.events_until(static_cast<std::size_t>(1400 - oldest), 20s);
+  CHECK(data_of(following) == numbers(oldest + 1, 1400));
 }
 
 TEST_CASE("pipe --backplane: Redis unreachable at start is an error naming the URL, unless --backplane-wait",

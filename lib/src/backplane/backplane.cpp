@@ -16,6 +16,7 @@ constexpr std::chrono::milliseconds kLastBackoff{2000};
 constexpr std::chrono::milliseconds kBlock{250};        // one XREAD waits this long at most
 constexpr std::size_t kReadCount = 1000;                 // entries per XREAD at most
 constexpr std::size_t kTagSearch = 10000;                // newest entries searched for a retried append's tag
+constexpr std::size_t kReaderSlack = 1000;               // entries kept beyond the history for readers behind
 
 // A tag prefix unlikely to repeat across nodes and restarts: the pid and 32 random bits.
 std::string node_name() {
@@ -67,12 +68,16 @@ std::vector<StreamEntry> Backplane::tail(std::size_t n, std::string& last_id) {
 
 // ---- appending ----
 
+// What an append of `batch` entries trims the stream to: the history, plus room for readers to be behind (a
+// reader further behind than that would miss the entries trimmed meanwhile), plus the batch itself.
+std::size_t Backplane::kept(std::size_t batch) const { return options_.max_length + kReaderSlack + batch; }
+
 std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std::string>>& fields,
                                                std::vector<std::string>& tags) {
   std::vector<RedisCommand> commands;
   for (const auto& f : fields) {
     RedisCommand c = {"XADD", options_.key};
-    if (options_.max_length > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(options_.max_length)});
+    if (options_.max_length > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(kept(fields.size()))});
     c.push_back("*");
     c.insert(c.end(), f.begin(), f.end());
     commands.push_back(std::move(c));
@@ -227,7 +232,7 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
   return events.empty() || reader.events(events);
 }
 
-Backplane::Backlog Backplane::entries_after(const std::string& id, std::size_t max) {
+Backplane::Backlog Backplane::entries_after(const std::string& id) {
   std::unique_ptr<RedisConnection> connection = open_connection();
   Backlog backlog;
   RedisReply first = connection->command({"XRANGE", options_.key, "-", "+", "COUNT", "1"});
@@ -236,7 +241,7 @@ Backplane::Backlog Backplane::entries_after(const std::string& id, std::size_t m
     backlog.gap = true;
     backlog.oldest = oldest.front().id;
   }
-  RedisReply after = connection->command({"XRANGE", options_.key, "(" + id, "+", "COUNT", std::to_string(max)});
+  RedisReply after = connection->command({"XRANGE", options_.key, "(" + id, "+"});
   backlog.entries = parse_entries(after);
   std::erase_if(backlog.entries, [](const StreamEntry& e) { return e.end; });
   return backlog;

@@ -27,8 +27,6 @@ std::uint64_t epoch_micros() {
 // How long a publish request waits for the loop to take its events (it only waits when the server stops).
 constexpr std::chrono::seconds kPublishWait{10};
 
-// A resume from Redis reads at most --history entries plus this (MAXLEN ~ trims a little late).
-constexpr std::size_t kBacklogSlack = 1000;
 
 bool is_regular_file(int fd) {
   struct stat st {};
@@ -178,7 +176,7 @@ std::optional<Backplane::Backlog> BroadcastServer::backplane_backlog(const Reque
   std::optional<std::string> last = req.last_event_id();
   if (!backplane_ || !last || !entry_id_value(*last)) return std::nullopt;
   try {
-    return backplane_->entries_after(*last, options_.hub.history + kBacklogSlack);
+    return backplane_->entries_after(*last);
   } catch (const Error&) {
     return std::nullopt;
   }

@@ -25,7 +25,8 @@ std::string media_type(const Request& request) {
 }
 
 InputFormat format_of(const std::string& type) {
-  if (type == "text/plain") return InputFormat::lines;
+  // curl sends its --data bodies as a form unless told otherwise: read as the plain text they are
+  if (type == "text/plain" || type == "application/x-www-form-urlencoded") return InputFormat::lines;
   if (type == "application/x-ndjson" || type == "application/json") return InputFormat::ndjson;
   if (type == "text/event-stream") return InputFormat::sse;
   throw PublishRefused(415, "Content-Type '" + type +

@@ -37,7 +37,7 @@ namespace ssetool {
 struct BackplaneOptions {
   RedisUrl url;
   std::string key = "ssetool:events";         // the Redis stream
-  std::size_t max_length = 1000;               // XADD MAXLEN ~ this (0: no trimming)
+  std::size_t max_length = 1000;               // XADD MAXLEN ~ this, plus kept() slack (0: no trimming)
   std::chrono::milliseconds wait{0};           // connect(): keep trying this long before giving up
   std::chrono::milliseconds timeout{2000};     // to connect, and for each reply
   std::function<void(const std::string&)> log; // state changes, one line each (any thread)
@@ -74,8 +74,9 @@ class Backplane {
   std::optional<std::vector<std::string>> append(const std::vector<Event>& events, bool patient);
   // Appends an end record, patiently; false when stopped first.
   bool append_end();
-  // On any thread, its own connection: what comes after `id`, at most `max` entries. Throws Unavailable.
-  Backlog entries_after(const std::string& id, std::size_t max);
+  // On any thread, its own connection: what the stream holds after `id` (bounded by the trimming: about the
+  // history, the readers' slack and the last append). Throws Unavailable.
+  Backlog entries_after(const std::string& id);
 
   // Stops the reader (joined) and any patient append waiting. Idempotent.
   void stop();
@@ -86,6 +87,7 @@ class Backplane {
   std::string metrics_text() const;
 
  private:
+  std::size_t kept(std::size_t batch) const;
   std::vector<std::string> append_locked(const std::vector<RedisCommand>& xadds, const std::vector<std::string>& tags);
   std::optional<std::vector<std::string>> find_tags(const std::vector<std::string>& tags);
   std::vector<RedisCommand> xadds_for(const std::vector<std::vector<std::string>>& fields,

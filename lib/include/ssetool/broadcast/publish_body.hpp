@@ -1,6 +1,6 @@
 // The body of an HTTP publish request (`POST <path>` with pipe's --publish) turned into events, by its
 // Content-Type, through the same decoders as pipe's input:
-//   text/plain (or none)                      → one event per line (the `lines` format)
+//   text/plain (or none, or curl's default application/x-www-form-urlencoded) → one event per line (`lines`)
 //   application/x-ndjson, application/json    → the NDJSON mapping (one JSON value per line)
 //   text/event-stream                         → SSE text
 // Every event is validated before any is accepted (all or nothing): a field that cannot be sent (CR or LF in
