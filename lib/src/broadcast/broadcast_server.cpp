@@ -5,28 +5,15 @@
 
 #include <chrono>
 #include <csignal>
-#include <future>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
 #include "ssetool/base/errors.hpp"
-#include "ssetool/broadcast/publish_body.hpp"
 #include "ssetool/broadcast/replay_request.hpp"
-#include "ssetool/server/policy.hpp"
+#include "stamp.hpp"
 #include "ssetool/server/viewer_page.hpp"
 
 namespace ssetool {
 namespace {
-
-// Microseconds since the Unix epoch: the send timestamp of `stamp` ("@<microseconds> " before the data).
-std::uint64_t epoch_micros() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
-}
-
-// How long a publish request waits for the loop to take its events (it only waits when the server stops).
-constexpr std::chrono::seconds kPublishWait{10};
-
 
 bool is_regular_file(int fd) {
   struct stat st {};
@@ -57,16 +44,6 @@ BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(
 }
 
 BroadcastServer::~BroadcastServer() = default;
-
-// The backplane, its /healthz state, and its log lines (state changes).
-void BroadcastServer::use_backplane(BackplaneOptions options) {
-  if (options_.server.verbosity != Verbosity::quiet) options.log = options_.server.log;
-  backplane_ = std::make_unique<Backplane>(std::move(options));
-  options_.server.unhealthy = [this]() -> std::optional<std::string> {
-    if (backplane_->up()) return std::nullopt;
-    return "backplane " + backplane_->url().display() + " is down";
-  };
-}
 
 void BroadcastServer::start() {
   if (backplane_) {
@@ -122,29 +99,6 @@ void BroadcastServer::start_input() {
                                        options_.input, std::move(handlers));
 }
 
-// Source thread, with a backplane: appends what was read, waiting through outages (the input pauses meanwhile).
-bool BroadcastServer::append_input(std::vector<Event>& events) {
-  if (options_.stamp)
-    for (Event& e : events) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
-  try {
-    return backplane_->append(events, true).has_value();
-  } catch (const Error& e) {
-    input_fatal_ = true;
-    if (options_.server.log) options_.server.log(std::string("backplane: ") + e.what());
-    loop_.post([this] { shut_down(false); });
-    return false;
-  }
-}
-
-// Source thread, with a backplane: the local input ended. Closing appends an end record, which ends every node's
-// streams once read back (this node's too); staying leaves the stream open to the other publishers.
-void BroadcastServer::local_input_ended() {
-  if (input_cancelled_) return;  // a stop of this node only
-  if (input_fatal_) return loop_.post([this] { shut_down(false); });
-  if (stays_at_end()) return;
-  backplane_->append_end();
-}
-
 void BroadcastServer::stop() {
   loop_.post([this] { shut_down(false); });
 }
@@ -168,104 +122,6 @@ Reply BroadcastServer::handle(const Request& req) {
   }
   if (req.path == "/" && req.method == "GET") return viewer_reply(path);
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
-}
-
-// Worker thread: for a Last-Event-ID that is an entry id, what the stream holds after it (nothing when the
-// backplane is down: the node's own history then answers).
-std::optional<Backplane::Backlog> BroadcastServer::backplane_backlog(const Request& req) {
-  std::optional<std::string> last = req.last_event_id();
-  if (!backplane_ || !last || !entry_id_value(*last)) return std::nullopt;
-  try {
-    return backplane_->entries_after(*last);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
-}
-
-// On the loop: a resume with what Redis holds after the client's id. Entries this node has published already come
-// from the backlog (a gap event first when some were trimmed away), the rest from the hub; a client ahead of this
-// node (it was reading a faster one) waits until this node has caught up with it.
-void BroadcastServer::resume_from_backplane(Session& session, const Backplane::Backlog& backlog) {
-  ++clients_seen_;
-  std::string cursor = session.request().last_event_id().value_or("");
-  if (backlog.gap) session.push(Hub::gap_frame(cursor, backlog.oldest));
-  const std::string& newest = hub_.last_id();
-  for (const StreamEntry& entry : backlog.entries) {
-    if (newest.empty() || entry_id_before(newest, entry.id)) break;  // the hub publishes it soon
-    session.push(std::make_shared<const std::string>(encode(entry.event)));
-    cursor = entry.id;
-  }
-  session.on_close([this, s = &session](SessionEnd) {
-    hub_.unsubscribe(s);
-    std::erase_if(waiting_, [s](const auto& w) { return w.first == s; });
-  });
-  if (newest.empty() || entry_id_before(newest, cursor)) waiting_.emplace_back(&session, cursor);
-  else hub_.subscribe(&session, cursor, 0);
-}
-
-// After a batch: the clients waiting for this node to reach their id are subscribed from it.
-void BroadcastServer::admit_waiting() {
-  const std::string& newest = hub_.last_id();
-  std::erase_if(waiting_, [&](const std::pair<Session*, std::string>& w) {
-    if (newest.empty() || entry_id_before(newest, w.second)) return false;
-    hub_.subscribe(w.first, w.second, 0);
-    return true;
-  });
-}
-
-// A POST to the stream's path with --publish: only the publish token opens it (a Bearer token), not the readers'.
-std::optional<bool> BroadcastServer::publish_auth(const Request& r) const {
-  if (r.method != "POST" || r.path != options_.server.path) return std::nullopt;
-  std::optional<std::string> auth = r.header("Authorization");
-  return auth && auth->rfind("Bearer ", 0) == 0 && same_secret(auth->substr(7), options_.publish.token);
-}
-
-// 202 {"ids": [...]} once every event of the body is published; 400/415 for a body refused, 503 when stopping.
-Reply BroadcastServer::publish_reply(const Request& req) {
-  std::vector<std::string> ids;
-  try {
-    std::vector<Event> events = decode_publish_body(req, options_.event_type);
-    ids = backplane_ ? append_published(events) : publish_on_loop(std::move(events));
-  } catch (const PublishRefused& e) {
-    ++publish_refused_;
-    return Reply::text(e.status, fmt::format("{}: {}\n", e.status == 415 ? "unsupported media type" : "bad request",
-                                             e.what()));
-  } catch (const Unavailable& e) {
-    ++publish_refused_;
-    Reply reply = Reply::text(503, fmt::format("unavailable: {}\n", e.what()));
-    reply.headers.emplace_back("Retry-After", "1");
-    return reply;
-  }
-  ++publish_requests_;
-  Reply reply = Reply::text(202, nlohmann::json{{"ids", ids}}.dump() + "\n");
-  reply.content_type = "application/json";
-  return reply;
-}
-
-// From a worker, with a backplane: appended at once, or Unavailable (503) while it is down.
-std::vector<std::string> BroadcastServer::append_published(std::vector<Event>& events) {
-  if (options_.stamp)
-    for (Event& e : events) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
-  try {
-    return *backplane_->append(events, false);
-  } catch (const RedisError& e) {
-    throw Unavailable(e.what());
-  }
-}
-
-// From a worker: the events published by the loop, in order with the input's; their ids. Throws Unavailable
-// when the server stops before the loop took them.
-std::vector<std::string> BroadcastServer::publish_on_loop(std::vector<Event> events) {
-  auto done = std::make_shared<std::promise<std::vector<std::string>>>();
-  std::future<std::vector<std::string>> ids = done->get_future();
-  loop_.post([this, done, events = std::move(events)]() mutable {
-    if (streams_ending_) return done->set_exception(std::make_exception_ptr(Unavailable("the server is stopping")));
-    std::vector<std::string> sent;
-    publish_batch(events, &sent);
-    done->set_value(std::move(sent));
-  });
-  if (ids.wait_for(kPublishWait) != std::future_status::ready) throw Unavailable("the server is stopping");
-  return ids.get();
 }
 
 // pipe's own lines of /metrics.
@@ -299,7 +155,7 @@ void BroadcastServer::open_stream(Session& session, std::uint64_t published_befo
 
 void BroadcastServer::publish_batch(std::vector<Event>& batch, std::vector<std::string>* ids) {
   for (Event& e : batch) {
-    if (options_.stamp && !backplane_) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
+    if (options_.stamp && !backplane_) stamp(e);
     // validated by the source thread (or the publish request): cannot throw here
     if (auto replaced = hub_.publish(std::move(e))) report_id_replaced(*replaced);
     if (ids) ids->push_back(hub_.last_id());
