@@ -154,6 +154,11 @@ TEST_CASE("pipe --backplane: Redis restarted mid-stream, nothing lost or repeate
   RedisServer redis;
   auto a = start_pipe({"--backplane", redis.url(), "--on-eof", "stay"});
   auto b = start_pipe({"--backplane", redis.url(), "--input", "none", "--publish", "--publish-token", "pub"});
+  // c publishes nothing during the outage: its first publish after it must not fail on the connection Redis lost
+  auto c = start_pipe({"--backplane", redis.url(), "--input", "none", "--publish", "--publish-token", "pub"});
+  REQUIRE(http_request(c.port, "POST", "/events", kPublisher, "0\n").status == 202);
+  REQUIRE(await_metric(a.port, "backplane_read_total", 1));  // read before the clients below connect
+  REQUIRE(await_metric(b.port, "backplane_read_total", 1));
   SseClient on_a(a.port, "/events");
   SseClient on_b(b.port, "/events");
   REQUIRE(await_metric(a.port, "clients_connected", 1));
@@ -177,7 +182,9 @@ TEST_CASE("pipe --backplane: Redis restarted mid-stream, nothing lost or repeate
   CHECK(!on_b.next_event(300ms));  // and nothing twice
   CHECK(await_status(b.port, "/healthz", 200));
   CHECK(metric(b.port, "backplane_reconnects_total") >= 1);
-  CHECK(http_request(b.port, "POST", "/events", kPublisher, "after\n").status == 202);
+  CHECK(await_status(c.port, "/healthz", 200));
+  CHECK(http_request(c.port, "POST", "/events", kPublisher, "after\n").status == 202);
+  CHECK(http_request(b.port, "POST", "/events", kPublisher, "after b\n").status == 202);
 }
 
 TEST_CASE("pipe --backplane: behind nginx round-robin, kill -9 of a node, its client resumes on another, every event "

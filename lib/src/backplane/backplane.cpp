@@ -108,15 +108,31 @@ std::optional<std::vector<std::string>> Backplane::append(const std::vector<Even
   }
 }
 
-// With append_mutex_ held: reconnects if needed; when an earlier attempt of the same entries may have been
-// stored, looks for them first; else appends them in one MULTI/EXEC.
+// With append_mutex_ held: appends on the connection, reconnecting if there is none; a connection that was
+// already open and turns out lost (Redis restarted since its last use) is replaced once at once, so that the first
+// append after an outage does not fail for nothing.
 std::vector<std::string> Backplane::append_locked(const std::vector<RedisCommand>& xadds,
                                                   const std::vector<std::string>& tags) {
-  if (!appender_) {
-    appender_ = open_connection();
-    ++reconnects_;
-    mark_up();
+  for (bool fresh = false;;) {
+    if (!appender_) {
+      appender_ = open_connection();
+      fresh = true;
+      ++reconnects_;
+      mark_up();
+    }
+    try {
+      return transact(xadds, tags);
+    } catch (const RedisLost&) {
+      appender_.reset();
+      if (fresh) throw;
+    }
   }
+}
+
+// When an earlier attempt of the same entries may have been stored, looks for them first; else appends them in
+// one MULTI/EXEC. The entries stay "unsure" when the connection is lost meanwhile (the transaction may have run).
+std::vector<std::string> Backplane::transact(const std::vector<RedisCommand>& xadds,
+                                             const std::vector<std::string>& tags) {
   if (unsure_.contains(tags.front())) {
     std::optional<std::vector<std::string>> found = find_tags(tags);
     unsure_.erase(tags.front());
@@ -125,13 +141,10 @@ std::vector<std::string> Backplane::append_locked(const std::vector<RedisCommand
   std::vector<RedisCommand> commands = {{"MULTI"}};
   commands.insert(commands.end(), xadds.begin(), xadds.end());
   commands.push_back({"EXEC"});
-  std::vector<RedisReply> replies;
   unsure_.insert(tags.front());
+  std::vector<RedisReply> replies;
   try {
     replies = appender_->pipeline(commands);
-  } catch (const RedisLost&) {
-    appender_.reset();
-    throw;  // still unsure: the transaction may have run
   } catch (const RedisError&) {
     unsure_.erase(tags.front());
     throw;

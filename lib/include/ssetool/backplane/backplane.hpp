@@ -89,6 +89,7 @@ class Backplane {
  private:
   std::size_t kept(std::size_t batch) const;
   std::vector<std::string> append_locked(const std::vector<RedisCommand>& xadds, const std::vector<std::string>& tags);
+  std::vector<std::string> transact(const std::vector<RedisCommand>& xadds, const std::vector<std::string>& tags);
   std::optional<std::vector<std::string>> find_tags(const std::vector<std::string>& tags);
   std::vector<RedisCommand> xadds_for(const std::vector<std::vector<std::string>>& fields,
                                       std::vector<std::string>& tags);
