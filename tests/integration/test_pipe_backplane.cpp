@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <sstream>
+#include <sys/stat.h>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -46,6 +48,15 @@ std::vector<std::string> ids_of(const std::vector<ssetool::ParsedEvent>& events)
   return out;
 }
 
+std::string backplane_data() { return std::string(SSETOOL_TEST_DATA) + "/backplane"; }
+
+bool eventsource_installed() {
+  struct stat st {};
+  return ::stat((backplane_data() + "/node_modules/eventsource/package.json").c_str(), &st) == 0;
+}
+
+std::string url_of(const SsetoolProcess& node) { return "http://127.0.0.1:" + std::to_string(node.port) + "/events"; }
+
 std::vector<std::string> numbers(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i <= to; ++i) out.push_back(std::to_string(i));
@@ -65,6 +76,10 @@ TEST_CASE("pipe --backplane: three nodes serve the same events in the same order
     clients.push_back(std::make_unique<SseClient>(node->port, "/events"));
     REQUIRE(await_metric(node->port, "clients_connected", 1));
   }
+  // and the npm `eventsource` client on each node (scripts/test installs it)
+  if (!eventsource_installed()) FAIL("npm eventsource not installed: run npm ci --prefix tests/data/backplane");
+  Process browsers({"node", backplane_data() + "/read_events.mjs", "6", url_of(a), url_of(b), url_of(c)});
+  REQUIRE(browsers.wait_for_stderr("connected"));
   a.process->write_stdin("a1\na2\na3\n");
   auto posted = http_request(b.port, "POST", "/events", kPublisher, "b1\nb2\n");
   REQUIRE(posted.status == 202);
@@ -86,6 +101,18 @@ TEST_CASE("pipe --backplane: three nodes serve the same events in the same order
     if (first[i].data == "b1") CHECK(ids[i] == posted_ids[0]);
     if (first[i].data == "b2") CHECK(ids[i] == posted_ids[1]);
   }
+  REQUIRE(browsers.wait(20s) == 0);
+  std::istringstream lines(browsers.stdout_text());
+  int nodes_read = 0;
+  for (std::string line; std::getline(lines, line); ++nodes_read) {
+    auto read = nlohmann::json::parse(line)["events"];
+    REQUIRE(read.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) {
+      CHECK(read[i][0] == ids[i]);
+      CHECK(read[i][1] == first[i].data);
+    }
+  }
+  CHECK(nodes_read == 3);
   // the stdin publisher's end (--on-eof close) ends every node's streams, cleanly
   a.process->close_stdin();
   for (auto& client : clients) CHECK(client->wait_end());
