@@ -104,7 +104,7 @@ TEST_CASE("pipe --publish: bad bodies are refused naming the line, nothing of th
   CHECK(!client.next_event(300ms));
 }
 
-TEST_CASE("pipe: --publish needs its own token", "[pipe][publish]") {
+TEST_CASE("pipe: --publish needs its own token, backplane flags are checked", "[pipe][publish]") {
   auto usage_error = [](std::vector<std::string> args) {
     args.insert(args.begin(), {ssetool_binary(), "pipe"});
     Process process(args);
@@ -115,4 +115,7 @@ TEST_CASE("pipe: --publish needs its own token", "[pipe][publish]") {
   CHECK_THAT(usage_error({"--publish"}), Catch::Contains("--publish: needs --publish-token"));
   CHECK_THAT(usage_error({"--publish", "--publish-token", "t", "--token", "t"}),
              Catch::Contains("must differ from --token"));
+  CHECK_THAT(usage_error({"--backplane", "http://127.0.0.1:6379"}), Catch::Contains("--backplane 'http://"));
+  CHECK_THAT(usage_error({"--channel", "c"}), Catch::Contains("--channel: needs --backplane"));
+  CHECK_THAT(usage_error({"--input", "none"}), Catch::Contains("--input none: needs --backplane or --publish"));
 }

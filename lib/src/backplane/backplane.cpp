@@ -59,7 +59,7 @@ std::vector<StreamEntry> Backplane::tail(std::size_t n, std::string& last_id) {
   if (!appender_) appender_ = open_connection();
   RedisReply newest = appender_->command({"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)});
   std::vector<StreamEntry> entries = parse_entries(newest);
-  last_id = entries.empty() ? "0-0" : entries.front().id;
+  last_id = newest.elements.empty() ? "0-0" : parse_entry(newest.elements.front()).id;
   std::reverse(entries.begin(), entries.end());
   std::erase_if(entries, [](const StreamEntry& e) { return e.end; });
   if (entries.size() > n) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(n));
@@ -231,10 +231,13 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
   if (reply.type != RedisReply::Type::array || reply.elements.empty()) return true;
   const RedisReply& stream = reply.elements[0];
   if (stream.elements.size() != 2) throw RedisError("XREAD: a reply of an unexpected shape");
+  const RedisReply& read = stream.elements[1];
+  if (read.elements.empty()) return true;
+  std::vector<StreamEntry> entries = parse_entries(read);  // leaves out entries that could not be sent
+  last_id = parse_entry(read.elements.back()).id;           // and moves past them all the same
+  read_ += read.elements.size();
   std::vector<Event> events;
-  for (StreamEntry& entry : parse_entries(stream.elements[1])) {
-    last_id = entry.id;
-    ++read_;
+  for (StreamEntry& entry : entries) {
     if (entry.end) {
       if (!events.empty() && !reader.events(events)) return false;
       reader.end();

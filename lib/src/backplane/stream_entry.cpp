@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "ssetool/base/errors.hpp"
+
 namespace ssetool {
 namespace {
 
@@ -67,7 +69,15 @@ StreamEntry parse_entry(const RedisReply& reply) {
 
 std::vector<StreamEntry> parse_entries(const RedisReply& reply) {
   std::vector<StreamEntry> entries;
-  for (const RedisReply& r : reply.elements) entries.push_back(parse_entry(r));
+  for (const RedisReply& r : reply.elements) {
+    StreamEntry entry = parse_entry(r);
+    try {
+      validate(entry.event);  // nodes validate before appending; something else may have written the stream
+    } catch (const InvalidEvent&) {
+      continue;
+    }
+    entries.push_back(std::move(entry));
+  }
   return entries;
 }
 

@@ -38,6 +38,17 @@ TEST_CASE("stream entries: an event's fields survive the trip, the entry id beco
   CHECK(parse_entry(entry_reply("2-0", end_fields("n:2"))).end);
 }
 
+TEST_CASE("stream entries: an entry written by something else with CR or LF in its type is left out", "[backplane]") {
+  RedisReply list{RedisReply::Type::array};
+  list.elements.push_back(entry_reply("1-0", {"data", "ok"}));
+  list.elements.push_back(entry_reply("2-0", {"event", "x\ndata: injected", "data", "d"}));
+  list.elements.push_back(entry_reply("3-0", {"data", "also ok"}));
+  std::vector<StreamEntry> entries = parse_entries(list);
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].id == "1-0");
+  CHECK(entries[1].id == "3-0");
+}
+
 TEST_CASE("stream entries: a malformed entry is an error, entry ids order numerically", "[backplane]") {
   CHECK_THROWS_AS(parse_entry(RedisReply{RedisReply::Type::string, "x"}), RedisError);
   CHECK(entry_id_before("9-5", "10-0"));

@@ -29,7 +29,8 @@ std::vector<std::string> end_fields(const std::string& tag);
 
 // One entry of an XRANGE/XREAD reply ([id, [field, value, ...]]). Throws RedisError for a malformed one.
 StreamEntry parse_entry(const RedisReply& reply);
-// The entries of an XRANGE/XREVRANGE reply (an array of entries).
+// The entries of an XRANGE/XREVRANGE reply (an array of entries), leaving out any whose event could not be sent
+// (CR or LF in `event`: not appended by ssetool, which validates first), so nothing injected reaches a client.
 std::vector<StreamEntry> parse_entries(const RedisReply& reply);
 
 // An entry id as two numbers, for ordering ("5-3" → {5, 3}); nullopt when `id` is not one.
