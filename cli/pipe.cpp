@@ -25,8 +25,53 @@ struct PipeFlags {
   bool strict = false;
   std::string on_eof = "auto";
   std::string max_line = "16MiB";
+  bool publish = false;
+  std::string publish_token;
+  std::string max_publish = "1MiB";
+  std::string backplane;
+  std::string channel;
+  std::string backplane_wait = "0";
+  std::string input = "stdin";
   std::vector<std::string> command;
 };
+
+// --backplane and its companions; nullopt without one.
+std::optional<BackplaneOptions> backplane_options(const PipeFlags& flags, std::size_t history) {
+  if (flags.backplane.empty()) {
+    if (!flags.channel.empty()) throw InvalidArgument("--channel: needs --backplane");
+    if (flags.backplane_wait != "0") throw InvalidArgument("--backplane-wait: needs --backplane");
+    return std::nullopt;
+  }
+  BackplaneOptions b;
+  try {
+    b.url = RedisUrl::parse(flags.backplane);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--backplane ") + e.what());
+  }
+  b.key = flags.channel.empty() ? "ssetool:" + flags.server.path : flags.channel;
+  for (unsigned char c : b.key)
+    if (c < 0x20 || c == 0x7f) throw InvalidArgument("--channel: a control character in the name");
+  b.max_length = history;
+  b.wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+      duration_flag("--backplane-wait", flags.backplane_wait));
+  return b;
+}
+
+// --publish and its token: distinct from the readers' --token.
+PublishOptions publish_options(const PipeFlags& flags) {
+  PublishOptions p;
+  p.enabled = flags.publish;
+  p.max_body = size_flag("--max-publish", flags.max_publish, 1);
+  if (!flags.publish) {
+    if (!flags.publish_token.empty()) throw InvalidArgument("--publish-token: needs --publish");
+    return p;
+  }
+  if (flags.publish_token.empty()) throw InvalidArgument("--publish: needs --publish-token TOKEN");
+  if (flags.publish_token == flags.server.token)
+    throw InvalidArgument("--publish-token: must differ from --token (readers must not be able to publish)");
+  p.token = flags.publish_token;
+  return p;
+}
 
 // Every flag checked: the broadcast server's options.
 BroadcastOptions broadcast_options(const PipeFlags& flags) {
@@ -60,6 +105,14 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
     fmt::print(stderr, "ssetool: pipe: {}:{}{}: {}{}\n", input_name, error.line, column, error.message,
                error.fatal ? "" : " (skipped)");
   };
+  o.publish = publish_options(flags);
+  o.backplane = backplane_options(flags, history);
+  if (flags.input != "stdin" && flags.input != "none")
+    throw InvalidArgument("--input '" + flags.input + "': expected stdin or none");
+  o.read_input = flags.input == "stdin";
+  if (!o.read_input && !flags.command.empty()) throw InvalidArgument("--input none: reads no command either");
+  if (!o.read_input && !o.backplane && !o.publish.enabled)
+    throw InvalidArgument("--input none: needs --backplane or --publish (else nothing would ever be sent)");
   o.stop_signals = {SIGINT, SIGTERM};
   return o;
 }
@@ -122,6 +175,25 @@ Runner add_pipe_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--max-line", flags->max_line, "Longest input line accepted; a longer one is fatal (exit 1)")
       ->capture_default_str()->type_name("SIZE");
+  sub->add_flag("--publish", flags->publish,
+                "POST to the stream's path adds events: text/plain (a line each), application/x-ndjson or "
+                "application/json (as -f ndjson), text/event-stream; answered 202 {\"ids\":[...]}");
+  sub->add_option("--publish-token", flags->publish_token,
+                  "Token that --publish requires as 'Authorization: Bearer TOKEN' (not the readers' --token)")
+      ->type_name("TOKEN");
+  sub->add_option("--max-publish", flags->max_publish, "Largest publish body (413 beyond)")
+      ->capture_default_str()->type_name("SIZE");
+  sub->add_option("--backplane", flags->backplane,
+                  "Share the stream with other pipe nodes through a Redis stream: every node appends what it reads "
+                  "and serves every node's events, with the entry ids as SSE ids")
+      ->type_name("redis://[:PASSWORD@]HOST[:PORT][/DB]");
+  sub->add_option("--channel", flags->channel, "The Redis stream's key (default: ssetool:<--path>)")
+      ->type_name("NAME");
+  sub->add_option("--backplane-wait", flags->backplane_wait,
+                  "At start, keep trying to reach Redis this long (default 0: unreachable is an error, exit 1)")
+      ->type_name("DURATION");
+  sub->add_option("--input", flags->input, "stdin, or none: read nothing, only serve (with --backplane or --publish)")
+      ->capture_default_str()->type_name("stdin|none");
   sub->add_option("command", flags->command, "Command whose stdout is read instead of stdin (after --)");
   return [flags] { return run_pipe(*flags); };
 }

@@ -77,6 +77,23 @@ readme_pipe() {
   expect_file_has "$WORK/got" "plain text"
 }
 
+example 'scripts/run pipe --input none --publish --publish-token s3cret' readme_publish
+readme_publish() {
+  start_block 1
+  await_port
+  (timeout 10 curl -sN "$(url /events)" > "$WORK/stream") &
+  track $!
+  local deadline=$(($(date +%s) + 10))
+  until curl -s "$(url /metrics)" | grep -q '^ssetool_clients_connected 1'; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the reader did not connect"
+    sleep 0.05
+  done
+  (cd "$WORK" && eval "$(cmd 2)") > "$WORK/reply" || fail "the POST failed"
+  expect_file_has "$WORK/reply" '{"ids":["1"]}'
+  wait_for "$WORK/stream" '"env":"prod"'
+  stop_block
+}
+
 example 'scripts/run pipe -f ndjson --path /feed < events.ndjson   # the page finds the stream at /feed by itself' readme_viewer
 readme_viewer() {
   serves 1 /feed 2

@@ -10,13 +10,17 @@
 //   sse_client.hpp       SseClient: a strict SSE client; http_request() for short requests
 //   fixture_server.hpp   FixtureServer: a scripted HTTP(S) server recording the requests it gets
 //   certificate.hpp      make_self_signed_certificate(): a throw-away TLS certificate
+//   redis_server.hpp     RedisServer: a real redis-server on a free port (backplane tests); free_tcp_port()
+//   nginx_server.hpp     NginxServer: a real nginx load-balancing over ssetool nodes
 #pragma once
 
 #include "certificate.hpp"
 #include "fixture_server.hpp"
 #include "process.hpp"
+#include "nginx_server.hpp"
 #include "process_state.hpp"
 #include "raw_connection.hpp"
+#include "redis_server.hpp"
 #include "replay_fixtures.hpp"
 #include "server_metrics.hpp"
 #include "sse_client.hpp"

@@ -9,16 +9,11 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/broadcast/replay_request.hpp"
+#include "stamp.hpp"
 #include "ssetool/server/viewer_page.hpp"
 
 namespace ssetool {
 namespace {
-
-// Microseconds since the Unix epoch: the send timestamp of `stamp` ("@<microseconds> " before the data).
-std::uint64_t epoch_micros() {
-  using namespace std::chrono;
-  return static_cast<std::uint64_t>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
-}
 
 bool is_regular_file(int fd) {
   struct stat st {};
@@ -28,9 +23,16 @@ bool is_regular_file(int fd) {
 }  // namespace
 
 BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(options_.hub) {
-  options_.server.application_metrics = [this] { return ApplicationMetrics{hub_.published(), hub_.history_length()}; };
+  options_.server.application_metrics = [this] {
+    return ApplicationMetrics{hub_.published(), hub_.history_length(), metrics_text()};
+  };
   // pipe reads no request body; one sent anywhere but the stream's path gets 404 before it is read.
   options_.server.body_path = [stream = options_.server.path](const std::string& p) { return p == stream; };
+  if (options_.publish.enabled) {
+    options_.server.max_body = options_.publish.max_body;
+    options_.server.own_auth = [this](const Request& r) { return publish_auth(r); };
+  }
+  if (options_.backplane) use_backplane(*options_.backplane);
   if (!options_.command.empty()) {
     try {
       command_ = Process::spawn({.argv = options_.command});
@@ -43,20 +45,23 @@ BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(
 
 BroadcastServer::~BroadcastServer() = default;
 
-void BroadcastServer::start() { server_->start(); }
+void BroadcastServer::start() {
+  if (backplane_) {
+    backplane_->connect();
+    // the stream's newest entries are this node's history from the start
+    for (StreamEntry& entry : backplane_->tail(options_.hub.history, read_after_)) hub_.publish(std::move(entry.event));
+  }
+  server_->start();
+}
 
 BroadcastServer::Outcome BroadcastServer::run() {
   publisher_ = std::make_unique<Publisher>(
       loop_, [this](std::vector<Event>& batch) { publish_batch(batch); }, [this] { input_closed(); });
-  int fd = command_ ? command_->stdout_fd() : options_.input_fd;
-  input_is_file_ = !command_ && is_regular_file(fd);
-  source_ = std::make_unique<FdSource>(
-      fd, EventDecoder::create(options_.format, options_.event_type), options_.input,
-      FdSource::Handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
-                         .error = [this](const InputError& error) {
-                           if (options_.on_input_error) options_.on_input_error(error);
-                         },
-                         .end = [this] { publisher_->close(); }});
+  if (backplane_)
+    backplane_->start_reading(read_after_,
+                              {.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                               .end = [this] { publisher_->close(); }});
+  if (options_.read_input) start_input();
   if (!options_.stop_signals.empty())
     loop_.watch_signals(options_.stop_signals, [this](int) {
       stopped_by_signal_ = true;
@@ -64,14 +69,34 @@ BroadcastServer::Outcome BroadcastServer::run() {
     });
   loop_.run();
 
-  source_->cancel();
+  input_cancelled_ = true;
+  if (source_) source_->cancel();
   publisher_->cancel();
-  source_->join();
+  if (backplane_) backplane_->stop();
+  if (source_) source_->join();
   server_.reset();
   log_losses();
-  Outcome outcome{.input_failed = source_->failed(), .stopped_by_signal = stopped_by_signal_};
+  Outcome outcome{.input_failed = input_fatal_, .stopped_by_signal = stopped_by_signal_};
   if (command_) outcome.command = command_->reap();
   return outcome;
+}
+
+// The input (stdin, or the command's stdout) on a thread of its own: into the hub, or appended to the backplane.
+void BroadcastServer::start_input() {
+  int fd = command_ ? command_->stdout_fd() : options_.input_fd;
+  input_is_file_ = !command_ && is_regular_file(fd);
+  FdSource::Handlers handlers{.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
+                              .error = [this](const InputError& error) {
+                                if (error.fatal) input_fatal_ = true;
+                                if (options_.on_input_error) options_.on_input_error(error);
+                              },
+                              .end = [this] { publisher_->close(); }};
+  if (backplane_) {
+    handlers.events = [this](std::vector<Event>& events) { return append_input(events); };
+    handlers.end = [this] { local_input_ended(); };
+  }
+  source_ = std::make_unique<FdSource>(fd, EventDecoder::create(options_.format, options_.event_type),
+                                       options_.input, std::move(handlers));
 }
 
 void BroadcastServer::stop() {
@@ -80,6 +105,7 @@ void BroadcastServer::stop() {
 
 Reply BroadcastServer::handle(const Request& req) {
   const std::string& path = options_.server.path;
+  if (req.path == path && req.method == "POST" && options_.publish.enabled) return publish_reply(req);
   if (req.path == path) {
     std::uint64_t published = hub_.published();  // the cut-off: nothing published from now on is missed
     std::optional<std::size_t> replay_last;
@@ -88,10 +114,27 @@ Reply BroadcastServer::handle(const Request& req) {
     } catch (const InvalidArgument& e) {
       return Reply::text(400, fmt::format("bad request: {}\n", e.what()));
     }
-    return Reply::stream([this, published, replay_last](Session& s) { open_stream(s, published, replay_last); });
+    std::optional<Backplane::Backlog> backlog = backplane_backlog(req);
+    return Reply::stream([this, published, replay_last, backlog = std::move(backlog)](Session& s) {
+      if (backlog) return resume_from_backplane(s, *backlog);
+      open_stream(s, published, replay_last);
+    });
   }
   if (req.path == "/" && req.method == "GET") return viewer_reply(path);
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
+}
+
+// pipe's own lines of /metrics.
+std::string BroadcastServer::metrics_text() const {
+  return fmt::format(
+      "# HELP ssetool_publish_requests_total HTTP publish requests accepted (202).\n"
+      "# TYPE ssetool_publish_requests_total counter\n"
+      "ssetool_publish_requests_total {}\n"
+      "# HELP ssetool_publish_refused_total HTTP publish requests refused by pipe (400, 415, 503).\n"
+      "# TYPE ssetool_publish_refused_total counter\n"
+      "ssetool_publish_refused_total {}\n",
+      publish_requests_.load(), publish_refused_.load()) +
+         (backplane_ ? backplane_->metrics_text() : "");
 }
 
 // A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
@@ -110,12 +153,14 @@ void BroadcastServer::open_stream(Session& session, std::uint64_t published_befo
   });
 }
 
-void BroadcastServer::publish_batch(std::vector<Event>& batch) {
+void BroadcastServer::publish_batch(std::vector<Event>& batch, std::vector<std::string>* ids) {
   for (Event& e : batch) {
-    if (options_.stamp) e.data = fmt::format("@{} {}", epoch_micros(), e.data);
-    // validated by the source thread: cannot throw here
+    if (options_.stamp && !backplane_) stamp(e);
+    // validated by the source thread (or the publish request): cannot throw here
     if (auto replaced = hub_.publish(std::move(e))) report_id_replaced(*replaced);
+    if (ids) ids->push_back(hub_.last_id());
   }
+  if (!waiting_.empty()) admit_waiting();
 }
 
 // The first input id that the id rule replaced gets one line (see ssetool-pipe(1), IDS); later ones are silent.
@@ -128,10 +173,11 @@ void BroadcastServer::report_id_replaced(const IdReplaced& replaced) {
 }
 
 // On the loop, after the input's last event was published.
+// With a backplane: after an end record was read (a publisher's input ended with --on-eof close).
 void BroadcastServer::input_closed() {
   input_closed_ = true;
   if (stopping_) end_streams();
-  else if (source_->failed() || !stays_at_end()) shut_down(false);
+  else if (backplane_ || input_fatal_ || !stays_at_end()) shut_down(false);
 }
 
 // At the end of the input: stay or close (AtEndOfInput), saying why when the choice was automatic.
@@ -152,7 +198,10 @@ void BroadcastServer::shut_down(bool by_signal) {
   stopping_ = true;
   if (by_signal && command_) command_->signal(SIGTERM);
   if (input_closed_) return end_streams();
-  source_->cancel();
+  input_cancelled_ = true;
+  if (source_) source_->cancel();
+  // with a backplane, what was read is in Redis already: a client resumes it from any node
+  if (backplane_ || !source_) return end_streams();
   input_deadline_ = loop_.add_timer(options_.server.grace, [this] { end_streams(); });
 }
 
@@ -167,7 +216,7 @@ void BroadcastServer::end_streams() {
 void BroadcastServer::log_losses() const {
   if (!options_.server.log) return;
   Verbosity verbosity = options_.server.verbosity;
-  if (verbosity == Verbosity::verbose) {
+  if (verbosity == Verbosity::verbose && source_) {
     std::string unfinished = source_->unfinished_bytes() == 0
                                  ? ""
                                  : fmt::format(" (an unterminated last line of {} bytes left out)",

@@ -26,6 +26,7 @@ Hub::Hub(HubOptions options) : options_(options) {}
 std::optional<IdReplaced> Hub::publish(Event event) {
   std::optional<IdReplaced> replaced = settle_id(event);
   auto frame = std::make_shared<const std::string>(encode(event));
+  last_id_ = event.id.value_or("");
   published_.store(published_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (options_.history > 0) store(event.id.value_or(""), frame);
   for (FrameSink* sink : sinks_) sink->push(frame);

@@ -24,7 +24,7 @@ Request request_of(const RequestHead& head) {
 std::optional<EarlyRefusal> refuse_before_body(const RequestHead& head, const ServerOptions& options) {
   Request r = request_of(head);
   if (r.path == "/healthz" || (r.method == "OPTIONS" && !options.cors_origins.empty())) return std::nullopt;
-  if (!authorized(r, options.token))
+  if (!allowed(r, options))
     return EarlyRefusal{401, "Unauthorized", "WWW-Authenticate: Bearer\r\n",
                         "unauthorized: a valid token is required (Authorization: Bearer, or access_token)"};
   if (options.body_path && !options.body_path(r.path))

@@ -24,8 +24,8 @@ Reply HttpPolicy::route(const Request& req) {
     reply.headers.emplace_back("Access-Control-Max-Age", "600");
     return reply;
   }
-  if (req.path == "/healthz") return Reply::text(200, "ok\n");
-  if (!authorized(req, options_.token)) {
+  if (req.path == "/healthz") return health();
+  if (!allowed(req, options_)) {
     Reply reply =
         Reply::text(401, "unauthorized: a valid token is required (Authorization: Bearer, or access_token)\n");
     reply.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -39,6 +39,15 @@ Reply HttpPolicy::route(const Request& req) {
     return reply;
   }
   return handler_(req);
+}
+
+// /healthz: "ok", or 503 with the application's reason while it is unhealthy.
+Reply HttpPolicy::health() const {
+  std::optional<std::string> why = options_.unhealthy ? options_.unhealthy() : std::nullopt;
+  if (!why) return Reply::text(200, "ok\n");
+  Reply reply = Reply::text(503, "unavailable: " + *why + "\n");
+  reply.headers.emplace_back("Retry-After", "1");
+  return reply;
 }
 
 // A stream takes one of the max_clients places (unless its handler took it already), or is refused with 503.
@@ -91,6 +100,12 @@ bool authorized(const Request& req, const std::string& token) {
     return same_secret(auth->substr(7), token);
   if (auto param = req.param("access_token")) return same_secret(*param, token);
   return false;
+}
+
+bool allowed(const Request& req, const ServerOptions& options) {
+  if (options.own_auth)
+    if (std::optional<bool> own = options.own_auth(req)) return *own;
+  return authorized(req, options.token);
 }
 
 bool same_secret(const std::string& given, const std::string& expected) {

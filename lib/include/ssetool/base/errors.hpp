@@ -33,4 +33,9 @@ struct SystemError : Error {
   using Error::Error;
 };
 
+// Something the call needs is not available now (a backplane down, a server stopping): retry later.
+struct Unavailable : Error {
+  using Error::Error;
+};
+
 }  // namespace ssetool

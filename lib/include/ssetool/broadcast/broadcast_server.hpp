@@ -9,13 +9,16 @@
 // anything the input thread had not handed over when it failed to finish within the grace period.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ssetool/backplane/backplane.hpp"
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/loop/publisher.hpp"
@@ -34,6 +37,15 @@ enum class AtEndOfInput {
   automatic,  // stay when the input is a regular file or no client has connected yet (and say so); else close
 };
 
+// HTTP publish (--publish): `POST <path>` adds the events of its body (broadcast/publish_body.hpp), answered
+// 202 with {"ids": [...]} once they are published. Authorized by `token` as a Bearer token, compared in constant
+// time, instead of the readers' ServerOptions::token; a body over `max_body` gets 413 before it is read.
+struct PublishOptions {
+  bool enabled = false;
+  std::string token;
+  std::size_t max_body = 1 << 20;
+};
+
 struct BroadcastOptions {
   ServerOptions server;
   HubOptions hub;
@@ -47,6 +59,9 @@ struct BroadcastOptions {
   int input_fd = 0;                         // read when `command` is empty; stays the caller's
   std::vector<std::string> command;         // started (argv[0] looked up in PATH); its stdout is the input
   std::function<void(const InputError&)> on_input_error;  // source thread: a skipped or fatal input line
+  PublishOptions publish;
+  std::optional<BackplaneOptions> backplane;  // share the stream with other nodes through Redis
+  bool read_input = true;                     // false (--input none): serve only (the backplane, HTTP publish)
   std::vector<int> stop_signals;            // stop on these (blocked in every thread: block_signals); the
                                             // command gets SIGTERM
 };
@@ -78,8 +93,20 @@ class BroadcastServer {
 
  private:
   Reply handle(const Request& req);
+  void use_backplane(BackplaneOptions options);
+  void start_input();
+  bool append_input(std::vector<Event>& events);
+  void local_input_ended();
+  std::optional<Backplane::Backlog> backplane_backlog(const Request& req);
+  void resume_from_backplane(Session& session, const Backplane::Backlog& backlog);
+  void admit_waiting();
+  std::vector<std::string> append_published(std::vector<Event>& events);
+  Reply publish_reply(const Request& req);
+  std::vector<std::string> publish_on_loop(std::vector<Event> events);
+  std::optional<bool> publish_auth(const Request& req) const;
+  std::string metrics_text() const;
   void open_stream(Session& session, std::uint64_t published_before, std::optional<std::size_t> asked);
-  void publish_batch(std::vector<Event>& batch);
+  void publish_batch(std::vector<Event>& batch, std::vector<std::string>* ids = nullptr);
   void input_closed();
   bool stays_at_end() const;
   void shut_down(bool by_signal);
@@ -94,16 +121,23 @@ class BroadcastServer {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<FdSource> source_;
+  std::unique_ptr<Backplane> backplane_;
+  std::string read_after_;  // the entry the backplane's reader starts after
+  std::vector<std::pair<Session*, std::string>> waiting_;  // resuming clients ahead of this node, and their ids
   bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
   bool input_closed_ = false;    // the input ended and its last event was published
   bool streams_ending_ = false;  // the server is shutting down
   bool stopped_by_signal_ = false;
   bool input_is_file_ = false;   // the input is a regular file (not a pipe, terminal or command)
-  std::size_t clients_seen_ = 0; // streams opened so far
+  std::atomic<std::size_t> clients_seen_{0};  // streams opened so far (read by the source thread at its end)
+  std::atomic<bool> input_cancelled_{false};  // reading was stopped (not an end of the input)
+  std::atomic<bool> input_fatal_{false};      // a fatal input error (or the backplane refused an append)
   Loop::TimerId input_deadline_ = 0;
   std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
   std::size_t clients_cut_ = 0;
-  bool id_replaced_reported_ = false;  // the first replaced input id is logged, the others counted in silence
+  bool id_replaced_reported_ = false;
+  std::atomic<std::uint64_t> publish_requests_{0};  // accepted (202)
+  std::atomic<std::uint64_t> publish_refused_{0};   // refused by the application (400, 415, 503)  // the first replaced input id is logged, the others counted in silence
 };
 
 }  // namespace ssetool

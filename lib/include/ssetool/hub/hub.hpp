@@ -70,6 +70,8 @@ class Hub {
   void unsubscribe(FrameSink* sink);
 
   std::size_t subscribers() const { return sinks_.size(); }
+  // The id the last published event was sent with ("" for none, or before the first).
+  const std::string& last_id() const { return last_id_; }
   // Thread-safe: events published so far, and events kept for resume.
   std::size_t history_length() const { return history_length_.load(std::memory_order_relaxed); }
   std::uint64_t published() const { return published_.load(std::memory_order_relaxed); }
@@ -91,6 +93,7 @@ class Hub {
   std::vector<FrameSink*> sinks_;
   std::uint64_t last_numeric_ = 0;                  // the largest numeric id sent so far
   std::unordered_set<std::string> named_in_history_;  // the non-numeric ids in history_ (each there once)
+  std::string last_id_;
   std::atomic<std::uint64_t> published_{0};       // written by the hub's thread only
   std::atomic<std::size_t> history_length_{0};    // history_.size(), for other threads
 };

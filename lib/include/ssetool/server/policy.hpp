@@ -42,6 +42,7 @@ class HttpPolicy {
 
  private:
   Reply route(const Request& req);
+  Reply health() const;
   void admit(Reply& reply);
   void add_common_headers(const Request& req, Reply& reply) const;
 
@@ -54,6 +55,10 @@ class HttpPolicy {
 
 // --token: true when no token is required, or the request carries it (Bearer header, or access_token).
 bool authorized(const Request& req, const std::string& token);
+
+// The request passes auth: the application's own decision (ServerOptions::own_auth) where it takes one, else
+// --token's.
+bool allowed(const Request& req, const ServerOptions& options);
 
 // Constant-time comparison of a secret (its length aside), so a wrong guess does not tell how much was right.
 bool same_secret(const std::string& given, const std::string& expected);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ssetool/wire/headers.hpp"
+#include "ssetool/wire/request.hpp"
 
 namespace ssetool {
 
@@ -50,6 +51,12 @@ struct ServerOptions {
   std::string cors_headers = "Authorization, Last-Event-ID, Content-Type, Cache-Control";
   std::string cors_expose_headers;                 // Access-Control-Expose-Headers for an allowed Origin ("": none)
   std::string token;                               // required as Bearer or access_token when set
+  // Requests the application authorizes itself instead of `token` (pipe's POST with --publish-token): nullopt
+  // leaves the request to `token`, else whether it is authorized (401 when not). Runs on the loop (on the head,
+  // before any body) and on workers: thread-safe. Empty: `token` decides for every request.
+  std::function<std::optional<bool>(const Request&)> own_auth;
+  // Asked on each GET /healthz (any thread): a reason makes it answer 503 with that reason ("backplane down").
+  std::function<std::optional<std::string>()> unhealthy;
   Headers extra_headers;                           // on every response
   std::string tls_cert, tls_key;
   Verbosity verbosity = Verbosity::normal;

@@ -1,0 +1,310 @@
+// The Redis Streams backplane (see backplane/backplane.hpp).
+#include "ssetool/backplane/backplane.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+#include <unordered_map>
+
+namespace ssetool {
+namespace {
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kLastBackoff{2000};
+constexpr std::chrono::milliseconds kBlock{250};        // one XREAD waits this long at most
+constexpr std::size_t kReadCount = 1000;                 // entries per XREAD at most
+constexpr std::size_t kTagSearch = 10000;                // newest entries searched for a retried append's tag
+constexpr std::size_t kReaderSlack = 1000;               // entries kept beyond the history for readers behind
+
+// A tag prefix unlikely to repeat across nodes and restarts: the pid and 32 random bits.
+std::string node_name() {
+  std::random_device random;
+  return fmt::format("{:x}.{:08x}", ::getpid(), random());
+}
+
+}  // namespace
+
+Backplane::Backplane(BackplaneOptions options) : options_(std::move(options)), node_(node_name()) {}
+
+Backplane::~Backplane() { stop(); }
+
+std::unique_ptr<RedisConnection> Backplane::open_connection() {
+  return std::make_unique<RedisConnection>(options_.url, options_.timeout);
+}
+
+void Backplane::connect() {
+  auto deadline = std::chrono::steady_clock::now() + options_.wait;
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  for (;;) {
+    try {
+      std::lock_guard lock(append_mutex_);
+      appender_ = open_connection();
+      appender_->command({"PING"});
+      up_ = true;
+      return;
+    } catch (const Error& e) {
+      if (std::chrono::steady_clock::now() + backoff > deadline)
+        throw Unavailable(std::string("backplane ") + e.what());
+      if (backoff == kFirstBackoff && options_.log)
+        options_.log(std::string("backplane ") + e.what() + "; waiting for it (--backplane-wait)");
+    }
+    if (!pause(backoff)) throw Unavailable("backplane " + options_.url.display() + ": stopped while connecting");
+  }
+}
+
+std::vector<StreamEntry> Backplane::tail(std::size_t n, std::string& last_id) {
+  std::lock_guard lock(append_mutex_);
+  if (!appender_) appender_ = open_connection();
+  RedisReply newest = appender_->command({"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)});
+  std::vector<StreamEntry> entries = parse_entries(newest);
+  last_id = newest.elements.empty() ? "0-0" : parse_entry(newest.elements.front()).id;
+  std::reverse(entries.begin(), entries.end());
+  std::erase_if(entries, [](const StreamEntry& e) { return e.end; });
+  if (entries.size() > n) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(n));
+  return entries;
+}
+
+// ---- appending ----
+
+// What an append of `batch` entries trims the stream to: the history, plus room for readers to be behind (a
+// reader further behind than that would miss the entries trimmed meanwhile), plus the batch itself.
+std::size_t Backplane::kept(std::size_t batch) const { return options_.max_length + kReaderSlack + batch; }
+
+std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std::string>>& fields,
+                                               std::vector<std::string>& tags) {
+  std::vector<RedisCommand> commands;
+  for (const auto& f : fields) {
+    RedisCommand c = {"XADD", options_.key};
+    if (options_.max_length > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(kept(fields.size()))});
+    c.push_back("*");
+    c.insert(c.end(), f.begin(), f.end());
+    commands.push_back(std::move(c));
+    tags.push_back(f[1]);  // fields start with "tag", TAG
+  }
+  return commands;
+}
+
+std::optional<std::vector<std::string>> Backplane::append(const std::vector<Event>& events, bool patient) {
+  std::vector<std::vector<std::string>> fields;
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  for (;;) {
+    {
+      std::lock_guard lock(append_mutex_);
+      if (fields.empty())  // numbered once: a retry sends the same tags
+        for (const Event& e : events) fields.push_back(entry_fields(e, fmt::format("{}:{}", node_, ++seq_)));
+      std::vector<std::string> tags;
+      std::vector<RedisCommand> xadds = xadds_for(fields, tags);
+      try {
+        return append_locked(xadds, tags);
+      } catch (const RedisLost& e) {
+        mark_down(e.what());
+        if (!patient) unsure_.erase(tags.front());  // abandoned: the publisher is told 503
+      }
+    }
+    if (!patient) throw Unavailable("backplane " + options_.url.display() + " is down");
+    if (!pause(backoff)) return std::nullopt;
+  }
+}
+
+// With append_mutex_ held: appends on the connection, reconnecting if there is none; a connection that was
+// already open and turns out lost (Redis restarted since its last use) is replaced once at once, so that the first
+// append after an outage does not fail for nothing.
+std::vector<std::string> Backplane::append_locked(const std::vector<RedisCommand>& xadds,
+                                                  const std::vector<std::string>& tags) {
+  for (bool fresh = false;;) {
+    if (!appender_) {
+      appender_ = open_connection();
+      fresh = true;
+      ++reconnects_;
+      mark_up();
+    }
+    try {
+      return transact(xadds, tags);
+    } catch (const RedisLost&) {
+      appender_.reset();
+      if (fresh) throw;
+    }
+  }
+}
+
+// When an earlier attempt of the same entries may have been stored, looks for them first; else appends them in
+// one MULTI/EXEC. The entries stay "unsure" when the connection is lost meanwhile (the transaction may have run).
+std::vector<std::string> Backplane::transact(const std::vector<RedisCommand>& xadds,
+                                             const std::vector<std::string>& tags) {
+  if (unsure_.contains(tags.front())) {
+    std::optional<std::vector<std::string>> found = find_tags(tags);
+    unsure_.erase(tags.front());
+    if (found) return *found;
+  }
+  std::vector<RedisCommand> commands = {{"MULTI"}};
+  commands.insert(commands.end(), xadds.begin(), xadds.end());
+  commands.push_back({"EXEC"});
+  unsure_.insert(tags.front());
+  std::vector<RedisReply> replies;
+  try {
+    replies = appender_->pipeline(commands);
+  } catch (const RedisError&) {
+    unsure_.erase(tags.front());
+    throw;
+  }
+  unsure_.erase(tags.front());
+  std::vector<std::string> ids;
+  for (const RedisReply& id : replies.back().elements) ids.push_back(id.text);
+  appended_ += ids.size();
+  return ids;
+}
+
+// The ids of entries already carrying these tags (a transaction stores all or none: the first tells).
+std::optional<std::vector<std::string>> Backplane::find_tags(const std::vector<std::string>& tags) {
+  RedisReply newest = appender_->command({"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(kTagSearch)});
+  std::unordered_map<std::string, std::string> id_of;
+  for (const StreamEntry& e : parse_entries(newest)) id_of.emplace(e.tag, e.id);
+  if (!id_of.contains(tags.front())) return std::nullopt;
+  std::vector<std::string> ids;
+  for (const std::string& t : tags) ids.push_back(id_of[t]);
+  appended_ += ids.size();
+  return ids;
+}
+
+bool Backplane::append_end() {
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  for (;;) {
+    {
+      std::lock_guard lock(append_mutex_);
+      std::string tag = fmt::format("{}:{}", node_, seq_ + 1);
+      std::vector<std::string> tags;
+      std::vector<RedisCommand> xadd = xadds_for({end_fields(tag)}, tags);
+      try {
+        append_locked(xadd, tags);
+        ++seq_;
+        return true;
+      } catch (const RedisLost& e) {
+        mark_down(e.what());
+      }
+    }
+    if (!pause(backoff)) return false;
+  }
+}
+
+// ---- reading ----
+
+void Backplane::start_reading(std::string last_id, Reader reader) {
+  reader_thread_ = std::thread([this, last_id = std::move(last_id), reader = std::move(reader)]() mutable {
+    read_loop(std::move(last_id), std::move(reader));
+  });
+}
+
+void Backplane::read_loop(std::string last_id, Reader reader) {
+  std::unique_ptr<RedisConnection> connection;
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  for (;;) {
+    {
+      std::lock_guard lock(stop_mutex_);
+      if (stopping_) return;
+    }
+    try {
+      if (!connection) {
+        connection = open_connection();
+        connection->set_timeout(options_.timeout + kBlock);
+        mark_up();
+        backoff = kFirstBackoff;
+      }
+      if (!read_once(*connection, last_id, reader)) return;
+      continue;
+    } catch (const RedisLost& e) {
+      if (connection) ++reconnects_;
+      connection.reset();
+      mark_down(e.what());
+    } catch (const RedisError& e) {
+      mark_down(e.what());
+    }
+    if (!pause(backoff)) return;
+  }
+}
+
+// One XREAD: false when the reader must stop (told to, or an end record).
+bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Reader& reader) {
+  RedisReply reply = connection.command({"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
+                                         std::to_string(kBlock.count()), "STREAMS", options_.key, last_id});
+  if (reply.type != RedisReply::Type::array || reply.elements.empty()) return true;
+  const RedisReply& stream = reply.elements[0];
+  if (stream.elements.size() != 2) throw RedisError("XREAD: a reply of an unexpected shape");
+  const RedisReply& read = stream.elements[1];
+  if (read.elements.empty()) return true;
+  std::vector<StreamEntry> entries = parse_entries(read);  // leaves out entries that could not be sent
+  last_id = parse_entry(read.elements.back()).id;           // and moves past them all the same
+  read_ += read.elements.size();
+  std::vector<Event> events;
+  for (StreamEntry& entry : entries) {
+    if (entry.end) {
+      if (!events.empty() && !reader.events(events)) return false;
+      reader.end();
+      return false;
+    }
+    events.push_back(std::move(entry.event));
+  }
+  return events.empty() || reader.events(events);
+}
+
+Backplane::Backlog Backplane::entries_after(const std::string& id) {
+  std::unique_ptr<RedisConnection> connection = open_connection();
+  Backlog backlog;
+  RedisReply first = connection->command({"XRANGE", options_.key, "-", "+", "COUNT", "1"});
+  std::vector<StreamEntry> oldest = parse_entries(first);
+  if (!oldest.empty() && entry_id_before(id, oldest.front().id)) {
+    backlog.gap = true;
+    backlog.oldest = oldest.front().id;
+  }
+  RedisReply after = connection->command({"XRANGE", options_.key, "(" + id, "+"});
+  backlog.entries = parse_entries(after);
+  std::erase_if(backlog.entries, [](const StreamEntry& e) { return e.end; });
+  return backlog;
+}
+
+// ---- state ----
+
+void Backplane::mark_down(const std::string& why) {
+  if (up_.exchange(false) && options_.log)
+    options_.log("backplane down: " + why + " (reconnecting; input paused, publish answers 503)");
+}
+
+void Backplane::mark_up() {
+  if (!up_.exchange(true) && options_.log) options_.log("backplane up again: " + options_.url.display());
+}
+
+bool Backplane::pause(std::chrono::milliseconds& backoff) {
+  std::unique_lock lock(stop_mutex_);
+  stop_cv_.wait_for(lock, backoff, [this] { return stopping_; });
+  backoff = std::min(backoff * 2, kLastBackoff);
+  return !stopping_;
+}
+
+void Backplane::stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (reader_thread_.joinable()) reader_thread_.join();
+}
+
+std::string Backplane::metrics_text() const {
+  return fmt::format(
+      "# HELP ssetool_backplane_up Whether the Redis backplane is reachable (1) or down (0).\n"
+      "# TYPE ssetool_backplane_up gauge\n"
+      "ssetool_backplane_up {}\n"
+      "# HELP ssetool_backplane_appended_total Entries this node appended to the Redis stream.\n"
+      "# TYPE ssetool_backplane_appended_total counter\n"
+      "ssetool_backplane_appended_total {}\n"
+      "# HELP ssetool_backplane_read_total Entries this node read from the Redis stream.\n"
+      "# TYPE ssetool_backplane_read_total counter\n"
+      "ssetool_backplane_read_total {}\n"
+      "# HELP ssetool_backplane_reconnects_total Connections to Redis made again after a loss.\n"
+      "# TYPE ssetool_backplane_reconnects_total counter\n"
+      "ssetool_backplane_reconnects_total {}\n",
+      up_.load() ? 1 : 0, appended_.load(), read_.load(), reconnects_.load());
+}
+
+}  // namespace ssetool
