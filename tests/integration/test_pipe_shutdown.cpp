@@ -39,14 +39,16 @@ class Producer {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
   }
+  // Lines written or being written: an upper bound of what the server can have read.
   std::uint64_t lines_written() const { return written_.load(); }
 
  private:
   void run(Process& process, std::size_t limit) {
     constexpr std::size_t kChunk = 4000;
     while (!stop_ && written_ < limit) {
-      if (!process.write_stdin(numbered_lines(written_ + 1, kChunk))) return;
-      written_ += kChunk;
+      std::string chunk = numbered_lines(written_ + 1, kChunk);
+      written_ += kChunk;  // counted before it is written: the server may read it before write_stdin returns
+      if (!process.write_stdin(chunk)) return;
     }
   }
   std::atomic<bool> stop_{false};

@@ -224,7 +224,7 @@ void BroadcastServer::log_losses() const {
     options_.server.log(fmt::format("input: {} lines read, {} events published{}", source_->lines_read(),
                                     hub_.published(), unfinished));
   }
-  if (source_->unfinished_event() && verbosity != Verbosity::quiet)
+  if (source_ && source_->unfinished_event() && verbosity != Verbosity::quiet)
     options_.server.log("input: an SSE event had no blank line after it yet when reading ended: left out, "
                         "never published");
   std::size_t unpublished = publisher_->dropped();
