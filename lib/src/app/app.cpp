@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <map>
+#include <thread>
 
 #include "feed_impl.hpp"
 #include "ssetool/base/errors.hpp"
@@ -120,6 +121,7 @@ int App::Impl::run() {
   if (ran_) throw Error("an App runs once");
   ran_ = true;
   start();
+  for (auto& [path, feed] : feeds_) feed->impl().set_loop_thread(std::this_thread::get_id());
   if (options_.handle_signals) loop_.watch_signals({SIGINT, SIGTERM}, [this](int) { shut_down(); });
   loop_.run();
   for (auto& [path, feed] : feeds_) feed->impl().shut_down();

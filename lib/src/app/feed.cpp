@@ -8,8 +8,7 @@
 namespace ssetool {
 
 Feed::Impl::Impl(Loop& loop, FeedOptions options)
-    : loop_(loop),
-      hub_({.history = options.history}),
+    : hub_({.history = options.history}),
       publisher_(
           loop, [this](std::vector<Event>& batch) {
             for (Event& e : batch) hub_.publish(std::move(e));  // validated by publish(): cannot throw
@@ -18,7 +17,7 @@ Feed::Impl::Impl(Loop& loop, FeedOptions options)
 
 bool Feed::Impl::publish(Event event) {
   validate(event);
-  if (loop_.in_loop_thread()) {  // from a handler: no queue to wait on (it would wait for itself)
+  if (loop_thread_.load() == std::this_thread::get_id()) {  // from a handler: no queue to wait on (it would wait for itself)
     hub_.publish(std::move(event));
     return true;
   }

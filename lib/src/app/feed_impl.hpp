@@ -2,6 +2,9 @@
 // from other threads. Internal to the app part.
 #pragma once
 
+#include <atomic>
+#include <thread>
+
 #include "ssetool/app/feed.hpp"
 #include "ssetool/hub/hub.hpp"
 #include "ssetool/loop/loop.hpp"
@@ -20,9 +23,11 @@ class Feed::Impl {
   Reply open_stream();
   // The App shuts down: publishing stops; events still waiting for the loop are dropped.
   void shut_down() { publisher_.cancel(); }
+  // App::run, on the loop's thread before it runs: publish() from there goes straight to the hub.
+  void set_loop_thread(std::thread::id id) { loop_thread_ = id; }
 
  private:
-  Loop& loop_;
+  std::atomic<std::thread::id> loop_thread_;
   Hub hub_;
   Publisher publisher_;
 };
