@@ -18,7 +18,7 @@ prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" > "$work/install.log"
 for f in bin/ssetool include/ssetool/ssetool.hpp include/ssetool/app/app.hpp include/ssetool/wire/event.hpp \
          lib/cmake/ssetool/ssetoolConfig.cmake lib/cmake/ssetool/ssetoolTargets.cmake lib/pkgconfig/ssetool.pc \
-         lib/libssetool_app.a share/man/man1/ssetool.1 share/man/man1/ssetool-pipe.1 \
+         lib/libssetool_app.a share/man/man1/ssetool.1.gz share/man/man1/ssetool-pipe.1.gz \
          share/bash-completion/completions/ssetool share/zsh/vendor-completions/_ssetool \
          share/fish/vendor_completions.d/ssetool.fish; do
   [ -e "$prefix/$f" ] || fail "not installed: $f"
