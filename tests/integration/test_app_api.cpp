@@ -183,7 +183,7 @@ TEST_CASE("app: a client gone mid-handler ends the coroutine at its next co_awai
   CHECK(resumed_after_gone == 0);
 }
 
-TEST_CASE("app: a handler that throws ends its stream abruptly and is logged; close() ends it cleanly",
+TEST_CASE("app: a handler that throws ends its stream abruptly and is logged, close() ends it cleanly",
           "[app][concurrency]") {
   LogLines log;
   ssetool::AppOptions options = test_options();
