@@ -98,9 +98,10 @@ TEST_CASE("app: six events paced by sleep, then returning ends the stream cleanl
   });
   RunningApp running(app);
   auto started = std::chrono::steady_clock::now();
-  SseClient client(running.port(), "/events");
+  SseClient client(running.port(), "/events", {{"Accept-Encoding", "gzip, br"}});
   REQUIRE(client.status() == 200);
   CHECK(client.header("Content-Type") == "text/event-stream");
+  CHECK_FALSE(client.header("Content-Encoding"));  // SSE responses are never compressed
   auto events = client.events_until(6);
   REQUIRE(events.size() == 6);
   for (int i = 0; i < 6; ++i) CHECK(events[i].data == "this is SSE #" + std::to_string(i));
@@ -329,4 +330,24 @@ TEST_CASE("app: routes: bad paths refused, unknown paths 404, non-GET 405, /heal
   CHECK(testsupport::http_request(running.port(), "GET", "/nothing").status == 404);
   CHECK(testsupport::http_request(running.port(), "POST", "/events").status == 405);
   CHECK(testsupport::http_request(running.port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("app: the server's policies apply: token, CORS, max clients", "[app][concurrency]") {
+  ssetool::AppOptions options = test_options();
+  options.token = "s3cret";
+  options.cors_origins = {"https://example.org"};
+  options.max_clients = 1;
+  ssetool::App app(options);
+  app.sse("/events", [](ssetool::SseSession& s) -> ssetool::Task {
+    co_await s.send("x");
+    co_await s.sleep(10s);  // ended by the client going away
+  });
+  RunningApp running(app);
+  CHECK(testsupport::http_request(running.port(), "GET", "/events").status == 401);
+  SseClient client(running.port(), "/events", {{"Authorization", "Bearer s3cret"}, {"Origin", "https://example.org"}});
+  REQUIRE(client.status() == 200);
+  CHECK(client.header("Access-Control-Allow-Origin") == "https://example.org");
+  REQUIRE(client.next_event());
+  SseClient second(running.port(), "/events?access_token=s3cret");
+  CHECK(second.status() == 503);  // one stream at most
 }
