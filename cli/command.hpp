@@ -23,6 +23,7 @@ Runner add_serve_command(CLI::App& app);
 Runner add_replay_command(CLI::App& app);
 Runner add_listen_command(CLI::App& app);
 Runner add_bench_command(CLI::App& app);
+Runner add_completion_command(CLI::App& app);  // needs the whole app: its runner reads every subcommand
 
 // Prints "ssetool: <subcommand>: <message>" on stderr.
 void print_error(const std::string& subcommand, const std::string& message);

@@ -86,6 +86,7 @@ int run(int argc, char** argv) {
   add(add_replay_command);
   add(add_listen_command);
   add(add_bench_command);
+  add(add_completion_command);
 
   std::vector<std::string> args(argv, argv + argc);
   try {

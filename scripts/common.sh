@@ -24,14 +24,18 @@ build_packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev l
 # Packages for the fuzz targets (scripts/fuzz): clang 14 and its runtime libraries, libFuzzer's among them.
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 
-# configure_and_build DIR [CMAKE_ARGS...]: configures DIR when it is new or its arguments changed, then builds it
-# (incrementally).
-configure_and_build() {
+# configure_dir DIR [CMAKE_ARGS...]: configures DIR when it is new or its arguments changed.
+configure_dir() {
   local dir="$ssetool_root/$1"; shift
   local args="$*"
   if [ ! -f "$dir/CMakeCache.txt" ] || [ "$(cat "$dir/ssetool-cmake-args" 2>/dev/null)" != "$args" ]; then
     cmake -S "$ssetool_root" -B "$dir" -G Ninja "$@" >&2
     printf '%s' "$args" > "$dir/ssetool-cmake-args"
   fi
-  cmake --build "$dir" -j "$(nproc)" >&2
+}
+
+# configure_and_build DIR [CMAKE_ARGS...]: configures DIR (configure_dir), then builds all of it (incrementally).
+configure_and_build() {
+  configure_dir "$@"
+  cmake --build "$ssetool_root/$1" -j "$(nproc)" >&2
 }
