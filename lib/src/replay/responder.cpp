@@ -74,6 +74,10 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.route_name = route.name;
   std::uint64_t nth = states_[index].requests.fetch_add(1);
   if (nth < route.fail_first) return failure(route, nth, entry);
+  if (route.preset) {
+    auto recording = synthesize(*route.preset, request, mix(options_.seed ^ mix(entry.request)));
+    return play(route, recording, recording->responses.front(), std::move(entry));
+  }
   if (!route.recording)
     return short_reply(route.status.value_or(200), route.headers, route.content_type, route.body, entry);
   return stream(index, std::move(entry));
@@ -101,6 +105,11 @@ Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
   const auto& responses = route.recording->responses;
   std::uint64_t nth = states_[index].streams.fetch_add(1);
   const ReplayResponse& response = responses[std::min<std::uint64_t>(nth, responses.size() - 1)];
+  return play(route, route.recording, response, std::move(entry));
+}
+
+Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording> recording,
+                            const ReplayResponse& response, JournalEntry entry) {
   Headers headers = response.headers;
   headers.insert(headers.end(), route.headers.begin(), route.headers.end());
   if (!response.is_stream) return short_reply(response.status, headers, response.content_type, response.body, entry);
@@ -108,7 +117,7 @@ Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
   entry.status = route.status.value_or(response.status);
   auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
   std::uint64_t seed = mix(options_.seed + pending->entry.request);
-  Reply reply = Reply::stream([recording = route.recording, &response, settings = route.playback, seed,
+  Reply reply = Reply::stream([recording = std::move(recording), &response, settings = route.playback, seed,
                                pending](Session& session) {
     Playback::start(session, recording, response, settings, pending->entry.last_event_id, seed,
                     [pending](const PlaybackResult& result) { pending->done(result); });

@@ -92,6 +92,7 @@ std::string describe_route(const Route& route) {
   for (const auto& [p, v] : m.json) rules.push_back(fmt::format("json {} = {}", p, v));
   if (!rules.empty()) text += fmt::format(" [{}]", fmt::join(rules, ", "));
   if (route.recording) text += " -> " + route.recording->path;
+  else if (route.preset) text += " -> preset " + std::string(to_string(route.preset->kind));
   else text += fmt::format(" -> status {}", route.status.value_or(200));
   if (!route.name.empty()) text += " (" + route.name + ")";
   return text;

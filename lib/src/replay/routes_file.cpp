@@ -1,8 +1,10 @@
 // The routes file of `ssetool replay` (see replay/routes_file.hpp). nlohmann::json keeps no positions, so the
 // text is fed to it through an iterator that counts lines, and the parse callback notes the line of each route
 // and of each key in it: every later complaint can then name its line.
-#include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/routes_file.hpp"
+
+#include "ssetool/replay/preset.hpp"
+#include "ssetool/replay/recording_loader.hpp"
 
 #include <fmt/format.h>
 
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
@@ -90,9 +93,10 @@ Json parse_with_lines(std::string_view text, const std::string& name, std::vecto
   }
 }
 
-const std::set<std::string> kRouteKeys = {"name", "match", "recording", "status", "headers", "body", "content_type",
+const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "status", "headers", "body", "content_type",
                                           "speed", "interval", "first_byte_delay", "jitter", "loop", "chunking",
                                           "drop_after", "stall_after", "fail_first", "fail_status"};
+const std::set<std::string> kPresetKeys = {"name", "text", "text_file", "ttft", "tps", "jitter", "tool_use"};
 const std::set<std::string> kMatchKeys = {"method", "path", "query", "headers", "body_contains", "json"};
 
 // Reads one route object, naming the line of the offending key in every complaint.
@@ -124,6 +128,7 @@ class RouteReader {
     if (key == "name") route.name = string(key, value);
     else if (key == "match") route.match = read_match(value);
     else if (key == "recording") route.recording = load(key, string(key, value));
+    else if (key == "preset") route.preset = std::make_shared<const Preset>(read_preset(value));
     else if (key == "status") route.status = status(key, value);
     else if (key == "headers") route.headers = pairs(key, value, true);
     else if (key == "body") route.body = value.is_string() ? value.get<std::string>() : value.dump();
@@ -176,11 +181,62 @@ class RouteReader {
     return m;
   }
 
+  // "preset": {"name": "anthropic-messages", "text": "Hi" or "text_file": "a.txt", "ttft": "300ms", "tps": 50,
+  //            "jitter": "20%", "tool_use": {"name": "get_weather", "input": {"city": "Paris"}}}
+  Preset read_preset(const Json& value) {
+    const std::string key = "preset";
+    if (!value.is_object() || !value.contains("name"))
+      fail(key, "'preset' must be an object with a \"name\": " + std::string(kPresetNames));
+    Preset p;
+    for (const auto& [k, v] : value.items()) {
+      if (!kPresetKeys.count(k)) fail(key, fmt::format("unknown key '{}' in 'preset'", k));
+      if (k == "name") p.kind = checked([&] { return parse_preset_kind(string(key, v)); });
+      else if (k == "text") p.text = string(key, v);
+      else if (k == "text_file") p.text = checked([&] { return read_text_file(relative(string(key, v))); });
+      else if (k == "ttft") p.ttft = duration(key, v);
+      else if (k == "tps") p.tps = v.is_number() ? v.get<double>() : -1;
+      else if (k == "jitter") p.jitter = checked([&] { return parse_percentage(string(key, v)); });
+      else if (k == "tool_use") p.tool_use = tool_use(v);
+    }
+    checked([&] { check_preset(p); return 0; });
+    return p;
+  }
+
+  // What `read` returns; a library InvalidArgument becomes "FILE:LINE: route N: 'preset': what".
+  template <class Read>
+  std::invoke_result_t<Read> checked(Read read) const {
+    try {
+      return read();
+    } catch (const InvalidArgument& e) {
+      if (std::string_view(e.what()).starts_with(name_ + ":")) throw;  // already ours (fail)
+      fail("preset", std::string("'preset': ") + e.what());
+    }
+  }
+
+  PresetToolUse tool_use(const Json& value) const {
+    if (!value.is_object() || !value.contains("name"))
+      fail("preset", "'tool_use' must be an object with a \"name\" and an \"input\" object");
+    PresetToolUse tool;
+    tool.name = string("preset", value.at("name"));
+    if (value.contains("input")) tool.input = value.at("input").dump();
+    return tool;
+  }
+
+  std::string relative(const std::string& file) const {
+    return file.empty() || file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
+  }
+
   void check(const Json& object, Route& route) const {
     if (route.recording && object.contains("body")) fail("body", "give 'recording' or 'body', not both");
-    if (!route.recording && !object.contains("body") && !object.contains("status"))
-      fail("", "a route needs 'recording', or 'status' and/or 'body'");
-    if (route.recording && route.status && (*route.status < 200 || *route.status > 299))
+    if (route.preset && (route.recording || object.contains("body")))
+      fail("preset", "give one of 'recording', 'preset' or 'body'");
+    if (route.preset) {  // the provider's path and POST unless the route says otherwise
+      if (route.match.path.empty()) route.match.path = std::string(default_path(route.preset->kind));
+      if (route.match.methods.empty()) route.match.methods = {"POST"};
+    }
+    if (!route.recording && !route.preset && !object.contains("body") && !object.contains("status"))
+      fail("", "a route needs 'recording', 'preset', or 'status' and/or 'body'");
+    if ((route.recording || route.preset) && route.status && (*route.status < 200 || *route.status > 299))
       fail("status", "a recording is streamed with a 2xx status; use 'body' for an error response");
     if (!route.recording && object.contains("body") && !object.contains("content_type"))
       route.content_type = object.at("body").is_string() ? "text/plain; charset=utf-8" : "application/json";
@@ -262,9 +318,8 @@ class RouteReader {
 
   std::shared_ptr<const Recording> load(const std::string& key, const std::string& file) const {
     if (file.empty()) fail(key, "'recording' must name a file");
-    std::string path = file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
     try {
-      return load_recording(path);
+      return load_recording(relative(file));
     } catch (const InvalidArgument& e) {
       fail(key, e.what());
     }

@@ -4,7 +4,7 @@
 //
 // A route serves a tape's responses in turn: its first stream request gets the tape's first response, the second
 // the second, and every later one the last (a recording that reconnected replays the same story). Requests that
-// fail through --fail-first do not use up a response.
+// fail through --fail-first do not use up a response. A preset route makes a new stream for each request.
 //
 // handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
 #pragma once
@@ -50,6 +50,9 @@ class ReplayResponder {
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
   Reply stream(std::size_t index, JournalEntry entry);
+  // Plays `response`, which `recording` keeps alive.
+  Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
+             JournalEntry entry);
   void finish(const JournalEntry& entry);
 
   ResponderOptions options_;

@@ -1,6 +1,7 @@
 // Routes for `ssetool replay`: which requests a route answers (method, path, query parameters, request headers, a
 // substring of the body, values at JSON pointers in a JSON body) and what it answers with (a recording played
-// back, or a short response with a status and body), each with its own timing and faults. Routes are tried in
+// back, a provider preset's stream made for the request, or a short response with a status and body), each with
+// its own timing and faults. Routes are tried in
 // order; the first that matches wins.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "ssetool/replay/playback_settings.hpp"
+#include "ssetool/replay/preset.hpp"
 #include "ssetool/replay/recording.hpp"
 #include "ssetool/wire/request.hpp"
 
@@ -33,7 +35,8 @@ struct Route {
   std::string name;    // shown in the 404 listing and the journal; may be empty
   std::string origin;  // where it was defined, for messages: "FILE", "--route ...", "routes.json:12"
   RouteMatch match;
-  std::shared_ptr<const Recording> recording;  // null: a short response (status, body)
+  std::shared_ptr<const Recording> recording;  // null: a preset's stream, or a short response (status, body)
+  std::shared_ptr<const Preset> preset;        // a stream made for each request (replay/preset.hpp)
   std::optional<int> status;                   // default: the recording's, else 200
   Headers headers;                             // added to the response
   std::string body;                            // short responses

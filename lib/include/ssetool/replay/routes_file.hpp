@@ -17,10 +17,14 @@
 //       "speed": 2, "interval": "10ms", "first_byte_delay": "200ms", "jitter": "5ms", "loop": false,
 //       "chunking": "line", "drop_after": 3, "stall_after": 5, "fail_first": 1, "fail_status": 429
 //     },
+//     {"preset": {"name": "anthropic-messages", "text": "Let me look.", "ttft": "300ms", "tps": 50, "jitter": "20%",
+//                 "tool_use": {"name": "get_weather", "input": {"city": "Paris"}}}},
 //     {"match": {"path": "/v1/*"}, "status": 429, "body": {"error": {"type": "rate_limit_error"}}}
 //   ]
 //
-// A route answers with its "recording", or else with "status" (default 200) and "body" (a string, sent as
+// A route answers with its "recording", with a provider "preset" (replay/preset.hpp: "name" is required, "text" or
+// "text_file" the answer, "tool_use" for anthropic-messages only; without "match" path and method the route
+// answers POST at the preset's path), or else with "status" (default 200) and "body" (a string, sent as
 // text/plain, or any other JSON value, sent as application/json; "content_type" overrides). Keys not given take
 // the command line's values (--speed, --chunking, ...).
 #pragma once
