@@ -22,7 +22,8 @@ Request post(std::string body) {
   return r;
 }
 
-const ReplayResponse& only(const std::shared_ptr<const Recording>& recording) {
+// A copy: the recording is a temporary.
+ReplayResponse only(const std::shared_ptr<const Recording>& recording) {
   REQUIRE(recording->responses.size() == 1);
   return recording->responses.front();
 }
@@ -56,7 +57,7 @@ TEST_CASE("a preset's text is cut before each run of whitespace", "[replay][pres
 
 TEST_CASE("openai-chat: role, a delta per token, finish_reason, [DONE], the request's model", "[replay][preset]") {
   Preset p{PresetKind::openai_chat, "Hi there"};
-  const ReplayResponse& r = only(synthesize(p, post(R"({"model":"gpt-4o","stream":true})"), 1));
+  const ReplayResponse r = only(synthesize(p, post(R"({"model":"gpt-4o","stream":true})"), 1));
   REQUIRE(r.items.size() == 5);  // role, "Hi", " there", stop, [DONE]
   CHECK(data(r.items[0])["choices"][0]["delta"]["role"] == "assistant");
   CHECK(data(r.items[1])["choices"][0]["delta"]["content"] == "Hi");
@@ -77,7 +78,7 @@ TEST_CASE("openai-chat: role, a delta per token, finish_reason, [DONE], the requ
 TEST_CASE("openai-chat: the usage chunk only when the request asks for it", "[replay][preset]") {
   Preset p{PresetKind::openai_chat, "a b c"};
   std::string body = R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})";
-  const ReplayResponse& r = only(synthesize(p, post(body), 1));
+  const ReplayResponse r = only(synthesize(p, post(body), 1));
   REQUIRE(r.items.size() == 7);  // role, 3 tokens, stop, usage, [DONE]
   CHECK(data(r.items[1]).contains("usage"));
   CHECK(data(r.items[1])["usage"].is_null());
@@ -90,7 +91,7 @@ TEST_CASE("openai-chat: the usage chunk only when the request asks for it", "[re
 
 TEST_CASE("openai-responses: the Responses API events in order, numbered", "[replay][preset]") {
   Preset p{PresetKind::openai_responses, "Hello you"};
-  const ReplayResponse& r = only(synthesize(p, post(R"({"model":"gpt-5"})"), 7));
+  const ReplayResponse r = only(synthesize(p, post(R"({"model":"gpt-5"})"), 7));
   CHECK(types(r) == std::vector<std::string>{"response.created", "response.in_progress", "response.output_item.added",
                                              "response.content_part.added", "response.output_text.delta",
                                              "response.output_text.delta", "response.output_text.done",
@@ -111,7 +112,7 @@ TEST_CASE("openai-responses: the Responses API events in order, numbered", "[rep
 TEST_CASE("anthropic-messages: text block, tool_use block in pieces, stop reason and usage", "[replay][preset]") {
   Preset p{PresetKind::anthropic_messages, "Let me check."};
   p.tool_use = PresetToolUse{"get_weather", R"({"city":"Paris","unit":"celsius"})"};
-  const ReplayResponse& r = only(synthesize(p, post(R"({"model":"claude-x"})"), 3));
+  const ReplayResponse r = only(synthesize(p, post(R"({"model":"claude-x"})"), 3));
   std::vector<std::string> t = types(r);
   REQUIRE(t.size() > 10);
   CHECK(t[0] == "message_start");
@@ -143,7 +144,7 @@ TEST_CASE("preset timing: nothing before ttft, then a token every 1/tps, jitter 
   Preset p{PresetKind::openai_chat, "a b c d e f g h"};
   p.ttft = 300ms;
   p.tps = 10;
-  const ReplayResponse& steady = only(synthesize(p, post("{}"), 1));
+  const ReplayResponse steady = only(synthesize(p, post("{}"), 1));
   CHECK(*steady.items.front().at == 300ms);
   for (std::size_t i = 1; i <= 8; ++i) CHECK(*steady.items[i].at == 300ms + (i - 1) * 100ms);
   CHECK(*steady.items.back().at == 1000ms);
@@ -162,7 +163,7 @@ TEST_CASE("preset timing: nothing before ttft, then a token every 1/tps, jitter 
   CHECK(varied);
 
   p.tps = 0;
-  const ReplayResponse& burst = only(synthesize(p, post("{}"), 1));
+  const ReplayResponse burst = only(synthesize(p, post("{}"), 1));
   for (const ReplayItem& item : burst.items) CHECK(*item.at == 300ms);
 }
 

@@ -156,7 +156,7 @@ TEST_CASE("a routes file's mistakes are named with their line", "[replay][route]
   CHECK(error_of("[\n {\"status\": 200,\n  \"interval\": \"10\"}\n]").starts_with("routes.json:3: route 1: 'interval': "));
   CHECK(error_of("[\n {\"match\": {\"path\": \"x\"}, \"status\": 200}\n]") ==
         "routes.json:2: route 1: path 'x' must start with '/'");
-  CHECK(error_of("[\n {\"name\": \"a\"}\n]") == "routes.json:2: route 1: a route needs 'recording', or 'status' and/or 'body'");
+  CHECK(error_of("[\n {\"name\": \"a\"}\n]") == "routes.json:2: route 1: a route needs 'recording', 'preset', or 'status' and/or 'body'");
   CHECK(error_of("[\n {\"status\": 200,\n  \"chunking\": \"words\"}\n]") ==
         "routes.json:3: route 1: 'chunking' 'words': expected event, line, byte or random");
   CHECK(error_of("[\n {\"status\": 99}\n]") == "routes.json:2: route 1: 'status' must be an HTTP status from 100 to 599");
