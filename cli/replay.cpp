@@ -208,9 +208,9 @@ std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::strin
   }
 }
 
-// "ssetool: serving URL (N routes, first match wins)", then one line per route.
+// "ssetool: serving URL (N routes, the most specific match wins)", then one line per route.
 void announce(const std::string& url, const std::vector<std::string>& routes) {
-  fmt::print(stderr, "ssetool: serving {} ({} route{}, first match wins)\n", url, routes.size(),
+  fmt::print(stderr, "ssetool: serving {} ({} route{}, the most specific match wins)\n", url, routes.size(),
              routes.size() == 1 ? "" : "s");
   for (std::size_t i = 0; i < routes.size(); ++i) fmt::print(stderr, "ssetool: replay:   {}. {}\n", i + 1, routes[i]);
 }

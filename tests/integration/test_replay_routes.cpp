@@ -84,12 +84,12 @@ TEST_CASE("replay -r serves a recording per method and path, the rest get 404 wi
   CHECK(wrong_method.status == 404);
   CHECK(wrong_method.header("Content-Type")->starts_with("text/plain"));
   CHECK(wrong_method.body == "ssetool replay: no route matches GET /v1/chat/completions\n"
-                             "Routes, tried in order (the first match wins):\n"
+                             "Routes (the most specific match wins, then the first):\n"
                              "  1. POST /v1/chat/completions -> " + replay_sample("openai-chat.sse") + "\n"
                              "  2. GET,POST /v1/messages -> " + replay_sample("anthropic-messages.sse") + "\n");
 }
 
-TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query, first match wins",
+TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query, the most specific match wins",
           "[replay][routes][concurrency]") {
   TempDir dir;
   auto server = start_replay({"--routes", write_routes(dir)});
@@ -213,4 +213,27 @@ TEST_CASE("replay --journal redacts the --token (header and query) and the --red
   CHECK(lines[0]["headers"]["x-other"] == "shown");
   CHECK(lines[0]["query"] == Json{{"trace", "7"}});
   CHECK(lines[1]["query"] == Json{{"access_token", "[redacted]"}, {"trace", "8"}});
+}
+
+TEST_CASE("replay --routes: the most specific route wins whatever its place, a body regex picks a tool-result turn",
+          "[replay][routes][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({
+      {{"name", "catch-all"}, {"match", {{"path", "/v1/*"}}}, {"status", 200}, {"body", "any"}},
+      {{"name", "chat"}, {"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}}}, {"status", 200},
+       {"body", "chat"}},
+      {{"name", "tool-turn"},
+       {"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}, {"body_regex", "\"role\":\\s*\"tool\""}}},
+       {"status", 200},
+       {"body", "tool"}},
+  });
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump())});
+  auto body_of = [&](const std::string& path, const std::string& body) {
+    return http_request(server.port, "POST", path, kJson, body).body;
+  };
+  CHECK(body_of("/v1/chat/completions", R"({"messages":[{"role": "tool","content":"42"}]})") == "tool");
+  CHECK(body_of("/v1/chat/completions", R"({"messages":[{"role":"user"}]})") == "chat");
+  CHECK(body_of("/v1/embeddings", "{}") == "any");
+  // A hostile body against the regex: answered at once (RE2 is linear), the server still serving.
+  CHECK(body_of("/v1/chat/completions", "\"role\":" + std::string(1 << 20, ' ') + "x") == "chat");
 }

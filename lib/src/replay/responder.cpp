@@ -64,12 +64,11 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.time = std::chrono::system_clock::now();
   entry.http = request;
   if (options_.last_event_id) entry.last_event_id = options_.last_event_id(request);
-  const auto& routes = options_.routes;
-  auto found = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return route_matches(r.match, request); });
-  if (found == routes.end()) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
+  std::optional<std::size_t> found = choose_route(options_.routes, request);
+  if (!found) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
 
-  std::size_t index = static_cast<std::size_t>(found - routes.begin());
-  const Route& route = *found;
+  std::size_t index = *found;
+  const Route& route = options_.routes[index];
   entry.route = index + 1;
   entry.route_name = route.name;
   std::uint64_t nth = states_[index].requests.fetch_add(1);
@@ -133,8 +132,9 @@ void ReplayResponder::finish(const JournalEntry& entry) {
 }
 
 std::string ReplayResponder::not_found_text(const Request& request) const {
-  std::string text = fmt::format("ssetool replay: no route matches {} {}\nRoutes, tried in order (the first match wins):\n",
-                                 request.method, request.path);
+  std::string text = fmt::format(
+      "ssetool replay: no route matches {} {}\nRoutes (the most specific match wins, then the first):\n",
+      request.method, request.path);
   for (std::size_t i = 0; i < options_.routes.size(); ++i)
     text += fmt::format("  {}. {}\n", i + 1, describe_route(options_.routes[i]));
   return text;

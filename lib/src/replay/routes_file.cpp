@@ -97,7 +97,7 @@ const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset"
                                           "speed", "interval", "first_byte_delay", "jitter", "loop", "chunking",
                                           "drop_after", "stall_after", "fail_first", "fail_status"};
 const std::set<std::string> kPresetKeys = {"name", "text", "text_file", "ttft", "tps", "jitter", "tool_use"};
-const std::set<std::string> kMatchKeys = {"method", "path", "query", "headers", "body_contains", "json"};
+const std::set<std::string> kMatchKeys = {"method", "path", "query", "headers", "body_contains", "json", "body_regex"};
 
 // Reads one route object, naming the line of the offending key in every complaint.
 class RouteReader {
@@ -177,6 +177,7 @@ class RouteReader {
       else if (key == "headers") m.headers = pairs(where, v, true);
       else if (key == "body_contains") m.body_contains = strings(where, v);
       else if (key == "json") m.json = pointers(where, v);
+      else if (key == "body_regex") m.body_regex = patterns(where, v);
     }
     return m;
   }
@@ -293,6 +294,18 @@ class RouteReader {
         fail(key, fmt::format("'{}' is not a JSON pointer (like /model or /messages/0/role)", pointer));
       }
       out.emplace_back(pointer, expected.dump());
+    }
+    return out;
+  }
+
+  std::vector<BodyPattern> patterns(const std::string& key, const Json& value) const {
+    std::vector<BodyPattern> out;
+    for (const std::string& text : strings(key, value)) {
+      try {
+        out.emplace_back(text);
+      } catch (const InvalidArgument& e) {
+        fail(key, std::string("'body_regex' ") + e.what());
+      }
     }
     return out;
   }

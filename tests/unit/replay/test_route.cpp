@@ -190,3 +190,59 @@ TEST_CASE("a request body nested too deep simply does not match a JSON rule", "[
   CHECK_FALSE(route_matches(m, request("POST", "/", deep)));
   CHECK(route_matches(m, request("POST", "/", R"({"a":1,"b":[[[]]]})")));
 }
+
+TEST_CASE("a route matches a regular expression anywhere in the raw body (RE2)", "[replay][route]") {
+  RouteMatch m;
+  m.body_regex = {BodyPattern(R"("role":\s*"tool")")};
+  CHECK(route_matches(m, request("POST", "/x", R"({"messages":[{"role": "tool"}]})")));
+  CHECK_FALSE(route_matches(m, request("POST", "/x", R"({"messages":[{"role":"user"}]})")));
+  CHECK_THROWS_WITH(BodyPattern("(unclosed"), Catch::Contains("'(unclosed': not a valid regular expression: "));
+  // Linear time: a pattern that backtracks exponentially elsewhere, on a long hostile body, answers at once.
+  BodyPattern evil("(a+)+$");
+  CHECK_FALSE(evil.found_in(std::string(100000, 'a') + "!"));
+}
+
+TEST_CASE("the most specific matching route answers, the first of equals", "[replay][route]") {
+  auto make = [](std::string name, RouteMatch m) {
+    Route r;
+    r.name = std::move(name);
+    r.match = std::move(m);
+    return r;
+  };
+  RouteMatch any;
+  RouteMatch prefix;
+  prefix.path = "/v1/*";
+  RouteMatch exact = prefix;
+  exact.path = "/v1/chat";
+  RouteMatch gpt4 = exact;
+  gpt4.json = {{"/model", "\"gpt-4o\""}};
+  RouteMatch tool = exact;
+  tool.body_regex = {BodyPattern("\"tool\"")};
+  CHECK(route_specificity(any) == 0);
+  CHECK(route_specificity(prefix) == 1);
+  CHECK(route_specificity(exact) == 2);
+  CHECK(route_specificity(gpt4) == 3);
+  std::vector<Route> routes = {make("any", any), make("prefix", prefix), make("exact", exact), make("gpt4", gpt4),
+                               make("tool", tool)};
+  auto winner = [&](const std::string& path, const std::string& body) {
+    auto i = choose_route(routes, request("POST", path, body));
+    return i ? routes[*i].name : std::string("none");
+  };
+  CHECK(winner("/v1/chat", R"({"model":"gpt-4o"})") == "gpt4");     // listed after less specific routes
+  CHECK(winner("/v1/chat", R"({"model":"gpt-4o","x":"tool"})") == "gpt4");  // as specific as "tool": the first
+  CHECK(winner("/v1/chat", R"({"model":"o3","x":"tool"})") == "tool");
+  CHECK(winner("/v1/chat", "{}") == "exact");
+  CHECK(winner("/v1/other", "{}") == "prefix");
+  CHECK(winner("/v2", "{}") == "any");
+  routes.erase(routes.begin());
+  CHECK(winner("/v2", "{}") == "none");
+}
+
+TEST_CASE("a routes file reads body_regex, and names a bad pattern with its line", "[replay][route][routes-file]") {
+  auto routes = parse(R"([{"match": {"body_regex": ["a+b", "c"]}, "status": 200}])");
+  REQUIRE(routes[0].match.body_regex.size() == 2);
+  CHECK(routes[0].match.body_regex[0].text() == "a+b");
+  CHECK(describe_route(routes[0]) == "* * [body regex \"a+b\", body regex \"c\"] -> status 200");
+  CHECK(error_of("[\n{\"status\": 200, \"match\": {\n\"body_regex\": \"(x\"}}]")
+            .starts_with("routes.json:3: route 1: 'body_regex' '(x': not a valid regular expression: "));
+}

@@ -1,4 +1,5 @@
-// The request handler of `ssetool replay`: finds the first route that matches a request and answers it — a
+// The request handler of `ssetool replay`: finds the route that answers a request (choose_route: the most specific
+// match, then the first) and answers it — a
 // simulated failure (--fail-first), a short response (a status/body route, a recorded error), or an event stream
 // whose Playback starts on the loop when the stream opens — and journals every request once it is over.
 //

@@ -1,4 +1,5 @@
-// The routes file of `ssetool replay --routes FILE`: a JSON array of routes, tried in order. Every mistake is
+// The routes file of `ssetool replay --routes FILE`: a JSON array of routes; the most specific that matches a
+// request answers it, the first of them when several are as specific (replay/route.hpp). Every mistake is
 // reported at start-up as "FILE:LINE: route N: what is wrong" (unknown keys included, so a typo never passes).
 //
 //   [
@@ -10,7 +11,8 @@
 //         "query": {"stream": "true"},             // parameters with exactly these values
 //         "headers": {"Authorization": "Bearer test"},
 //         "body_contains": "\"stream\":true",      // or an array of substrings
-//         "json": {"/model": "gpt-4o", "/stream": true}   // JSON pointer -> value in a JSON body
+//         "json": {"/model": "gpt-4o", "/stream": true},  // JSON pointer -> value in a JSON body
+//         "body_regex": "\"role\":\\s*\"tool\""           // or an array: RE2 patterns found in the raw body
 //       },
 //       "recording": "openai.sse",                 // relative to the routes file's directory
 //       "status": 200, "headers": {"x-request-id": "req-1"},
