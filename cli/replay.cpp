@@ -22,6 +22,7 @@
 #include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/replay_server.hpp"
 #include "ssetool/replay/routes_file.hpp"
+#include "ssetool/replay/template.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -42,6 +43,7 @@ struct ReplayFlags {
   std::string jitter = "0";
   std::string seed;  // empty: random
   bool loop = false;
+  bool templated = false;  // --template
   std::string chunking = "event";
   std::string drop_after;   // empty: never
   std::string stall_after;  // empty: never
@@ -86,6 +88,7 @@ Route route_defaults(const ReplayFlags& flags) {
   d.playback.first_byte_delay = duration_flag("--first-byte-delay", flags.first_byte_delay);
   if (!flags.jitter.ends_with('%')) d.playback.jitter = duration_flag("--jitter", flags.jitter);
   d.playback.loop = flags.loop;
+  d.templated = flags.templated;
   try {
     d.playback.chunking = parse_chunking(flags.chunking);
   } catch (const InvalidArgument& e) {
@@ -136,6 +139,18 @@ Preset preset_from_flags(const ReplayFlags& flags) {
   return p;
 }
 
+// --template: every placeholder of the command line's routes is one replay knows.
+void check_templates(const std::vector<Route>& routes) {
+  for (const Route& route : routes) {
+    try {
+      if (route.recording) check_recording_template(*route.recording);
+      if (route.preset) check_template(route.preset->text);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("--template: " + route.origin + ": " + e.what());
+    }
+  }
+}
+
 // --preset NAME: POST at the preset's usual path, or at --path when given.
 Route preset_route(const ReplayFlags& flags, const std::string& path, const Route& defaults) {
   Route route = defaults;
@@ -162,6 +177,7 @@ std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path
     }
     routes.push_back(route_for_file(defaults, option.methods, option.path, option.file, "--route " + text));
   }
+  if (flags.templated) check_templates(routes);
   if (!flags.routes_file.empty()) {
     auto more = load_routes_file(flags.routes_file, defaults);
     routes.insert(routes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -305,6 +321,10 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("DURATION|N%")->capture_default_str()->group("Timing");
   sub->add_option("--seed", flags->seed, "Seed for --jitter, --chunking random and preset ids (default: random, shown with -v)")
       ->type_name("N")->group("Timing");
+  sub->add_flag("--template", flags->templated,
+                "Fill {{body.PATH}}, {{query.NAME}}, {{header.NAME}}, {{seq}}, {{uuid}}, {{now}} in event data from "
+                "each request (JSON-escaped)")
+      ->group("Timing");
   sub->add_flag("--loop", flags->loop, "Start again at the end of the recording, numeric ids continuing upwards")
       ->group("Timing");
   sub->add_option("--chunking", flags->chunking, "How each event is cut into writes: event, line, byte or random")

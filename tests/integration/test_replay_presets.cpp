@@ -137,3 +137,40 @@ TEST_CASE("replay --preset usage errors exit 2 with the flag named", "[replay][p
   check({replay_sample("ticks.tape"), "--text", "x"}, "--text: applies to --preset, which is not given");
   check({replay_sample("ticks.tape"), "--jitter", "20%"}, "--jitter 20%: a percentage varies --preset's token timing");
 }
+
+TEST_CASE("replay templates: the SDKs read a templated recording and a templated preset filled from their request",
+          "[replay][preset][template][sdk]") {
+  TempDir dir;
+  dir.write("chat.sse",
+            "data: {\"id\":\"chatcmpl-{{seq}}\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"{{body.model}}\","
+            "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"You said: "
+            "{{body.messages.0.content}} \"},\"finish_reason\":null}]}\n\n"
+            "data: {\"id\":\"chatcmpl-{{seq}}\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"{{body.model}}\","
+            "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"(call {{seq}})\"},\"finish_reason\":\"stop\"}]}\n\n"
+            "data: [DONE]\n\n");
+  Json routes = Json::array(
+      {{{"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}}}, {"recording", "chat.sse"}, {"template", true}},
+       {{"template", true},
+        {"preset", {{"name", "anthropic-messages"}, {"text", "You asked {{body.model}} (call {{seq}})"}}}}});
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump())});
+  Json chat = sdk_read("openai-chat", base_url(server, "/v1"), "gpt-\"quoted\"");
+  CHECK(chat["text"] == "You said: Say hello (call 1)");
+  CHECK(chat["model"] == "gpt-\"quoted\"");  // JSON-escaped into the data, read back as sent
+  CHECK(sdk_read("openai-chat", base_url(server, "/v1"))["text"] == "You said: Say hello (call 2)");
+  Json messages = sdk_read("anthropic", base_url(server), "claude-t");
+  CHECK(messages["text"] == "You asked claude-t (call 1)");
+
+  // --template on the command line, values from the query and a header.
+  dir.write("hello.sse", "data: {\"hi\":\"{{query.name}}\",\"id\":\"{{header.X-Test-Id}}\"}\n\n");
+  auto cli = start_replay({dir.path() + "/hello.sse", "--template"});
+  auto r = http_request(cli.port, "GET", "/events?name=Ada%22%0A", {{"X-Test-Id", "t-1"}});
+  CHECK(r.body == "data: {\"hi\":\"Ada\\\"\\n\",\"id\":\"t-1\"}\n\n");
+  auto [status, err] = [&] {
+    Process bad({ssetool_binary(), "replay", "--listen", "127.0.0.1:0", dir.write("bad.sse", "data: {{nope}}\n\n"),
+                 "--template"});
+    auto s = bad.wait();
+    return std::pair{s, bad.stderr_text()};
+  }();
+  CHECK(status == 2);
+  CHECK(err.find("--template: " + dir.path() + "/bad.sse: '{{nope}}': unknown value") != std::string::npos);
+}

@@ -7,6 +7,7 @@
 
 #include "ssetool/loop/session.hpp"
 #include "ssetool/replay/playback.hpp"
+#include "ssetool/replay/template.hpp"
 
 namespace ssetool {
 namespace {
@@ -73,13 +74,25 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.route_name = route.name;
   std::uint64_t nth = states_[index].requests.fetch_add(1);
   if (nth < route.fail_first) return failure(route, nth, entry);
-  if (route.preset) {
-    auto recording = synthesize(*route.preset, request, mix(options_.seed ^ mix(entry.request)));
-    return play(route, recording, recording->responses.front(), std::move(entry));
-  }
+  if (route.preset) return preset_stream(route, nth + 1, std::move(entry));
   if (!route.recording)
     return short_reply(route.status.value_or(200), route.headers, route.content_type, route.body, entry);
-  return stream(index, std::move(entry));
+  return stream(index, nth + 1, std::move(entry));
+}
+
+Reply ReplayResponder::preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry) {
+  std::uint64_t seed = mix(options_.seed ^ mix(entry.request));
+  std::shared_ptr<const Recording> recording;
+  if (route.templated) {
+    std::mt19937_64 random(seed);
+    TemplateContext context{entry.http, seq, random};
+    Preset preset = *route.preset;
+    preset.text = render_template(preset.text, context);
+    recording = synthesize(preset, entry.http, seed);
+  } else {
+    recording = synthesize(*route.preset, entry.http, seed);
+  }
+  return play(route, recording, recording->responses.front(), std::move(entry));
 }
 
 Reply ReplayResponder::failure(const Route& route, std::uint64_t nth, JournalEntry& entry) {
@@ -99,12 +112,16 @@ Reply ReplayResponder::short_reply(int status, const Headers& headers, const std
   return reply;
 }
 
-Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
+Reply ReplayResponder::stream(std::size_t index, std::uint64_t seq, JournalEntry entry) {
   const Route& route = options_.routes[index];
   const auto& responses = route.recording->responses;
   std::uint64_t nth = states_[index].streams.fetch_add(1);
   const ReplayResponse& response = responses[std::min<std::uint64_t>(nth, responses.size() - 1)];
-  return play(route, route.recording, response, std::move(entry));
+  if (!route.templated || !response.is_stream) return play(route, route.recording, response, std::move(entry));
+  std::mt19937_64 random(mix(options_.seed ^ mix(entry.request)));
+  TemplateContext context{entry.http, seq, random};
+  auto rendered = render_response(*route.recording, response, context);
+  return play(route, rendered, rendered->responses.front(), std::move(entry));
 }
 
 Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording> recording,

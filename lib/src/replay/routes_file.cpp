@@ -5,6 +5,7 @@
 
 #include "ssetool/replay/preset.hpp"
 #include "ssetool/replay/recording_loader.hpp"
+#include "ssetool/replay/template.hpp"
 
 #include <fmt/format.h>
 
@@ -93,7 +94,7 @@ Json parse_with_lines(std::string_view text, const std::string& name, std::vecto
   }
 }
 
-const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "status", "headers", "body", "content_type",
+const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "template", "status", "headers", "body", "content_type",
                                           "speed", "interval", "first_byte_delay", "jitter", "loop", "chunking",
                                           "drop_after", "stall_after", "fail_first", "fail_status"};
 const std::set<std::string> kPresetKeys = {"name", "text", "text_file", "ttft", "tps", "jitter", "tool_use"};
@@ -129,6 +130,7 @@ class RouteReader {
     else if (key == "match") route.match = read_match(value);
     else if (key == "recording") route.recording = load(key, string(key, value));
     else if (key == "preset") route.preset = std::make_shared<const Preset>(read_preset(value));
+    else if (key == "template") route.templated = boolean(key, value);
     else if (key == "status") route.status = status(key, value);
     else if (key == "headers") route.headers = pairs(key, value, true);
     else if (key == "body") route.body = value.is_string() ? value.get<std::string>() : value.dump();
@@ -223,6 +225,15 @@ class RouteReader {
     return tool;
   }
 
+  void check_templates(const Route& route) const {
+    try {
+      if (route.recording) check_recording_template(*route.recording);
+      if (route.preset) check_template(route.preset->text);
+    } catch (const InvalidArgument& e) {
+      fail("template", std::string("'template': ") + e.what());
+    }
+  }
+
   std::string relative(const std::string& file) const {
     return file.empty() || file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
   }
@@ -231,6 +242,7 @@ class RouteReader {
     if (route.recording && object.contains("body")) fail("body", "give 'recording' or 'body', not both");
     if (route.preset && (route.recording || object.contains("body")))
       fail("preset", "give one of 'recording', 'preset' or 'body'");
+    if (route.templated) check_templates(route);
     if (route.preset) {  // the provider's path and POST unless the route says otherwise
       if (route.match.path.empty()) route.match.path = std::string(default_path(route.preset->kind));
       if (route.match.methods.empty()) route.match.methods = {"POST"};
@@ -241,6 +253,11 @@ class RouteReader {
       fail("status", "a recording is streamed with a 2xx status; use 'body' for an error response");
     if (!route.recording && object.contains("body") && !object.contains("content_type"))
       route.content_type = object.at("body").is_string() ? "text/plain; charset=utf-8" : "application/json";
+  }
+
+  bool boolean(const std::string& key, const Json& value) const {
+    if (!value.is_boolean()) fail(key, fmt::format("'{}' must be true or false", key));
+    return value.get<bool>();
   }
 
   std::string string(const std::string& key, const Json& value) const {

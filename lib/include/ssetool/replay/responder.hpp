@@ -50,7 +50,8 @@ class ReplayResponder {
   Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
-  Reply stream(std::size_t index, JournalEntry entry);
+  Reply stream(std::size_t index, std::uint64_t seq, JournalEntry entry);
+  Reply preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry);
   // Plays `response`, which `recording` keeps alive.
   Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
              JournalEntry entry);

@@ -56,6 +56,7 @@ struct Route {
   RouteMatch match;
   std::shared_ptr<const Recording> recording;  // null: a preset's stream, or a short response (status, body)
   std::shared_ptr<const Preset> preset;        // a stream made for each request (replay/preset.hpp)
+  bool templated = false;                      // fill {{...}} from each request (replay/template.hpp)
   std::optional<int> status;                   // default: the recording's, else 200
   Headers headers;                             // added to the response
   std::string body;                            // short responses
