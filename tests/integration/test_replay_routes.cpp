@@ -237,3 +237,34 @@ TEST_CASE("replay --routes: the most specific route wins whatever its place, a b
   // A hostile body against the regex: answered at once (RE2 is linear), the server still serving.
   CHECK(body_of("/v1/chat/completions", "\"role\":" + std::string(1 << 20, ' ') + "x") == "chat");
 }
+
+TEST_CASE("replay --routes: a sequence answers the 1st, 2nd, 3rd call differently, then cycles or repeats the last",
+          "[replay][routes][sequence][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({
+      {{"match", {{"path", "/v1/chat/completions"}}},
+       {"sequence",
+        {{{"status", 429}, {"body", {{"error", "slow down"}}}},
+         {{"preset", {{"name", "openai-chat"}, {"text", "second call"}}}},
+         {{"status", 200}, {"body", "third"}}}},
+       {"then", "cycle"}},
+      {{"match", {{"path", "/once"}}}, {"sequence", {{{"body", "first"}}, {{"body", "later"}}}}},
+  });
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump()), "--speed", "0"});
+  auto call = [&] { return http_request(server.port, "POST", "/v1/chat/completions", kJson, R"({"model":"m"})"); };
+  auto first = call();
+  CHECK(first.status == 429);
+  CHECK(Json::parse(first.body)["error"] == "slow down");
+  auto second = call();
+  CHECK(second.status == 200);
+  auto events = parse_body(second.body);
+  REQUIRE(events.size() == 5);
+  CHECK(Json::parse(events[1].data)["choices"][0]["delta"]["content"] == "second");
+  CHECK(call().body == "third");
+  CHECK(call().status == 429);  // cycle: from the first again
+  CHECK(http_request(server.port, "GET", "/once").body == "first");
+  CHECK(http_request(server.port, "GET", "/once").body == "later");
+  CHECK(http_request(server.port, "GET", "/once").body == "later");  // repeat: the last again
+  CHECK(http_request(server.port, "GET", "/nowhere").body.find("/v1/chat/completions -> sequence of 3, cycling") !=
+        std::string::npos);
+}

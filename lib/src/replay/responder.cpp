@@ -74,10 +74,17 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.route_name = route.name;
   std::uint64_t nth = states_[index].requests.fetch_add(1);
   if (nth < route.fail_first) return failure(route, nth, entry);
-  if (route.preset) return preset_stream(route, nth + 1, std::move(entry));
+  if (route.sequence.empty()) return answer(route, index, nth + 1, std::move(entry));
+  std::uint64_t step = nth - route.fail_first, steps = route.sequence.size();
+  step = route.cycle ? step % steps : std::min(step, steps - 1);
+  return answer(route.sequence[step], index, nth + 1, std::move(entry));
+}
+
+Reply ReplayResponder::answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {
+  if (route.preset) return preset_stream(route, seq, std::move(entry));
   if (!route.recording)
     return short_reply(route.status.value_or(200), route.headers, route.content_type, route.body, entry);
-  return stream(index, nth + 1, std::move(entry));
+  return stream(route, index, seq, std::move(entry));
 }
 
 Reply ReplayResponder::preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry) {
@@ -112,8 +119,7 @@ Reply ReplayResponder::short_reply(int status, const Headers& headers, const std
   return reply;
 }
 
-Reply ReplayResponder::stream(std::size_t index, std::uint64_t seq, JournalEntry entry) {
-  const Route& route = options_.routes[index];
+Reply ReplayResponder::stream(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {
   const auto& responses = route.recording->responses;
   std::uint64_t nth = states_[index].streams.fetch_add(1);
   const ReplayResponse& response = responses[std::min<std::uint64_t>(nth, responses.size() - 1)];

@@ -131,7 +131,9 @@ std::string describe_route(const Route& route) {
   for (const auto& [p, v] : m.json) rules.push_back(fmt::format("json {} = {}", p, v));
   for (const auto& r : m.body_regex) rules.push_back(fmt::format("body regex {}", nlohmann::json(r.text()).dump()));
   if (!rules.empty()) text += fmt::format(" [{}]", fmt::join(rules, ", "));
-  if (route.recording) text += " -> " + route.recording->path;
+  if (!route.sequence.empty())
+    text += fmt::format(" -> sequence of {}{}", route.sequence.size(), route.cycle ? ", cycling" : "");
+  else if (route.recording) text += " -> " + route.recording->path;
   else if (route.preset) text += " -> preset " + std::string(to_string(route.preset->kind));
   else text += fmt::format(" -> status {}", route.status.value_or(200));
   if (!route.name.empty()) text += " (" + route.name + ")";

@@ -94,7 +94,7 @@ Json parse_with_lines(std::string_view text, const std::string& name, std::vecto
   }
 }
 
-const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "template", "status", "headers", "body", "content_type",
+const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "template", "sequence", "then", "status", "headers", "body", "content_type",
                                           "speed", "interval", "first_byte_delay", "jitter", "loop", "chunking",
                                           "drop_after", "stall_after", "fail_first", "fail_status"};
 const std::set<std::string> kPresetKeys = {"name", "text", "text_file", "ttft", "tps", "jitter", "tool_use"};
@@ -131,6 +131,8 @@ class RouteReader {
     else if (key == "recording") route.recording = load(key, string(key, value));
     else if (key == "preset") route.preset = std::make_shared<const Preset>(read_preset(value));
     else if (key == "template") route.templated = boolean(key, value);
+    else if (key == "sequence") read_sequence(value, route);
+    else if (key == "then") route.cycle = then(key, value);
     else if (key == "status") route.status = status(key, value);
     else if (key == "headers") route.headers = pairs(key, value, true);
     else if (key == "body") route.body = value.is_string() ? value.get<std::string>() : value.dump();
@@ -238,7 +240,42 @@ class RouteReader {
     return file.empty() || file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
   }
 
+  // "sequence": [step, ...]: each step a route object without "match", "name" or a sequence of its own, taking
+  // the route's other keys as its defaults (the keys after "sequence" in the route are not seen by the steps).
+  void read_sequence(const Json& value, Route& route) {
+    if (!value.is_array() || value.empty()) fail("sequence", "'sequence' must be a non-empty array of responses");
+    for (const Json& step : value) {
+      if (!step.is_object()) fail("sequence", "each step of 'sequence' must be an object");
+      for (const char* key : {"match", "name", "sequence", "then", "fail_first", "fail_status"})
+        if (step.contains(key)) fail("sequence", fmt::format("'{}' belongs to the route, not to a step of 'sequence'", key));
+      Route base = route;
+      base.sequence.clear();
+      route.sequence.push_back(read_step(step, base));
+    }
+  }
+
+  Route read_step(const Json& step, Route route) {
+    for (const auto& [key, value] : step.items()) {
+      if (!kRouteKeys.count(key)) fail("sequence", fmt::format("unknown key '{}' in a step of 'sequence'", key));
+      read_key(key, value, route);
+    }
+    check(step, route);
+    return route;
+  }
+
+  bool then(const std::string& key, const Json& value) const {
+    std::string text = string(key, value);
+    if (text != "repeat" && text != "cycle") fail(key, "'then' must be \"repeat\" (the last step again) or \"cycle\"");
+    return text == "cycle";
+  }
+
   void check(const Json& object, Route& route) const {
+    if (!route.sequence.empty()) {
+      for (const char* key : {"recording", "preset", "body", "status"})
+        if (object.contains(key)) fail(key, fmt::format("give '{}' in the steps of 'sequence', not beside it", key));
+      return;
+    }
+    if (object.contains("then")) fail("then", "'then' applies to 'sequence', which is not given");
     if (route.recording && object.contains("body")) fail("body", "give 'recording' or 'body', not both");
     if (route.preset && (route.recording || object.contains("body")))
       fail("preset", "give one of 'recording', 'preset' or 'body'");

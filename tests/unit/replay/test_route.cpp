@@ -246,3 +246,22 @@ TEST_CASE("a routes file reads body_regex, and names a bad pattern with its line
   CHECK(error_of("[\n{\"status\": 200, \"match\": {\n\"body_regex\": \"(x\"}}]")
             .starts_with("routes.json:3: route 1: 'body_regex' '(x': not a valid regular expression: "));
 }
+
+TEST_CASE("a routes file's sequence: steps inherit the route's settings, mistakes are named", "[replay][route][routes-file]") {
+  auto routes = parse(R"([{"speed": 3, "sequence": [{"status": 503}, {"body": "ok", "speed": 1}], "then": "repeat"}])");
+  REQUIRE(routes[0].sequence.size() == 2);
+  CHECK_FALSE(routes[0].cycle);
+  CHECK(routes[0].sequence[0].status == 503);
+  CHECK(routes[0].sequence[0].playback.speed == 3);
+  CHECK(routes[0].sequence[1].playback.speed == 1);
+  CHECK(error_of(R"([{"sequence": []}])") == "routes.json:1: route 1: 'sequence' must be a non-empty array of responses");
+  CHECK(error_of(R"([{"sequence": [{"match": {}}]}])") ==
+        "routes.json:1: route 1: 'match' belongs to the route, not to a step of 'sequence'");
+  CHECK(error_of(R"([{"sequence": [{"body": "x"}], "status": 200}])") ==
+        "routes.json:1: route 1: give 'status' in the steps of 'sequence', not beside it");
+  CHECK(error_of(R"([{"sequence": [{"body": "x"}], "then": "loop"}])") ==
+        "routes.json:1: route 1: 'then' must be \"repeat\" (the last step again) or \"cycle\"");
+  CHECK(error_of(R"([{"status": 200, "then": "cycle"}])") ==
+        "routes.json:1: route 1: 'then' applies to 'sequence', which is not given");
+  CHECK(error_of(R"([{"sequence": [{"bdy": "x"}]}])") == "routes.json:1: route 1: unknown key 'bdy' in a step of 'sequence'");
+}

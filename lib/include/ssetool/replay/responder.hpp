@@ -5,7 +5,8 @@
 //
 // A route serves a tape's responses in turn: its first stream request gets the tape's first response, the second
 // the second, and every later one the last (a recording that reconnected replays the same story). Requests that
-// fail through --fail-first do not use up a response. A preset route makes a new stream for each request.
+// fail through --fail-first do not use up a response. A preset route makes a new stream for each request. A route
+// with a sequence answers its n-th request with the n-th step (see Route::sequence).
 //
 // handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
 #pragma once
@@ -50,7 +51,8 @@ class ReplayResponder {
   Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
-  Reply stream(std::size_t index, std::uint64_t seq, JournalEntry entry);
+  Reply answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry);
+  Reply stream(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry);
   Reply preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry);
   // Plays `response`, which `recording` keeps alive.
   Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,

@@ -57,6 +57,10 @@ struct Route {
   std::shared_ptr<const Recording> recording;  // null: a preset's stream, or a short response (status, body)
   std::shared_ptr<const Preset> preset;        // a stream made for each request (replay/preset.hpp)
   bool templated = false;                      // fill {{...}} from each request (replay/template.hpp)
+  // Sequences: the n-th request the route answers (after fail_first) gets sequence[n-1] (its recording, preset or
+  // status/body; the route's match, timing and faults); past the end, the last again, or from the first with cycle.
+  std::vector<Route> sequence;
+  bool cycle = false;
   std::optional<int> status;                   // default: the recording's, else 200
   Headers headers;                             // added to the response
   std::string body;                            // short responses
