@@ -268,3 +268,28 @@ TEST_CASE("replay --routes: a sequence answers the 1st, 2nd, 3rd call differentl
   CHECK(http_request(server.port, "GET", "/nowhere").body.find("/v1/chat/completions -> sequence of 3, cycling") !=
         std::string::npos);
 }
+
+TEST_CASE("replay: requests with an X-Test-Id count their own sequence steps and --fail-first, apart from others",
+          "[replay][routes][sequence][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({{{"match", {{"path", "/s"}}}, {"fail_first", 1}, {"fail_status", 503},
+                              {"sequence", {{{"body", "one"}}, {{"body", "two"}}}}}});
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump())});
+  auto call = [&](std::optional<std::string> test_id) {
+    Headers headers;
+    if (test_id) headers.emplace_back("X-Test-Id", *test_id);
+    auto r = http_request(server.port, "GET", "/s", headers);
+    return r.status == 200 ? r.body : std::to_string(r.status);
+  };
+  // Two tests interleaved, each from a thread of its own, and requests without an id: each its own story.
+  std::vector<std::string> a, b;
+  std::thread ta([&] { for (int i = 0; i < 3; ++i) a.push_back(call("test-a")); });
+  std::thread tb([&] { for (int i = 0; i < 3; ++i) b.push_back(call("test-b")); });
+  ta.join();
+  tb.join();
+  CHECK(a == std::vector<std::string>{"503", "one", "two"});
+  CHECK(b == std::vector<std::string>{"503", "one", "two"});
+  CHECK(call(std::nullopt) == "503");
+  CHECK(call(std::nullopt) == "one");
+  CHECK(call("test-a") == "two");  // test-a's count went on
+}

@@ -72,12 +72,21 @@ Reply ReplayResponder::handle(const Request& request) {
   const Route& route = options_.routes[index];
   entry.route = index + 1;
   entry.route_name = route.name;
-  std::uint64_t nth = states_[index].requests.fetch_add(1);
+  std::uint64_t nth = count_request(index, request);
   if (nth < route.fail_first) return failure(route, nth, entry);
   if (route.sequence.empty()) return answer(route, index, nth + 1, std::move(entry));
   std::uint64_t step = nth - route.fail_first, steps = route.sequence.size();
   step = route.cycle ? step % steps : std::min(step, steps - 1);
   return answer(route.sequence[step], index, nth + 1, std::move(entry));
+}
+
+std::uint64_t ReplayResponder::count_request(std::size_t index, const Request& request) {
+  std::optional<std::string> test_id = request.header(kTestIdHeader);
+  if (!test_id) return states_[index].requests.fetch_add(1);
+  std::lock_guard lock(scopes_mutex_);
+  auto key = std::make_pair(index, std::move(*test_id));
+  if (scoped_requests_.size() >= kMaxTestScopes && !scoped_requests_.count(key)) scoped_requests_.clear();
+  return scoped_requests_[key]++;
 }
 
 Reply ReplayResponder::answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {

@@ -8,13 +8,20 @@
 // fail through --fail-first do not use up a response. A preset route makes a new stream for each request. A route
 // with a sequence answers its n-th request with the n-th step (see Route::sequence).
 //
+// Test scopes: a request with an X-Test-Id header is counted (for --fail-first, sequences and {{seq}}) among the
+// requests of that route with the same X-Test-Id only, so that concurrent tests each see their own 1st, 2nd, ...
+// call. At most kMaxTestScopes (route, test id) pairs are counted: when one more comes, every scoped count starts
+// afresh (a long run with ever new ids stays bounded).
+//
 // handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +31,9 @@
 #include "ssetool/server/reply.hpp"
 
 namespace ssetool {
+
+inline constexpr std::size_t kMaxTestScopes = 4096;
+inline constexpr const char* kTestIdHeader = "X-Test-Id";
 
 struct ResponderOptions {
   std::vector<Route> routes;
@@ -48,6 +58,8 @@ class ReplayResponder {
     std::atomic<std::uint64_t> streams{0};   // streams served, to pick the tape's response
   };
 
+  // How many requests this route answered before this one: overall, or within the request's X-Test-Id.
+  std::uint64_t count_request(std::size_t index, const Request& request);
   Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
@@ -62,6 +74,8 @@ class ReplayResponder {
   ResponderOptions options_;
   std::unique_ptr<RouteState[]> states_;
   std::atomic<std::uint64_t> requests_{0};
+  std::mutex scopes_mutex_;
+  std::map<std::pair<std::size_t, std::string>, std::uint64_t> scoped_requests_;  // (route, X-Test-Id) -> count
 };
 
 }  // namespace ssetool
