@@ -18,9 +18,11 @@
 #include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
+#include "ssetool/replay/preset.hpp"
 #include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/replay_server.hpp"
 #include "ssetool/replay/routes_file.hpp"
+#include "ssetool/replay/template.hpp"
 
 namespace ssetool::cli {
 namespace {
@@ -28,6 +30,11 @@ namespace {
 struct ReplayFlags {
   ServerFlags server;
   std::string file;                 // served at --path for GET and POST
+  std::string preset;               // --preset NAME: a provider's stream made for each request
+  std::string text;                 // --text TEXT|@FILE: the preset's answer
+  std::string ttft = "0";
+  double tps = 0;
+  bool path_given = false;
   std::vector<std::string> routes;  // -r 'METHOD PATH=FILE'
   std::string routes_file;          // --routes
   double speed = 1.0;
@@ -36,6 +43,7 @@ struct ReplayFlags {
   std::string jitter = "0";
   std::string seed;  // empty: random
   bool loop = false;
+  bool templated = false;  // --template
   std::string chunking = "event";
   std::string drop_after;   // empty: never
   std::string stall_after;  // empty: never
@@ -78,8 +86,9 @@ Route route_defaults(const ReplayFlags& flags) {
   d.playback.speed = flags.speed;
   d.playback.interval = duration_flag("--interval", flags.interval);
   d.playback.first_byte_delay = duration_flag("--first-byte-delay", flags.first_byte_delay);
-  d.playback.jitter = duration_flag("--jitter", flags.jitter);
+  if (!flags.jitter.ends_with('%')) d.playback.jitter = duration_flag("--jitter", flags.jitter);
   d.playback.loop = flags.loop;
+  d.templated = flags.templated;
   try {
     d.playback.chunking = parse_chunking(flags.chunking);
   } catch (const InvalidArgument& e) {
@@ -94,9 +103,69 @@ Route route_defaults(const ReplayFlags& flags) {
   return d;
 }
 
-// FILE at --path first, then each --route in order, then the routes file's routes.
+// The flags that only --preset reads are refused without it.
+void check_no_preset_flags(const ReplayFlags& flags, const CLI::App& sub) {
+  for (const char* flag : {"--text", "--ttft", "--tps"})
+    if (sub.count(flag) > 0) throw InvalidArgument(std::string(flag) + ": applies to --preset, which is not given");
+  if (flags.jitter.ends_with('%'))
+    throw InvalidArgument("--jitter " + flags.jitter +
+                          ": a percentage varies --preset's token timing; give a DURATION for recordings");
+}
+
+Preset preset_from_flags(const ReplayFlags& flags) {
+  Preset p;
+  try {
+    p.kind = parse_preset_kind(flags.preset);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--preset ") + e.what());
+  }
+  if (flags.text.empty()) throw InvalidArgument("--preset: give the answer with --text TEXT or --text @FILE");
+  try {
+    p.text = flags.text.starts_with('@') ? read_text_file(flags.text.substr(1)) : flags.text;
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--text ") + e.what());
+  }
+  p.ttft = duration_flag("--ttft", flags.ttft);
+  if (!(flags.tps >= 0) || !std::isfinite(flags.tps))
+    throw InvalidArgument(fmt::format("--tps {}: must be a number of tokens per second >= 0 (0: no wait)", flags.tps));
+  p.tps = flags.tps;
+  if (flags.jitter.ends_with('%')) {
+    try {
+      p.jitter = parse_percentage(flags.jitter);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("--jitter ") + e.what());
+    }
+  }
+  return p;
+}
+
+// --template: every placeholder of the command line's routes is one replay knows.
+void check_templates(const std::vector<Route>& routes) {
+  for (const Route& route : routes) {
+    try {
+      if (route.recording) check_recording_template(*route.recording);
+      if (route.preset) check_template(route.preset->text);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("--template: " + route.origin + ": " + e.what());
+    }
+  }
+}
+
+// --preset NAME: POST at the preset's usual path, or at --path when given.
+Route preset_route(const ReplayFlags& flags, const std::string& path, const Route& defaults) {
+  Route route = defaults;
+  auto preset = std::make_shared<const Preset>(preset_from_flags(flags));
+  route.origin = "--preset " + flags.preset;
+  route.match.methods = {"POST"};
+  route.match.path = flags.path_given ? path : std::string(default_path(preset->kind));
+  route.preset = std::move(preset);
+  return route;
+}
+
+// --preset first, then FILE at --path, then each --route in order, then the routes file's routes.
 std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path, const Route& defaults) {
   std::vector<Route> routes;
+  if (!flags.preset.empty()) routes.push_back(preset_route(flags, path, defaults));
   if (!flags.file.empty())
     routes.push_back(route_for_file(defaults, {"GET", "POST"}, path, flags.file, flags.file));
   for (const std::string& text : flags.routes) {
@@ -108,11 +177,13 @@ std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path
     }
     routes.push_back(route_for_file(defaults, option.methods, option.path, option.file, "--route " + text));
   }
+  if (flags.templated) check_templates(routes);
   if (!flags.routes_file.empty()) {
     auto more = load_routes_file(flags.routes_file, defaults);
     routes.insert(routes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  if (routes.empty()) throw InvalidArgument("nothing to replay: give a FILE, --route PATH=FILE or --routes FILE");
+  if (routes.empty())
+    throw InvalidArgument("nothing to replay: give a FILE, --route PATH=FILE, --routes FILE or --preset NAME");
   return routes;
 }
 
@@ -153,9 +224,9 @@ std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::strin
   }
 }
 
-// "ssetool: serving URL (N routes, first match wins)", then one line per route.
+// "ssetool: serving URL (N routes, the most specific match wins)", then one line per route.
 void announce(const std::string& url, const std::vector<std::string>& routes) {
-  fmt::print(stderr, "ssetool: serving {} ({} route{}, first match wins)\n", url, routes.size(),
+  fmt::print(stderr, "ssetool: serving {} ({} route{}, the most specific match wins)\n", url, routes.size(),
              routes.size() == 1 ? "" : "s");
   for (std::size_t i = 0; i < routes.size(); ++i) fmt::print(stderr, "ssetool: replay:   {}. {}\n", i + 1, routes[i]);
 }
@@ -180,6 +251,8 @@ ReplayOptions replay_options(const ReplayFlags& flags) {
 
 int run_replay(ReplayFlags& flags, const CLI::App& sub) {
   flags.fail_status_given = sub.count("--fail-status") > 0;
+  flags.path_given = sub.count("--path") > 0;
+  if (flags.preset.empty()) check_no_preset_flags(flags, sub);
   ReplayOptions options = replay_options(flags);
   Verbosity verbosity = options.server.verbosity;
   if (verbosity == Verbosity::verbose)
@@ -216,6 +289,7 @@ Runner add_replay_command(CLI::App& app) {
       "  ssetool replay run.tape --speed 0 --listen :0 --port-file port --journal requests.ndjson --exit-after 1\n"
       "  ssetool replay feed.sse --drop-after 3                  # test a client's reconnect and resume\n"
       "  ssetool replay --routes routes.json --timeout 60s\n"
+      "  ssetool replay --preset openai-chat --text 'Hello there!' --ttft 300ms --tps 50 --jitter 20% --seed 1\n"
       "Exit status: 0 after SIGINT/SIGTERM or --exit-after, 1 when --timeout passes first or on a run-time\n"
       "failure (busy port, a failed journal write), 2 on a usage error, including an invalid recording or routes\n"
       "file (reported as FILE:LINE). See ssetool-replay(1); server options: ssetool(1).");
@@ -225,16 +299,32 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("ROUTE")->group("Routes");
   sub->add_option("--routes", flags->routes_file, "JSON file of routes with match rules, status, headers, timing, faults")
       ->type_name("FILE")->group("Routes");
+  sub->add_option("--preset", flags->preset,
+                  "Answer POST at the provider's path with a stream made from --text: openai-chat, openai-responses "
+                  "or anthropic-messages")
+      ->type_name("NAME")->group("Presets");
+  sub->add_option("--text", flags->text, "The preset's answer: TEXT, or @FILE for a file's contents")
+      ->type_name("TEXT|@FILE")->group("Presets");
+  sub->add_option("--ttft", flags->ttft, "Preset: time to first token")
+      ->type_name("DURATION")->capture_default_str()->group("Presets");
+  sub->add_option("--tps", flags->tps, "Preset: tokens per second (0: all at once)")
+      ->type_name("N")->capture_default_str()->group("Presets");
   sub->add_option("--speed", flags->speed, "Recorded timing scaled: 2 is twice as fast, 0 sends without delays")
       ->type_name("X")->capture_default_str()->group("Timing");
   sub->add_option("--interval", flags->interval, "Time between events that have no recorded time (all of SSE text)")
       ->type_name("DURATION")->capture_default_str()->group("Timing");
   sub->add_option("--first-byte-delay", flags->first_byte_delay, "Wait this long before the first event")
       ->type_name("DURATION")->capture_default_str()->group("Timing");
-  sub->add_option("--jitter", flags->jitter, "Delay each event by a further random 0..DURATION")
-      ->type_name("DURATION")->capture_default_str()->group("Timing");
-  sub->add_option("--seed", flags->seed, "Seed for --jitter and --chunking random (default: random, shown with -v)")
+  sub->add_option("--jitter", flags->jitter,
+                  "Delay each event by a further random 0..DURATION; with --preset, N% varies each token's gap by up "
+                  "to ±N%")
+      ->type_name("DURATION|N%")->capture_default_str()->group("Timing");
+  sub->add_option("--seed", flags->seed, "Seed for --jitter, --chunking random and preset ids (default: random, shown with -v)")
       ->type_name("N")->group("Timing");
+  sub->add_flag("--template", flags->templated,
+                "Fill {{body.PATH}}, {{query.NAME}}, {{header.NAME}}, {{seq}}, {{uuid}}, {{now}} in event data from "
+                "each request (JSON-escaped)")
+      ->group("Timing");
   sub->add_flag("--loop", flags->loop, "Start again at the end of the recording, numeric ids continuing upwards")
       ->group("Timing");
   sub->add_option("--chunking", flags->chunking, "How each event is cut into writes: event, line, byte or random")

@@ -19,7 +19,8 @@ ensure_packages() {
 
 # Packages needed to build ssetool and its tests.
 build_packages=(g++ cmake ninja-build pkg-config libcpp-httplib-dev libssl-dev libcli11-dev libfmt-dev
-                nlohmann-json3-dev catch2 libjq-dev libvalijson-dev libhiredis-dev)
+                nlohmann-json3-dev catch2 libjq-dev libvalijson-dev libhiredis-dev
+                libre2-dev)
 
 # Packages for the fuzz targets (scripts/fuzz): clang 14 and its runtime libraries, libFuzzer's among them.
 fuzz_packages=(clang-14 libclang-rt-14-dev)

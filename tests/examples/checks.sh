@@ -140,6 +140,15 @@ readme_replay_ci() {
   expect_file_has "$WORK/requests.ndjson" "/v1/chat/completions"
 }
 
+example "scripts/run replay --preset openai-chat --text 'Hello from the mock!' --ttft 200ms --tps 50 \\" readme_replay_preset
+readme_replay_preset() {
+  run_block 30
+  [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0 (the one request completed)"
+  expect_file_has "$WORK/out" '"model":"gpt-4o"'
+  expect_file_has "$WORK/out" '"delta":{"content":" mock!"}'
+  expect_file_has "$WORK/out" 'data: [DONE]'
+}
+
 example 'scripts/run listen --record chat.tape --record-bytes --no-reconnect -d @request.json https://api.example.com/v1/chat' readme_record_replay
 readme_record_replay() {
   start_standin_api
@@ -266,6 +275,7 @@ man_replay_ci() {
 }
 example 'ssetool replay feed.sse --speed 0 --drop-after 3' serves '' /events 3
 example 'ssetool replay feed.sse --chunking random --seed 42' serves '' /events 4
+example "ssetool replay --preset openai-chat --text 'Hello there!' --ttft 300ms --tps 50 --jitter 20% --seed 1" serves '' /v1/chat/completions 5 -d '{"model":"m","stream":true}'
 
 # --- ssetool-serve(1) --------------------------------------------------------------------------------------------
 

@@ -198,7 +198,7 @@ TEST_CASE("replay usage errors exit 2 with the flag named", "[replay]") {
     CHECK(status == 2);
     CHECK(err.find(message) != std::string::npos);
   };
-  check({}, "ssetool: replay: nothing to replay: give a FILE, --route PATH=FILE or --routes FILE");
+  check({}, "ssetool: replay: nothing to replay: give a FILE, --route PATH=FILE, --routes FILE or --preset NAME");
   check({replay_sample("ticks.tape"), "--speed", "-1"}, "--speed -1: must be a number >= 0");
   check({replay_sample("ticks.tape"), "--chunking", "words"}, "--chunking 'words': expected event, line, byte or random");
   check({replay_sample("ticks.tape"), "--interval", "10"}, "--interval: ");

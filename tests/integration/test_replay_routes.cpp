@@ -84,12 +84,12 @@ TEST_CASE("replay -r serves a recording per method and path, the rest get 404 wi
   CHECK(wrong_method.status == 404);
   CHECK(wrong_method.header("Content-Type")->starts_with("text/plain"));
   CHECK(wrong_method.body == "ssetool replay: no route matches GET /v1/chat/completions\n"
-                             "Routes, tried in order (the first match wins):\n"
+                             "Routes (the most specific match wins, then the first):\n"
                              "  1. POST /v1/chat/completions -> " + replay_sample("openai-chat.sse") + "\n"
                              "  2. GET,POST /v1/messages -> " + replay_sample("anthropic-messages.sse") + "\n");
 }
 
-TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query, first match wins",
+TEST_CASE("replay --routes matches on method, path, header, JSON value, body and query, the most specific match wins",
           "[replay][routes][concurrency]") {
   TempDir dir;
   auto server = start_replay({"--routes", write_routes(dir)});
@@ -213,4 +213,83 @@ TEST_CASE("replay --journal redacts the --token (header and query) and the --red
   CHECK(lines[0]["headers"]["x-other"] == "shown");
   CHECK(lines[0]["query"] == Json{{"trace", "7"}});
   CHECK(lines[1]["query"] == Json{{"access_token", "[redacted]"}, {"trace", "8"}});
+}
+
+TEST_CASE("replay --routes: the most specific route wins whatever its place, a body regex picks a tool-result turn",
+          "[replay][routes][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({
+      {{"name", "catch-all"}, {"match", {{"path", "/v1/*"}}}, {"status", 200}, {"body", "any"}},
+      {{"name", "chat"}, {"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}}}, {"status", 200},
+       {"body", "chat"}},
+      {{"name", "tool-turn"},
+       {"match", {{"method", "POST"}, {"path", "/v1/chat/completions"}, {"body_regex", "\"role\":\\s*\"tool\""}}},
+       {"status", 200},
+       {"body", "tool"}},
+  });
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump())});
+  auto body_of = [&](const std::string& path, const std::string& body) {
+    return http_request(server.port, "POST", path, kJson, body).body;
+  };
+  CHECK(body_of("/v1/chat/completions", R"({"messages":[{"role": "tool","content":"42"}]})") == "tool");
+  CHECK(body_of("/v1/chat/completions", R"({"messages":[{"role":"user"}]})") == "chat");
+  CHECK(body_of("/v1/embeddings", "{}") == "any");
+  // A hostile body against the regex: answered at once (RE2 is linear), the server still serving.
+  CHECK(body_of("/v1/chat/completions", "\"role\":" + std::string(1 << 20, ' ') + "x") == "chat");
+}
+
+TEST_CASE("replay --routes: a sequence answers the 1st, 2nd, 3rd call differently, then cycles or repeats the last",
+          "[replay][routes][sequence][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({
+      {{"match", {{"path", "/v1/chat/completions"}}},
+       {"sequence",
+        {{{"status", 429}, {"body", {{"error", "slow down"}}}},
+         {{"preset", {{"name", "openai-chat"}, {"text", "second call"}}}},
+         {{"status", 200}, {"body", "third"}}}},
+       {"then", "cycle"}},
+      {{"match", {{"path", "/once"}}}, {"sequence", {{{"body", "first"}}, {{"body", "later"}}}}},
+  });
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump()), "--speed", "0"});
+  auto call = [&] { return http_request(server.port, "POST", "/v1/chat/completions", kJson, R"({"model":"m"})"); };
+  auto first = call();
+  CHECK(first.status == 429);
+  CHECK(Json::parse(first.body)["error"] == "slow down");
+  auto second = call();
+  CHECK(second.status == 200);
+  auto events = parse_body(second.body);
+  REQUIRE(events.size() == 5);
+  CHECK(Json::parse(events[1].data)["choices"][0]["delta"]["content"] == "second");
+  CHECK(call().body == "third");
+  CHECK(call().status == 429);  // cycle: from the first again
+  CHECK(http_request(server.port, "GET", "/once").body == "first");
+  CHECK(http_request(server.port, "GET", "/once").body == "later");
+  CHECK(http_request(server.port, "GET", "/once").body == "later");  // repeat: the last again
+  CHECK(http_request(server.port, "GET", "/nowhere").body.find("/v1/chat/completions -> sequence of 3, cycling") !=
+        std::string::npos);
+}
+
+TEST_CASE("replay: requests with an X-Test-Id count their own sequence steps and --fail-first, apart from others",
+          "[replay][routes][sequence][concurrency]") {
+  TempDir dir;
+  Json routes = Json::array({{{"match", {{"path", "/s"}}}, {"fail_first", 1}, {"fail_status", 503},
+                              {"sequence", {{{"body", "one"}}, {{"body", "two"}}}}}});
+  auto server = start_replay({"--routes", dir.write("routes.json", routes.dump())});
+  auto call = [&](std::optional<std::string> test_id) {
+    Headers headers;
+    if (test_id) headers.emplace_back("X-Test-Id", *test_id);
+    auto r = http_request(server.port, "GET", "/s", headers);
+    return r.status == 200 ? r.body : std::to_string(r.status);
+  };
+  // Two tests interleaved, each from a thread of its own, and requests without an id: each its own story.
+  std::vector<std::string> a, b;
+  std::thread ta([&] { for (int i = 0; i < 3; ++i) a.push_back(call("test-a")); });
+  std::thread tb([&] { for (int i = 0; i < 3; ++i) b.push_back(call("test-b")); });
+  ta.join();
+  tb.join();
+  CHECK(a == std::vector<std::string>{"503", "one", "two"});
+  CHECK(b == std::vector<std::string>{"503", "one", "two"});
+  CHECK(call(std::nullopt) == "503");
+  CHECK(call(std::nullopt) == "one");
+  CHECK(call("test-a") == "two");  // test-a's count went on
 }

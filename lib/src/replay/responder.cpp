@@ -7,6 +7,7 @@
 
 #include "ssetool/loop/session.hpp"
 #include "ssetool/replay/playback.hpp"
+#include "ssetool/replay/template.hpp"
 
 namespace ssetool {
 namespace {
@@ -64,19 +65,50 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.time = std::chrono::system_clock::now();
   entry.http = request;
   if (options_.last_event_id) entry.last_event_id = options_.last_event_id(request);
-  const auto& routes = options_.routes;
-  auto found = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return route_matches(r.match, request); });
-  if (found == routes.end()) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
+  std::optional<std::size_t> found = choose_route(options_.routes, request);
+  if (!found) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
 
-  std::size_t index = static_cast<std::size_t>(found - routes.begin());
-  const Route& route = *found;
+  std::size_t index = *found;
+  const Route& route = options_.routes[index];
   entry.route = index + 1;
   entry.route_name = route.name;
-  std::uint64_t nth = states_[index].requests.fetch_add(1);
+  std::uint64_t nth = count_request(index, request);
   if (nth < route.fail_first) return failure(route, nth, entry);
+  if (route.sequence.empty()) return answer(route, index, nth + 1, std::move(entry));
+  std::uint64_t step = nth - route.fail_first, steps = route.sequence.size();
+  step = route.cycle ? step % steps : std::min(step, steps - 1);
+  return answer(route.sequence[step], index, nth + 1, std::move(entry));
+}
+
+std::uint64_t ReplayResponder::count_request(std::size_t index, const Request& request) {
+  std::optional<std::string> test_id = request.header(kTestIdHeader);
+  if (!test_id) return states_[index].requests.fetch_add(1);
+  std::lock_guard lock(scopes_mutex_);
+  auto key = std::make_pair(index, std::move(*test_id));
+  if (scoped_requests_.size() >= kMaxTestScopes && !scoped_requests_.count(key)) scoped_requests_.clear();
+  return scoped_requests_[key]++;
+}
+
+Reply ReplayResponder::answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {
+  if (route.preset) return preset_stream(route, seq, std::move(entry));
   if (!route.recording)
     return short_reply(route.status.value_or(200), route.headers, route.content_type, route.body, entry);
-  return stream(index, std::move(entry));
+  return stream(route, index, seq, std::move(entry));
+}
+
+Reply ReplayResponder::preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry) {
+  std::uint64_t seed = mix(options_.seed ^ mix(entry.request));
+  std::shared_ptr<const Recording> recording;
+  if (route.templated) {
+    std::mt19937_64 random(seed);
+    TemplateContext context{entry.http, seq, random};
+    Preset preset = *route.preset;
+    preset.text = render_template(preset.text, context);
+    recording = synthesize(preset, entry.http, seed);
+  } else {
+    recording = synthesize(*route.preset, entry.http, seed);
+  }
+  return play(route, recording, recording->responses.front(), std::move(entry));
 }
 
 Reply ReplayResponder::failure(const Route& route, std::uint64_t nth, JournalEntry& entry) {
@@ -96,11 +128,19 @@ Reply ReplayResponder::short_reply(int status, const Headers& headers, const std
   return reply;
 }
 
-Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
-  const Route& route = options_.routes[index];
+Reply ReplayResponder::stream(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {
   const auto& responses = route.recording->responses;
   std::uint64_t nth = states_[index].streams.fetch_add(1);
   const ReplayResponse& response = responses[std::min<std::uint64_t>(nth, responses.size() - 1)];
+  if (!route.templated || !response.is_stream) return play(route, route.recording, response, std::move(entry));
+  std::mt19937_64 random(mix(options_.seed ^ mix(entry.request)));
+  TemplateContext context{entry.http, seq, random};
+  auto rendered = render_response(*route.recording, response, context);
+  return play(route, rendered, rendered->responses.front(), std::move(entry));
+}
+
+Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording> recording,
+                            const ReplayResponse& response, JournalEntry entry) {
   Headers headers = response.headers;
   headers.insert(headers.end(), route.headers.begin(), route.headers.end());
   if (!response.is_stream) return short_reply(response.status, headers, response.content_type, response.body, entry);
@@ -108,7 +148,7 @@ Reply ReplayResponder::stream(std::size_t index, JournalEntry entry) {
   entry.status = route.status.value_or(response.status);
   auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
   std::uint64_t seed = mix(options_.seed + pending->entry.request);
-  Reply reply = Reply::stream([recording = route.recording, &response, settings = route.playback, seed,
+  Reply reply = Reply::stream([recording = std::move(recording), &response, settings = route.playback, seed,
                                pending](Session& session) {
     Playback::start(session, recording, response, settings, pending->entry.last_event_id, seed,
                     [pending](const PlaybackResult& result) { pending->done(result); });
@@ -124,8 +164,9 @@ void ReplayResponder::finish(const JournalEntry& entry) {
 }
 
 std::string ReplayResponder::not_found_text(const Request& request) const {
-  std::string text = fmt::format("ssetool replay: no route matches {} {}\nRoutes, tried in order (the first match wins):\n",
-                                 request.method, request.path);
+  std::string text = fmt::format(
+      "ssetool replay: no route matches {} {}\nRoutes (the most specific match wins, then the first):\n",
+      request.method, request.path);
   for (std::size_t i = 0; i < options_.routes.size(); ++i)
     text += fmt::format("  {}. {}\n", i + 1, describe_route(options_.routes[i]));
   return text;

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <re2/re2.h>
+
 #include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "ssetool/base/errors.hpp"
@@ -68,6 +71,21 @@ bool json_value_equals(const std::string& body, const std::string& pointer, cons
   }
 }
 
+struct BodyPattern::Compiled {
+  explicit Compiled(const std::string& pattern) : re(pattern, RE2::Quiet) {}
+  RE2 re;
+  std::mutex mutex;  // one match at a time: RE2's lazy caches, invisible to ThreadSanitizer in the system library
+};
+
+BodyPattern::BodyPattern(const std::string& pattern) : text_(pattern), compiled_(std::make_shared<Compiled>(pattern)) {
+  if (!compiled_->re.ok()) throw InvalidArgument("'" + pattern + "': not a valid regular expression: " + compiled_->re.error());
+}
+
+bool BodyPattern::found_in(const std::string& body) const {
+  std::lock_guard lock(compiled_->mutex);
+  return RE2::PartialMatch(body, compiled_->re);
+}
+
 bool route_matches(const RouteMatch& match, const Request& request) {
   if (!match.methods.empty() &&
       std::find(match.methods.begin(), match.methods.end(), request.method) == match.methods.end())
@@ -78,7 +96,28 @@ bool route_matches(const RouteMatch& match, const Request& request) {
     if (request.body.find(needle) == std::string::npos) return false;
   for (const auto& [pointer, expected] : match.json)
     if (!json_value_equals(request.body, pointer, expected)) return false;
+  for (const auto& pattern : match.body_regex)
+    if (!pattern.found_in(request.body)) return false;
   return true;
+}
+
+std::size_t route_specificity(const RouteMatch& m) {
+  std::size_t path = m.path.empty() ? 0 : m.path.back() == '*' ? 1 : 2;
+  return (m.methods.empty() ? 0 : 1) + path + m.query.size() + m.headers.size() + m.body_contains.size() +
+         m.json.size() + m.body_regex.size();
+}
+
+std::optional<std::size_t> choose_route(const std::vector<Route>& routes, const Request& request) {
+  std::optional<std::size_t> best;
+  std::size_t best_specificity = 0;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    std::size_t specificity = route_specificity(routes[i].match);
+    if ((!best || specificity > best_specificity) && route_matches(routes[i].match, request)) {
+      best = i;
+      best_specificity = specificity;
+    }
+  }
+  return best;
 }
 
 std::string describe_route(const Route& route) {
@@ -90,8 +129,12 @@ std::string describe_route(const Route& route) {
   for (const auto& [k, v] : m.headers) rules.push_back(fmt::format("header {}: {}", k, v));
   for (const auto& s : m.body_contains) rules.push_back(fmt::format("body contains {}", nlohmann::json(s).dump()));
   for (const auto& [p, v] : m.json) rules.push_back(fmt::format("json {} = {}", p, v));
+  for (const auto& r : m.body_regex) rules.push_back(fmt::format("body regex {}", nlohmann::json(r.text()).dump()));
   if (!rules.empty()) text += fmt::format(" [{}]", fmt::join(rules, ", "));
-  if (route.recording) text += " -> " + route.recording->path;
+  if (!route.sequence.empty())
+    text += fmt::format(" -> sequence of {}{}", route.sequence.size(), route.cycle ? ", cycling" : "");
+  else if (route.recording) text += " -> " + route.recording->path;
+  else if (route.preset) text += " -> preset " + std::string(to_string(route.preset->kind));
   else text += fmt::format(" -> status {}", route.status.value_or(200));
   if (!route.name.empty()) text += " (" + route.name + ")";
   return text;

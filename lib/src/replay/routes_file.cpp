@@ -1,8 +1,11 @@
 // The routes file of `ssetool replay` (see replay/routes_file.hpp). nlohmann::json keeps no positions, so the
 // text is fed to it through an iterator that counts lines, and the parse callback notes the line of each route
 // and of each key in it: every later complaint can then name its line.
-#include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/routes_file.hpp"
+
+#include "ssetool/replay/preset.hpp"
+#include "ssetool/replay/recording_loader.hpp"
+#include "ssetool/replay/template.hpp"
 
 #include <fmt/format.h>
 
@@ -14,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/base/units.hpp"
@@ -90,10 +94,11 @@ Json parse_with_lines(std::string_view text, const std::string& name, std::vecto
   }
 }
 
-const std::set<std::string> kRouteKeys = {"name", "match", "recording", "status", "headers", "body", "content_type",
+const std::set<std::string> kRouteKeys = {"name", "match", "recording", "preset", "template", "sequence", "then", "status", "headers", "body", "content_type",
                                           "speed", "interval", "first_byte_delay", "jitter", "loop", "chunking",
                                           "drop_after", "stall_after", "fail_first", "fail_status"};
-const std::set<std::string> kMatchKeys = {"method", "path", "query", "headers", "body_contains", "json"};
+const std::set<std::string> kPresetKeys = {"name", "text", "text_file", "ttft", "tps", "jitter", "tool_use"};
+const std::set<std::string> kMatchKeys = {"method", "path", "query", "headers", "body_contains", "json", "body_regex"};
 
 // Reads one route object, naming the line of the offending key in every complaint.
 class RouteReader {
@@ -124,6 +129,10 @@ class RouteReader {
     if (key == "name") route.name = string(key, value);
     else if (key == "match") route.match = read_match(value);
     else if (key == "recording") route.recording = load(key, string(key, value));
+    else if (key == "preset") route.preset = std::make_shared<const Preset>(read_preset(value));
+    else if (key == "template") route.templated = boolean(key, value);
+    else if (key == "sequence") read_sequence(value, route);
+    else if (key == "then") route.cycle = then(key, value);
     else if (key == "status") route.status = status(key, value);
     else if (key == "headers") route.headers = pairs(key, value, true);
     else if (key == "body") route.body = value.is_string() ? value.get<std::string>() : value.dump();
@@ -172,18 +181,120 @@ class RouteReader {
       else if (key == "headers") m.headers = pairs(where, v, true);
       else if (key == "body_contains") m.body_contains = strings(where, v);
       else if (key == "json") m.json = pointers(where, v);
+      else if (key == "body_regex") m.body_regex = patterns(where, v);
     }
     return m;
   }
 
+  // "preset": {"name": "anthropic-messages", "text": "Hi" or "text_file": "a.txt", "ttft": "300ms", "tps": 50,
+  //            "jitter": "20%", "tool_use": {"name": "get_weather", "input": {"city": "Paris"}}}
+  Preset read_preset(const Json& value) {
+    const std::string key = "preset";
+    if (!value.is_object() || !value.contains("name"))
+      fail(key, "'preset' must be an object with a \"name\": " + std::string(kPresetNames));
+    Preset p;
+    for (const auto& [k, v] : value.items()) {
+      if (!kPresetKeys.count(k)) fail(key, fmt::format("unknown key '{}' in 'preset'", k));
+      if (k == "name") p.kind = checked([&] { return parse_preset_kind(string(key, v)); });
+      else if (k == "text") p.text = string(key, v);
+      else if (k == "text_file") p.text = checked([&] { return read_text_file(relative(string(key, v))); });
+      else if (k == "ttft") p.ttft = duration(key, v);
+      else if (k == "tps") p.tps = v.is_number() ? v.get<double>() : -1;
+      else if (k == "jitter") p.jitter = checked([&] { return parse_percentage(string(key, v)); });
+      else if (k == "tool_use") p.tool_use = tool_use(v);
+    }
+    checked([&] { check_preset(p); return 0; });
+    return p;
+  }
+
+  // What `read` returns; a library InvalidArgument becomes "FILE:LINE: route N: 'preset': what".
+  template <class Read>
+  std::invoke_result_t<Read> checked(Read read) const {
+    try {
+      return read();
+    } catch (const InvalidArgument& e) {
+      if (std::string_view(e.what()).starts_with(name_ + ":")) throw;  // already ours (fail)
+      fail("preset", std::string("'preset': ") + e.what());
+    }
+  }
+
+  PresetToolUse tool_use(const Json& value) const {
+    if (!value.is_object() || !value.contains("name"))
+      fail("preset", "'tool_use' must be an object with a \"name\" and an \"input\" object");
+    PresetToolUse tool;
+    tool.name = string("preset", value.at("name"));
+    if (value.contains("input")) tool.input = value.at("input").dump();
+    return tool;
+  }
+
+  void check_templates(const Route& route) const {
+    try {
+      if (route.recording) check_recording_template(*route.recording);
+      if (route.preset) check_template(route.preset->text);
+    } catch (const InvalidArgument& e) {
+      fail("template", std::string("'template': ") + e.what());
+    }
+  }
+
+  std::string relative(const std::string& file) const {
+    return file.empty() || file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
+  }
+
+  // "sequence": [step, ...]: each step a route object without "match", "name" or a sequence of its own, taking
+  // the route's other keys as its defaults (the keys after "sequence" in the route are not seen by the steps).
+  void read_sequence(const Json& value, Route& route) {
+    if (!value.is_array() || value.empty()) fail("sequence", "'sequence' must be a non-empty array of responses");
+    for (const Json& step : value) {
+      if (!step.is_object()) fail("sequence", "each step of 'sequence' must be an object");
+      for (const char* key : {"match", "name", "sequence", "then", "fail_first", "fail_status"})
+        if (step.contains(key)) fail("sequence", fmt::format("'{}' belongs to the route, not to a step of 'sequence'", key));
+      Route base = route;
+      base.sequence.clear();
+      route.sequence.push_back(read_step(step, base));
+    }
+  }
+
+  Route read_step(const Json& step, Route route) {
+    for (const auto& [key, value] : step.items()) {
+      if (!kRouteKeys.count(key)) fail("sequence", fmt::format("unknown key '{}' in a step of 'sequence'", key));
+      read_key(key, value, route);
+    }
+    check(step, route);
+    return route;
+  }
+
+  bool then(const std::string& key, const Json& value) const {
+    std::string text = string(key, value);
+    if (text != "repeat" && text != "cycle") fail(key, "'then' must be \"repeat\" (the last step again) or \"cycle\"");
+    return text == "cycle";
+  }
+
   void check(const Json& object, Route& route) const {
+    if (!route.sequence.empty()) {
+      for (const char* key : {"recording", "preset", "body", "status"})
+        if (object.contains(key)) fail(key, fmt::format("give '{}' in the steps of 'sequence', not beside it", key));
+      return;
+    }
+    if (object.contains("then")) fail("then", "'then' applies to 'sequence', which is not given");
     if (route.recording && object.contains("body")) fail("body", "give 'recording' or 'body', not both");
-    if (!route.recording && !object.contains("body") && !object.contains("status"))
-      fail("", "a route needs 'recording', or 'status' and/or 'body'");
-    if (route.recording && route.status && (*route.status < 200 || *route.status > 299))
+    if (route.preset && (route.recording || object.contains("body")))
+      fail("preset", "give one of 'recording', 'preset' or 'body'");
+    if (route.templated) check_templates(route);
+    if (route.preset) {  // the provider's path and POST unless the route says otherwise
+      if (route.match.path.empty()) route.match.path = std::string(default_path(route.preset->kind));
+      if (route.match.methods.empty()) route.match.methods = {"POST"};
+    }
+    if (!route.recording && !route.preset && !object.contains("body") && !object.contains("status"))
+      fail("", "a route needs 'recording', 'preset', or 'status' and/or 'body'");
+    if ((route.recording || route.preset) && route.status && (*route.status < 200 || *route.status > 299))
       fail("status", "a recording is streamed with a 2xx status; use 'body' for an error response");
     if (!route.recording && object.contains("body") && !object.contains("content_type"))
       route.content_type = object.at("body").is_string() ? "text/plain; charset=utf-8" : "application/json";
+  }
+
+  bool boolean(const std::string& key, const Json& value) const {
+    if (!value.is_boolean()) fail(key, fmt::format("'{}' must be true or false", key));
+    return value.get<bool>();
   }
 
   std::string string(const std::string& key, const Json& value) const {
@@ -241,6 +352,18 @@ class RouteReader {
     return out;
   }
 
+  std::vector<BodyPattern> patterns(const std::string& key, const Json& value) const {
+    std::vector<BodyPattern> out;
+    for (const std::string& text : strings(key, value)) {
+      try {
+        out.emplace_back(text);
+      } catch (const InvalidArgument& e) {
+        fail(key, std::string("'body_regex' ") + e.what());
+      }
+    }
+    return out;
+  }
+
   int status(const std::string& key, const Json& value) const {
     if (!value.is_number_integer() || value.get<long long>() < 100 || value.get<long long>() > 599)
       fail(key, fmt::format("'{}' must be an HTTP status from 100 to 599", key));
@@ -262,9 +385,8 @@ class RouteReader {
 
   std::shared_ptr<const Recording> load(const std::string& key, const std::string& file) const {
     if (file.empty()) fail(key, "'recording' must name a file");
-    std::string path = file[0] == '/' || base_dir_.empty() ? file : base_dir_ + "/" + file;
     try {
-      return load_recording(path);
+      return load_recording(relative(file));
     } catch (const InvalidArgument& e) {
       fail(key, e.what());
     }

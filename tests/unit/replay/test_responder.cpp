@@ -1,4 +1,4 @@
-// Unit tests for the replay request handler and its journal: first match wins, --fail-first, short responses,
+// Unit tests for the replay request handler and its journal: the most specific match wins, --fail-first, short responses,
 // a tape's responses in turn, the 404 listing, and the journal line for each request.
 #include <catch2/catch.hpp>
 
@@ -51,7 +51,7 @@ TEST_CASE("responder: the first matching route answers, unmatched requests get t
   CHECK(missing.status == 404);
   CHECK(missing.body ==
         "ssetool replay: no route matches GET /nowhere\n"
-        "Routes, tried in order (the first match wins):\n"
+        "Routes (the most specific match wins, then the first):\n"
         "  1. POST /v1/chat -> status 429\n"
         "  2. * /v1/* -> status 418\n");
   CHECK(done == 3);

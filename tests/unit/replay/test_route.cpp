@@ -156,7 +156,7 @@ TEST_CASE("a routes file's mistakes are named with their line", "[replay][route]
   CHECK(error_of("[\n {\"status\": 200,\n  \"interval\": \"10\"}\n]").starts_with("routes.json:3: route 1: 'interval': "));
   CHECK(error_of("[\n {\"match\": {\"path\": \"x\"}, \"status\": 200}\n]") ==
         "routes.json:2: route 1: path 'x' must start with '/'");
-  CHECK(error_of("[\n {\"name\": \"a\"}\n]") == "routes.json:2: route 1: a route needs 'recording', or 'status' and/or 'body'");
+  CHECK(error_of("[\n {\"name\": \"a\"}\n]") == "routes.json:2: route 1: a route needs 'recording', 'preset', or 'status' and/or 'body'");
   CHECK(error_of("[\n {\"status\": 200,\n  \"chunking\": \"words\"}\n]") ==
         "routes.json:3: route 1: 'chunking' 'words': expected event, line, byte or random");
   CHECK(error_of("[\n {\"status\": 99}\n]") == "routes.json:2: route 1: 'status' must be an HTTP status from 100 to 599");
@@ -189,4 +189,79 @@ TEST_CASE("a request body nested too deep simply does not match a JSON rule", "[
   std::string deep = "{\"a\":1,\"b\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   CHECK_FALSE(route_matches(m, request("POST", "/", deep)));
   CHECK(route_matches(m, request("POST", "/", R"({"a":1,"b":[[[]]]})")));
+}
+
+TEST_CASE("a route matches a regular expression anywhere in the raw body (RE2)", "[replay][route]") {
+  RouteMatch m;
+  m.body_regex = {BodyPattern(R"("role":\s*"tool")")};
+  CHECK(route_matches(m, request("POST", "/x", R"({"messages":[{"role": "tool"}]})")));
+  CHECK_FALSE(route_matches(m, request("POST", "/x", R"({"messages":[{"role":"user"}]})")));
+  CHECK_THROWS_WITH(BodyPattern("(unclosed"), Catch::Contains("'(unclosed': not a valid regular expression: "));
+  // Linear time: a pattern that backtracks exponentially elsewhere, on a long hostile body, answers at once.
+  BodyPattern evil("(a+)+$");
+  CHECK_FALSE(evil.found_in(std::string(100000, 'a') + "!"));
+}
+
+TEST_CASE("the most specific matching route answers, the first of equals", "[replay][route]") {
+  auto make = [](std::string name, RouteMatch m) {
+    Route r;
+    r.name = std::move(name);
+    r.match = std::move(m);
+    return r;
+  };
+  RouteMatch any;
+  RouteMatch prefix;
+  prefix.path = "/v1/*";
+  RouteMatch exact = prefix;
+  exact.path = "/v1/chat";
+  RouteMatch gpt4 = exact;
+  gpt4.json = {{"/model", "\"gpt-4o\""}};
+  RouteMatch tool = exact;
+  tool.body_regex = {BodyPattern("\"tool\"")};
+  CHECK(route_specificity(any) == 0);
+  CHECK(route_specificity(prefix) == 1);
+  CHECK(route_specificity(exact) == 2);
+  CHECK(route_specificity(gpt4) == 3);
+  std::vector<Route> routes = {make("any", any), make("prefix", prefix), make("exact", exact), make("gpt4", gpt4),
+                               make("tool", tool)};
+  auto winner = [&](const std::string& path, const std::string& body) {
+    auto i = choose_route(routes, request("POST", path, body));
+    return i ? routes[*i].name : std::string("none");
+  };
+  CHECK(winner("/v1/chat", R"({"model":"gpt-4o"})") == "gpt4");     // listed after less specific routes
+  CHECK(winner("/v1/chat", R"({"model":"gpt-4o","x":"tool"})") == "gpt4");  // as specific as "tool": the first
+  CHECK(winner("/v1/chat", R"({"model":"o3","x":"tool"})") == "tool");
+  CHECK(winner("/v1/chat", "{}") == "exact");
+  CHECK(winner("/v1/other", "{}") == "prefix");
+  CHECK(winner("/v2", "{}") == "any");
+  routes.erase(routes.begin());
+  CHECK(winner("/v2", "{}") == "none");
+}
+
+TEST_CASE("a routes file reads body_regex, and names a bad pattern with its line", "[replay][route][routes-file]") {
+  auto routes = parse(R"([{"match": {"body_regex": ["a+b", "c"]}, "status": 200}])");
+  REQUIRE(routes[0].match.body_regex.size() == 2);
+  CHECK(routes[0].match.body_regex[0].text() == "a+b");
+  CHECK(describe_route(routes[0]) == "* * [body regex \"a+b\", body regex \"c\"] -> status 200");
+  CHECK(error_of("[\n{\"status\": 200, \"match\": {\n\"body_regex\": \"(x\"}}]")
+            .starts_with("routes.json:3: route 1: 'body_regex' '(x': not a valid regular expression: "));
+}
+
+TEST_CASE("a routes file's sequence: steps inherit the route's settings, mistakes are named", "[replay][route][routes-file]") {
+  auto routes = parse(R"([{"speed": 3, "sequence": [{"status": 503}, {"body": "ok", "speed": 1}], "then": "repeat"}])");
+  REQUIRE(routes[0].sequence.size() == 2);
+  CHECK_FALSE(routes[0].cycle);
+  CHECK(routes[0].sequence[0].status == 503);
+  CHECK(routes[0].sequence[0].playback.speed == 3);
+  CHECK(routes[0].sequence[1].playback.speed == 1);
+  CHECK(error_of(R"([{"sequence": []}])") == "routes.json:1: route 1: 'sequence' must be a non-empty array of responses");
+  CHECK(error_of(R"([{"sequence": [{"match": {}}]}])") ==
+        "routes.json:1: route 1: 'match' belongs to the route, not to a step of 'sequence'");
+  CHECK(error_of(R"([{"sequence": [{"body": "x"}], "status": 200}])") ==
+        "routes.json:1: route 1: give 'status' in the steps of 'sequence', not beside it");
+  CHECK(error_of(R"([{"sequence": [{"body": "x"}], "then": "loop"}])") ==
+        "routes.json:1: route 1: 'then' must be \"repeat\" (the last step again) or \"cycle\"");
+  CHECK(error_of(R"([{"status": 200, "then": "cycle"}])") ==
+        "routes.json:1: route 1: 'then' applies to 'sequence', which is not given");
+  CHECK(error_of(R"([{"sequence": [{"bdy": "x"}]}])") == "routes.json:1: route 1: unknown key 'bdy' in a step of 'sequence'");
 }

@@ -1,5 +1,5 @@
 // The engine of `ssetool replay`: a server on its own stream loop that answers requests with ReplayResponder
-// (recorded streams with their timing and faults, first matching route wins) until it is stopped — by stop(), a
+// (recorded streams with their timing and faults, the most specific matching route wins) until it is stopped — by stop(), a
 // stop signal, `exit_after` completed requests or the `timeout` — then shuts down gracefully.
 // The routes, the journal and the seed come ready in the options (the CLI loads them from its flags).
 #pragma once
@@ -22,7 +22,7 @@ namespace ssetool {
 
 struct ReplayOptions {
   ServerOptions server;
-  std::vector<Route> routes;                         // in order: the first match wins
+  std::vector<Route> routes;                         // the most specific match wins, then the first
   std::uint64_t seed = 0;                            // of every connection's jitter/chunking generator
   std::shared_ptr<Journal> journal;                  // null: no journal
   std::optional<std::uint64_t> exit_after;           // stop once this many requests have completed

@@ -1,10 +1,17 @@
-// The request handler of `ssetool replay`: finds the first route that matches a request and answers it — a
+// The request handler of `ssetool replay`: finds the route that answers a request (choose_route: the most specific
+// match, then the first) and answers it — a
 // simulated failure (--fail-first), a short response (a status/body route, a recorded error), or an event stream
 // whose Playback starts on the loop when the stream opens — and journals every request once it is over.
 //
 // A route serves a tape's responses in turn: its first stream request gets the tape's first response, the second
 // the second, and every later one the last (a recording that reconnected replays the same story). Requests that
-// fail through --fail-first do not use up a response.
+// fail through --fail-first do not use up a response. A preset route makes a new stream for each request. A route
+// with a sequence answers its n-th request with the n-th step (see Route::sequence).
+//
+// Test scopes: a request with an X-Test-Id header is counted (for --fail-first, sequences and {{seq}}) among the
+// requests of that route with the same X-Test-Id only, so that concurrent tests each see their own 1st, 2nd, ...
+// call. At most kMaxTestScopes (route, test id) pairs are counted: when one more comes, every scoped count starts
+// afresh (a long run with ever new ids stays bounded).
 //
 // handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
 #pragma once
@@ -12,7 +19,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +31,9 @@
 #include "ssetool/server/reply.hpp"
 
 namespace ssetool {
+
+inline constexpr std::size_t kMaxTestScopes = 4096;
+inline constexpr const char* kTestIdHeader = "X-Test-Id";
 
 struct ResponderOptions {
   std::vector<Route> routes;
@@ -46,15 +58,24 @@ class ReplayResponder {
     std::atomic<std::uint64_t> streams{0};   // streams served, to pick the tape's response
   };
 
+  // How many requests this route answered before this one: overall, or within the request's X-Test-Id.
+  std::uint64_t count_request(std::size_t index, const Request& request);
   Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
-  Reply stream(std::size_t index, JournalEntry entry);
+  Reply answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry);
+  Reply stream(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry);
+  Reply preset_stream(const Route& route, std::uint64_t seq, JournalEntry entry);
+  // Plays `response`, which `recording` keeps alive.
+  Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
+             JournalEntry entry);
   void finish(const JournalEntry& entry);
 
   ResponderOptions options_;
   std::unique_ptr<RouteState[]> states_;
   std::atomic<std::uint64_t> requests_{0};
+  std::mutex scopes_mutex_;
+  std::map<std::pair<std::size_t, std::string>, std::uint64_t> scoped_requests_;  // (route, X-Test-Id) -> count
 };
 
 }  // namespace ssetool
