@@ -39,6 +39,9 @@ const SERVERS = {
   raw: (portFile) => [tool("raw_write"), "--port-file", portFile],
   ssetool: (portFile, extra = []) => [opts.ssetool, "pipe", "--stamp", "--listen", "127.0.0.1:0", "--port-file",
     portFile, "-q", ...extra],
+  // --threads (issue 15): one stream loop, and two; plain `ssetool` takes the default (the CPUs it may use).
+  ssetool_t1: (portFile, extra = []) => SERVERS.ssetool(portFile, ["--threads", "1", ...extra]),
+  ssetool_t2: (portFile, extra = []) => SERVERS.ssetool(portFile, ["--threads", "2", ...extra]),
   node_http: (portFile) => ["node", tool("peers/node_http.mjs"), "--port-file", portFile],
   better_sse: (portFile) => ["node", tool("peers/better_sse.mjs"), "--port-file", portFile],
 };
@@ -216,7 +219,7 @@ async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }) {
     const cpu1 = await settledCpu(server.pid);
     const maxRss = stopSampling();
     const mem = memory(server.pid);
-    const metrics = kind === "ssetool" ? await httpGet(server.port, "/metrics") : "";
+    const metrics = kind.startsWith("ssetool") ? await httpGet(server.port, "/metrics") : "";
     await stopServer(server);
     const b = await bench.report();
     const published = Math.round(rate * seconds);
@@ -411,6 +414,9 @@ function plan(quick) {
     { name: "fanout_1x100", servers: ["raw", "ssetool"], load: { clients: 1, rate: 100, seconds: quick ? 2 : 5 } },
   ];
   if (!quick) fan.push({ name: "fanout_10000x10", servers: all, load: { clients: 10000, rate: 10, seconds: s } });
+  // Issue 15: the same load on one stream loop and on two, in the same run.
+  fan.push({ name: "scale_10000x10", servers: ["ssetool_t1", "ssetool_t2"],
+    load: { clients: 10000, rate: 10, seconds: s } });
   return {
     fan,
     slow: { servers: quick ? ["ssetool"] : ["ssetool", "node_http"],

@@ -94,15 +94,14 @@ Reply BroadcastServer::handle(const Request& req) {
   return Reply::text(404, "not found: the event stream is at " + path + "\n");
 }
 
-// A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
+// On the stream's loop (any of them). A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
 // (and the server stays), else every event kept: nothing live will follow.
 void BroadcastServer::open_stream(Session& session, std::uint64_t published_before,
                                   std::optional<std::size_t> asked) {
   ++clients_seen_;
   std::size_t replay_last = asked ? *asked : input_closed_ ? options_.hub.history : options_.replay_last;
-  hub_.subscribe(&session, session.request().last_event_id(), replay_last, published_before);
+  fanout_.subscribe(session, session.request().last_event_id(), replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd why) {
-    hub_.unsubscribe(s);
     if (why == SessionEnd::aborted && streams_ending_ && s->frames_dropped() > 0) {
       events_cut_ += s->frames_dropped();
       ++clients_cut_;
@@ -178,7 +177,7 @@ void BroadcastServer::log_losses() const {
   std::size_t unpublished = publisher_->dropped();
   if (verbosity == Verbosity::quiet || (unpublished == 0 && events_cut_ == 0)) return;
   std::string line = "shutdown: not delivered within the grace period:";
-  if (events_cut_ > 0) line += fmt::format(" {} queued event(s) to {} client(s)", events_cut_, clients_cut_);
+  if (events_cut_ > 0) line += fmt::format(" {} queued event(s) to {} client(s)", events_cut_.load(), clients_cut_.load());
   if (events_cut_ > 0 && unpublished > 0) line += ";";
   if (unpublished > 0) line += fmt::format(" {} event(s) read but never published", unpublished);
   options_.server.log(line);

@@ -9,6 +9,7 @@
 // anything the input thread had not handed over when it failed to finish within the grace period.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "ssetool/hub/hub.hpp"
+#include "ssetool/loop/hub_fanout.hpp"
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/loop/publisher.hpp"
 #include "ssetool/server/server.hpp"
@@ -90,19 +92,21 @@ class BroadcastServer {
   BroadcastOptions options_;
   Loop loop_;
   Hub hub_;
+  HubFanout fanout_{hub_, loop_};  // the hub to streams on every loop (--threads); outlives the server's loops
   std::optional<Process> command_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<FdSource> source_;
   bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
-  bool input_closed_ = false;    // the input ended and its last event was published
-  bool streams_ending_ = false;  // the server is shutting down
+  std::atomic<bool> input_closed_ = false;    // the input ended and its last event was published
+  std::atomic<bool> streams_ending_ = false;  // the server is shutting down
   bool stopped_by_signal_ = false;
   bool input_is_file_ = false;   // the input is a regular file (not a pipe, terminal or command)
-  std::size_t clients_seen_ = 0; // streams opened so far
+  std::atomic<std::size_t> clients_seen_ = 0;  // streams opened so far (on any loop)
   Loop::TimerId input_deadline_ = 0;
-  std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
-  std::size_t clients_cut_ = 0;
+  // Events queued for clients whose streams were cut at the end of the grace period (on any loop).
+  std::atomic<std::size_t> events_cut_ = 0;
+  std::atomic<std::size_t> clients_cut_ = 0;
   bool id_replaced_reported_ = false;  // the first replaced input id is logged, the others counted in silence
 };
 
