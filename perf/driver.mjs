@@ -44,6 +44,8 @@ const SERVERS = {
   ssetool_t2: (portFile, extra = []) => SERVERS.ssetool(portFile, ["--threads", "2", ...extra]),
   node_http: (portFile) => ["node", tool("peers/node_http.mjs"), "--port-file", portFile],
   better_sse: (portFile) => ["node", tool("peers/better_sse.mjs"), "--port-file", portFile],
+  // nginx + nchan, one worker (issue 15): the feeder publishes each line; the worker is measured (PORTFILE.pid).
+  nchan: (portFile) => ["node", tool("peers/nchan.mjs"), "--port-file", portFile],
 };
 
 // ---------------------------------------------------------------------------------------------------- helpers
@@ -142,7 +144,9 @@ async function startServer(kind, extra = [], { fixedArgv = null } = {}) {
     throw new Error(`${kind}: ${e.message}`);
   }
   const port = Number(readFileSync(portFile, "utf8"));
-  return { kind, child, pid: child.pid, port, dir, stderr };
+  // A peer whose serving process is not the one started (nchan: nginx's worker) names it in PORTFILE.pid.
+  const pid = existsSync(`${portFile}.pid`) ? Number(readFileSync(`${portFile}.pid`, "utf8")) : child.pid;
+  return { kind, child, pid, port, dir, stderr };
 }
 
 // Ends the server's input (every server then ends its streams and exits) and waits for it.
@@ -406,7 +410,7 @@ async function mcp(results, load) {
 // ---------------------------------------------------------------------------------------------------- plan
 function plan(quick) {
   const s = quick ? 3 : 10;
-  const all = ["raw", "ssetool", "node_http", "better_sse"];
+  const all = ["raw", "ssetool", "nchan", "node_http", "better_sse"];
   const fan = [
     { name: "fanout_1000x100", servers: all, load: { clients: 1000, rate: 100, seconds: s } },
     { name: "fanout_100x1000", servers: quick ? ["raw", "ssetool"] : all,
@@ -421,7 +425,7 @@ function plan(quick) {
     fan,
     slow: { servers: quick ? ["ssetool"] : ["ssetool", "node_http"],
       load: { clients: 1000, rate: 100, seconds: s, stalled: 10 } },
-    idle: { servers: ["ssetool", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
+    idle: { servers: ["ssetool", "nchan", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
     fastLines: quick ? 300000 : 2000000,
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
