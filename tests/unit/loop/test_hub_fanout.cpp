@@ -103,14 +103,16 @@ TEST_CASE("HubFanout: sessions on three loops joining while events flow get thei
   LoopThread a, b;  // destroyed before the fanout they use
   on_loop(hub_loop, [&] { publish(hub, 1, 100); });
 
-  // The publisher: 20 events per iteration of the hub's loop, posting itself again, while the clients join.
+  // The publisher: 20 events per iteration of the hub's loop, posting itself again, while the clients join; the
+  // last 100 once every client is in (so that each fresh one has some).
+  constexpr int kBeforeLast = kEvents - 100;
   std::atomic<int> next{101};
   std::function<void()> step = [&] {
     int from = next.load();
-    int to = std::min(from + 19, kEvents);
+    int to = std::min(from + 19, kBeforeLast);
     publish(hub, from, to);
     next = to + 1;
-    if (to < kEvents) hub_loop.post(step);
+    if (to < kBeforeLast) hub_loop.post(step);
   };
   hub_loop.post(step);
   std::vector<std::unique_ptr<Client>> resuming, fresh;
@@ -118,6 +120,13 @@ TEST_CASE("HubFanout: sessions on three loops joining while events flow get thei
     resuming.push_back(std::make_unique<Client>(*loop, fanout, "50"));
     fresh.push_back(std::make_unique<Client>(*loop, fanout, std::nullopt));
   }
+  on_loop(hub_loop, [&] {});  // every join was posted to the hub's loop before this: they have run
+  on_loop(a.loop(), [&] {});  // and the joins they posted on to a and b too
+  on_loop(b.loop(), [&] {});
+  for (int i = 0; i < 10000 && on_loop(hub_loop, [&] { return next.load(); }) <= kBeforeLast; ++i) {
+  }  // each call waits for one more iteration of the publisher
+  REQUIRE(next.load() == kBeforeLast + 1);
+  on_loop(hub_loop, [&] { publish(hub, kBeforeLast + 1, kEvents); });
   for (auto& c : resuming) CHECK(consecutive(c->ids(), 51, kEvents));
   for (auto& c : fresh) {
     auto ids = c->ids();
