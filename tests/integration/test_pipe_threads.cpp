@@ -160,7 +160,7 @@ TEST_CASE("pipe --threads: heartbeats reach idle streams on every loop", "[pipe]
   }
 }
 
-TEST_CASE("pipe --threads: the default is the CPUs the process may use, at most 16; bad values exit 2",
+TEST_CASE("pipe --threads: the default is the CPUs the process may use, at most 16, bad values exit 2",
           "[pipe][threads]") {
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -139,7 +139,7 @@ TEST_CASE("HubFanout: sessions on three loops joining while events flow get thei
   CHECK(on_loop(hub_loop, [&] { return hub.subscribers(); }) == 2);
 }
 
-TEST_CASE("LoopThread: runs posted work on its own thread, then stops and joins; default_loop_count is bounded",
+TEST_CASE("LoopThread: runs posted work on its own thread, then stops and joins, default_loop_count is bounded",
           "[loop][concurrency]") {
   LoopThread thread;
   auto id = on_loop(thread.loop(), [] { return std::this_thread::get_id(); });
