@@ -54,6 +54,9 @@ void ServerFlags::add_to(CLI::App& app) {
   option("--max-body", max_body, "SIZE",
          "Largest request body read (Content-Length or chunked); a larger one gets 413 before it is read")
       ->capture_default_str();
+  option("--body-budget", body_budget, "SIZE",
+         "All request bodies being read at once; one that would go over gets 503 + Retry-After "
+         "(default: the larger of 32MiB and --max-body)");
   option("--grace", grace, "DURATION", "On SIGINT/SIGTERM, time for streams to flush before they are cut")
       ->capture_default_str();
   if (offers_threads)
@@ -94,6 +97,11 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
   if (o.stream_loops > kMaxLoops)
     throw InvalidArgument(fmt::format("--threads {}: at most {} stream loops", threads, kMaxLoops));
   o.max_body = size_flag("--max-body", max_body);
+  if (!body_budget.empty()) {
+    o.body_budget = size_flag("--body-budget", body_budget, 1);
+    if (o.body_budget < o.max_body)
+      throw InvalidArgument(fmt::format("--body-budget {}: must be at least --max-body ({})", body_budget, max_body));
+  }
   o.verbosity = quiet ? Verbosity::quiet : verbose ? Verbosity::verbose : Verbosity::normal;
   // Lines written by a thread of their own: a stderr nobody reads must not stall the loop (base/log_writer.hpp).
   auto writer = std::make_shared<LogWriter>(STDERR_FILENO);

@@ -27,6 +27,7 @@ struct ServerFlags {
   std::vector<std::string> headers;
   std::string tls_cert, tls_key;
   std::string grace = "2s";
+  std::string body_budget;  // empty: the server's default
   std::string max_body = "8MiB";  // set before add_to() for another default (serve: 1MiB)
   bool verbose = false, quiet = false;
   std::string threads;         // empty: default_loop_count()

@@ -103,6 +103,8 @@ TEST_CASE("server: a Content-Length over --max-body is refused before its body i
   REQUIRE(c.send_all("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1025\r\n\r\n"));
   REQUIRE(c.read_until("\r\n\r\n", 5s));
   CHECK(c.received().rfind("HTTP/1.1 413", 0) == 0);
+  CHECK(metric(server.port, R"(requests_refused_total\{status="413"\})") == 1);  // counted before it is sent
+  CHECK(metric(server.port, R"(requests_refused_total\{status="400"\})") == 0);
 }
 
 TEST_CASE("server: many almost-complete 8 MB bodies stay within the in-flight budget (503 beyond)",
@@ -127,6 +129,27 @@ TEST_CASE("server: many almost-complete 8 MB bodies stay within the in-flight bu
   CHECK(http_request(server.port, "GET", "/healthz").status == 200);
 }
 
+TEST_CASE("server: --body-budget bounds the bodies held at once (503 beyond), below --max-body it is refused",
+          "[server][hardening]") {
+  auto server = start_pipe({"--max-body", "1KiB", "--body-budget", "2KiB"});
+  std::vector<std::unique_ptr<RawConnection>> senders;
+  for (int i = 0; i < 3; ++i) {  // 1,000 of each 1,024 bytes: two fit in 2 KiB, the third does not
+    senders.push_back(std::make_unique<RawConnection>(server.port));
+    REQUIRE(senders.back()->send_all("POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n" +
+                                     std::string(1000, 'x')));
+  }
+  // Which one is refused depends on the order the loop reads them in: exactly one, whichever it is.
+  REQUIRE(await_metric(server.port, R"(requests_refused_total\{status="503"\})", 1));
+  int answered = 0;
+  for (auto& c : senders)
+    if (c->read_some(100ms) > 0) answered += c->received().rfind("HTTP/1.1 503", 0) == 0 ? 1 : 100;
+  CHECK(answered == 1);
+
+  Process p({ssetool_binary(), "pipe", "--listen", "127.0.0.1:0", "--max-body", "2KiB", "--body-budget", "1KiB"});
+  CHECK(p.wait() == 2);
+  CHECK(p.stderr_text() == "ssetool: pipe: --body-budget 1KiB: must be at least --max-body (2KiB)\n");
+}
+
 TEST_CASE("server: with --token, 401 comes before the body is read", "[server][hardening]") {
   auto server = start_pipe({"--token", "sesame"});
   RawConnection c(server.port);
@@ -138,6 +161,8 @@ TEST_CASE("server: with --token, 401 comes before the body is read", "[server][h
   REQUIRE(chunked.send_all(kChunkedHead));
   REQUIRE(chunked.read_until("\r\n\r\n", 5s));
   CHECK(chunked.received().rfind("HTTP/1.1 401", 0) == 0);
+  auto metrics = http_request(server.port, "GET", "/metrics", {{"Authorization", "Bearer sesame"}});
+  CHECK(metrics.body.find("\nssetool_requests_refused_total{status=\"401\"} 2\n") != std::string::npos);
 }
 
 TEST_CASE("server: a body sent where the server reads none gets 404 before it is read", "[server][hardening]") {
@@ -146,6 +171,20 @@ TEST_CASE("server: a body sent where the server reads none gets 404 before it is
   REQUIRE(c.send_all("PUT /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n"));
   REQUIRE(c.read_until("\r\n\r\n", 5s));
   CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
+}
+
+TEST_CASE("serve: a body sent where serve reads none gets 404 before it is read, its stdin endpoint reads one",
+          "[serve][hardening]") {
+  auto server = start_ssetool({"serve", "--stdin-endpoint", "--", "cat"});
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"));
+  REQUIRE(c.read_until("\r\n\r\n", 5s));
+  CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
+  // The stdin endpoint's path reads its body, then answers: no session by that id.
+  auto unknown = http_request(server.port, "POST", "/stdin/unknown", {}, "line\n");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body.find("reads a request body") == std::string::npos);
+  CHECK(c.received().find("nothing at this path reads a request body") != std::string::npos);
 }
 
 TEST_CASE("server: ambiguous framing gets 400 and the connection is closed", "[server][hardening]") {

@@ -53,6 +53,11 @@ CommandServer::CommandServer(CommandServerOptions options) : options_(std::move(
   slots_ = std::make_unique<ProcessSlots>(options_.max_procs);
   registry_ = std::make_unique<StdinRegistry>(options_.stdin_buffer);
   environment_ = current_environment();
+  // A body is read only where one is taken (the stdin endpoint) or answered (405 on the stream's paths): anywhere
+  // else the 404 comes before the body is read (server/early_refusal.hpp).
+  options_.server.body_path = [this](const std::string& p) {
+    return (options_.stdin_endpoint && p.rfind(kStdinPrefix, 0) == 0) || is_stream_path(p);
+  };
   server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
 }
 

@@ -4,6 +4,19 @@
 #include <fmt/core.h>
 
 namespace ssetool {
+void RefusalCounters::count(int status) {
+  std::size_t i = 0;
+  while (i < kStatuses.size() && kStatuses[i] != status) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<std::pair<int, std::uint64_t>> RefusalCounters::snapshot() const {
+  std::vector<std::pair<int, std::uint64_t>> out;
+  for (std::size_t i = 0; i <= kStatuses.size(); ++i)
+    out.emplace_back(i < kStatuses.size() ? kStatuses[i] : 0, counts_[i].load(std::memory_order_relaxed));
+  return out;
+}
+
 namespace {
 
 // ssetool_loop_clients_connected{loop="K"}: how the streams are spread over the loops.
@@ -14,6 +27,18 @@ std::string loop_lines(const ServerStats& stats) {
   for (std::size_t i = 0; i < stats.loops.size(); ++i)
     text += fmt::format("ssetool_loop_clients_connected{{loop=\"{}\"}} {}\n", i,
                         stats.loops[i].clients.load(std::memory_order_relaxed));
+  return text;
+}
+
+// One sample per status: ssetool_requests_refused_total{status="413"} 2 (status="other" for the rest).
+std::string refusals_text(const RefusalCounters& refused) {
+  std::string text =
+      "# HELP ssetool_requests_refused_total Requests the server answered itself before the application saw them "
+      "(malformed, too large, too slow, unauthorized, over the body budget), by status.\n"
+      "# TYPE ssetool_requests_refused_total counter\n";
+  for (auto [status, count] : refused.snapshot())
+    text += fmt::format("ssetool_requests_refused_total{{status=\"{}\"}} {}\n",
+                        status ? std::to_string(status) : "other", count);
   return text;
 }
 
@@ -38,7 +63,7 @@ std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& app
                 v(stats.clients_dropped_slow)) +
          metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length) +
          metric("stream_loops", "gauge", "Stream loops (--threads).", stats.loops.size()) +
-         loop_lines(stats) + application.more;
+         loop_lines(stats) + refusals_text(stats.refused) + application.more;
 }
 
 }  // namespace ssetool

@@ -345,6 +345,7 @@ bool Server::accept_head(const ConnectionPtr& c) {
 // `why`, when given, is the body: one line saying what was wrong.
 void Server::refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers,
                     const std::string& why) {
+  stats_.refused.count(status);
   std::string body = why.empty() ? "" : why + "\n";
   std::string type = why.empty() ? "" : "Content-Type: text/plain; charset=utf-8\r\n";
   std::string response = fmt::format("HTTP/1.1 {} {}\r\nContent-Length: {}\r\n{}Connection: close\r\n{}\r\n{}",
