@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 namespace ssetool {
+
 void RefusalCounters::count(int status) {
   std::size_t i = 0;
   while (i < kStatuses.size() && kStatuses[i] != status) ++i;
