@@ -412,7 +412,8 @@ function plan(quick) {
   const s = quick ? 3 : 10;
   const all = ["raw", "ssetool", "nchan", "node_http", "better_sse"];
   const fan = [
-    { name: "fanout_1000x100", servers: all, load: { clients: 1000, rate: 100, seconds: s } },
+    // ssetool_t1 beside the default (--threads = the CPUs): what the extra loops cost or save per delivery.
+    { name: "fanout_1000x100", servers: [...all, "ssetool_t1"], load: { clients: 1000, rate: 100, seconds: s } },
     { name: "fanout_100x1000", servers: quick ? ["raw", "ssetool"] : all,
       load: { clients: 100, rate: 1000, seconds: s } },
     { name: "fanout_1x100", servers: ["raw", "ssetool"], load: { clients: 1, rate: 100, seconds: quick ? 2 : 5 } },
