@@ -155,6 +155,7 @@ Runner add_pipe_command(CLI::App& app) {
       "  ssetool pipe -- tail -n 20 -F app.log\n"
       "  ssetool pipe -f ndjson --listen :9000 < events.ndjson\n"
       "See ssetool-pipe(1); server options: ssetool(1).");
+  flags->server.offers_threads = true;
   flags->server.add_to(*sub);
   sub->add_option("-f,--format", flags->format, "Input format: lines, ndjson or sse")
       ->type_name("FORMAT")->capture_default_str();

@@ -293,6 +293,7 @@ Runner add_replay_command(CLI::App& app) {
       "Exit status: 0 after SIGINT/SIGTERM or --exit-after, 1 when --timeout passes first or on a run-time\n"
       "failure (busy port, a failed journal write), 2 on a usage error, including an invalid recording or routes\n"
       "file (reported as FILE:LINE). See ssetool-replay(1); server options: ssetool(1).");
+  flags->server.offers_threads = true;  // each stream plays on its own loop (replay/playback)
   flags->server.add_to(*sub);
   sub->add_option("file", flags->file, "Recording served at --path to GET and POST")->type_name("FILE");
   sub->add_option("-r,--route", flags->routes, "Serve a recording: 'PATH=FILE' (GET and POST) or 'METHOD PATH=FILE' (repeatable)")

@@ -13,6 +13,8 @@
 namespace ssetool::cli {
 namespace {
 
+constexpr std::uint64_t kMaxLoops = 256;  // --threads: more is a typo, not a machine
+
 // The TLS flags come as a pair, and a listen URL's scheme must agree with them.
 void check_tls(const ListenAddress& listen, const std::string& text, const std::string& cert, const std::string& key) {
   if (!key.empty() && cert.empty()) throw InvalidArgument("--tls-key: needs --tls-cert, which is not given");
@@ -57,6 +59,11 @@ void ServerFlags::add_to(CLI::App& app) {
          "(default: the larger of 32MiB and --max-body)");
   option("--grace", grace, "DURATION", "On SIGINT/SIGTERM, time for streams to flush before they are cut")
       ->capture_default_str();
+  if (offers_threads)
+    option("--threads", threads, "N",
+           fmt::format("Stream loops (threads writing streams), 1 to {}; streams are spread over them (default: the "
+                       "CPUs this process may run on, at most {})", kMaxLoops, kMaxDefaultLoops)
+               .c_str());
   app.add_flag("-v,--verbose", verbose, "Log more: bytes per stream, Last-Event-ID, every command started (serve)")
       ->group("Server options");
   app.add_flag("-q,--quiet", quiet, "Log nothing but errors (no per-client lines)")->group("Server options");
@@ -86,6 +93,9 @@ ServerOptions ServerFlags::options(const std::string& subcommand) const {
   o.tls_cert = tls_cert;
   o.tls_key = tls_key;
   o.grace = duration_flag("--grace", grace);
+  if (offers_threads) o.stream_loops = threads.empty() ? default_loop_count() : count_flag("--threads", threads, 1);
+  if (o.stream_loops > kMaxLoops)
+    throw InvalidArgument(fmt::format("--threads {}: at most {} stream loops", threads, kMaxLoops));
   o.max_body = size_flag("--max-body", max_body);
   if (!body_budget.empty()) {
     o.body_budget = size_flag("--body-budget", body_budget, 1);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ssetool/loop/loop.hpp"
+#include "ssetool/loop/loop_thread.hpp"
 #include "ssetool/server/server.hpp"
 #include "ssetool/server/server_options.hpp"
 
@@ -29,6 +30,8 @@ struct ServerFlags {
   std::string body_budget;  // empty: the server's default
   std::string max_body = "8MiB";  // set before add_to() for another default (serve: 1MiB)
   bool verbose = false, quiet = false;
+  std::string threads;         // empty: default_loop_count()
+  bool offers_threads = false;  // set before add_to() for a subcommand whose streams may run on any loop (pipe)
 
   void add_to(CLI::App& app);
   // Throws InvalidArgument naming the flag (a bad value, or a flag that needs another one).

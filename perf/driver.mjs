@@ -39,8 +39,13 @@ const SERVERS = {
   raw: (portFile) => [tool("raw_write"), "--port-file", portFile],
   ssetool: (portFile, extra = []) => [opts.ssetool, "pipe", "--stamp", "--listen", "127.0.0.1:0", "--port-file",
     portFile, "-q", ...extra],
+  // --threads (issue 15): one stream loop, and two; plain `ssetool` takes the default (the CPUs it may use).
+  ssetool_t1: (portFile, extra = []) => SERVERS.ssetool(portFile, ["--threads", "1", ...extra]),
+  ssetool_t2: (portFile, extra = []) => SERVERS.ssetool(portFile, ["--threads", "2", ...extra]),
   node_http: (portFile) => ["node", tool("peers/node_http.mjs"), "--port-file", portFile],
   better_sse: (portFile) => ["node", tool("peers/better_sse.mjs"), "--port-file", portFile],
+  // nginx + nchan, one worker (issue 15): the feeder publishes each line; the worker is measured (PORTFILE.pid).
+  nchan: (portFile) => ["node", tool("peers/nchan.mjs"), "--port-file", portFile],
 };
 
 // ---------------------------------------------------------------------------------------------------- helpers
@@ -139,7 +144,9 @@ async function startServer(kind, extra = [], { fixedArgv = null } = {}) {
     throw new Error(`${kind}: ${e.message}`);
   }
   const port = Number(readFileSync(portFile, "utf8"));
-  return { kind, child, pid: child.pid, port, dir, stderr };
+  // A peer whose serving process is not the one started (nchan: nginx's worker) names it in PORTFILE.pid.
+  const pid = existsSync(`${portFile}.pid`) ? Number(readFileSync(`${portFile}.pid`, "utf8")) : child.pid;
+  return { kind, child, pid, port, dir, stderr };
 }
 
 // Ends the server's input (every server then ends its streams and exits) and waits for it.
@@ -216,7 +223,7 @@ async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }) {
     const cpu1 = await settledCpu(server.pid);
     const maxRss = stopSampling();
     const mem = memory(server.pid);
-    const metrics = kind === "ssetool" ? await httpGet(server.port, "/metrics") : "";
+    const metrics = kind.startsWith("ssetool") ? await httpGet(server.port, "/metrics") : "";
     await stopServer(server);
     const b = await bench.report();
     const published = Math.round(rate * seconds);
@@ -403,19 +410,23 @@ async function mcp(results, load) {
 // ---------------------------------------------------------------------------------------------------- plan
 function plan(quick) {
   const s = quick ? 3 : 10;
-  const all = ["raw", "ssetool", "node_http", "better_sse"];
+  const all = ["raw", "ssetool", "nchan", "node_http", "better_sse"];
   const fan = [
-    { name: "fanout_1000x100", servers: all, load: { clients: 1000, rate: 100, seconds: s } },
+    // ssetool_t1 beside the default (--threads = the CPUs): what the extra loops cost or save per delivery.
+    { name: "fanout_1000x100", servers: [...all, "ssetool_t1"], load: { clients: 1000, rate: 100, seconds: s } },
     { name: "fanout_100x1000", servers: quick ? ["raw", "ssetool"] : all,
       load: { clients: 100, rate: 1000, seconds: s } },
     { name: "fanout_1x100", servers: ["raw", "ssetool"], load: { clients: 1, rate: 100, seconds: quick ? 2 : 5 } },
   ];
   if (!quick) fan.push({ name: "fanout_10000x10", servers: all, load: { clients: 10000, rate: 10, seconds: s } });
+  // Issue 15: the same load on one stream loop and on two, in the same run.
+  fan.push({ name: "scale_10000x10", servers: ["ssetool_t1", "ssetool_t2"],
+    load: { clients: 10000, rate: 10, seconds: s } });
   return {
     fan,
     slow: { servers: quick ? ["ssetool"] : ["ssetool", "node_http"],
       load: { clients: 1000, rate: 100, seconds: s, stalled: 10 } },
-    idle: { servers: ["ssetool", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
+    idle: { servers: ["ssetool", "nchan", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
     fastLines: quick ? 300000 : 2000000,
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },

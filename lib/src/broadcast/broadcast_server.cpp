@@ -32,7 +32,12 @@ BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(
     options_.server.max_body = options_.publish.max_body;
     options_.server.own_auth = [this](const Request& r) { return publish_auth(r); };
   }
-  if (options_.backplane) use_backplane(*options_.backplane);
+  if (options_.backplane) {
+    // A resume from the backplane and the clients waiting for this node to catch up use the hub's loop's state:
+    // one stream loop (--threads has no effect; see ssetool-pipe(1), BACKPLANE).
+    options_.server.stream_loops = 1;
+    use_backplane(*options_.backplane);
+  }
   if (!options_.command.empty()) {
     try {
       command_ = Process::spawn({.argv = options_.command});
@@ -137,15 +142,14 @@ std::string BroadcastServer::metrics_text() const {
          (backplane_ ? backplane_->metrics_text() : "");
 }
 
-// A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
+// On the stream's loop (any of them). A new client gets the last N events it asks for (?replay-last=N), else --replay-last's; once the input has ended
 // (and the server stays), else every event kept: nothing live will follow.
 void BroadcastServer::open_stream(Session& session, std::uint64_t published_before,
                                   std::optional<std::size_t> asked) {
   ++clients_seen_;
   std::size_t replay_last = asked ? *asked : input_closed_ ? options_.hub.history : options_.replay_last;
-  hub_.subscribe(&session, session.request().last_event_id(), replay_last, published_before);
+  fanout_.subscribe(session, session.request().last_event_id(), replay_last, published_before);
   session.on_close([this, s = &session](SessionEnd why) {
-    hub_.unsubscribe(s);
     if (why == SessionEnd::aborted && streams_ending_ && s->frames_dropped() > 0) {
       events_cut_ += s->frames_dropped();
       ++clients_cut_;
@@ -230,7 +234,7 @@ void BroadcastServer::log_losses() const {
   std::size_t unpublished = publisher_->dropped();
   if (verbosity == Verbosity::quiet || (unpublished == 0 && events_cut_ == 0)) return;
   std::string line = "shutdown: not delivered within the grace period:";
-  if (events_cut_ > 0) line += fmt::format(" {} queued event(s) to {} client(s)", events_cut_, clients_cut_);
+  if (events_cut_ > 0) line += fmt::format(" {} queued event(s) to {} client(s)", events_cut_.load(), clients_cut_.load());
   if (events_cut_ > 0 && unpublished > 0) line += ";";
   if (unpublished > 0) line += fmt::format(" {} event(s) read but never published", unpublished);
   options_.server.log(line);

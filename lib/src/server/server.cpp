@@ -93,7 +93,18 @@ Server::Server(Loop& loop, ServerOptions options, Handler handler)
 
 Server::~Server() {
   workers_.reset();  // joins: no worker touches this server afterwards
-  for (auto& [id, s] : sessions_) s->abort();
+  for (std::size_t i = 1; i < shards_.size(); ++i) {
+    Shard& shard = *shards_[i];
+    shard.loop.post([&shard] {
+      shard.loop.cancel_timer(shard.sweep_timer);
+      auto left = shard.sessions;
+      for (auto& [id, s] : left) s->abort();
+    });
+    shard.thread->stop_and_join();  // the posted abort runs first
+    shard.sessions.clear();
+  }
+  if (!shards_.empty())
+    for (auto& [id, s] : shards_[0]->sessions) s->abort();
   if (listen_fd_ >= 0) {
     loop_.unwatch(listen_fd_);
     ::close(listen_fd_);
@@ -105,9 +116,17 @@ void Server::start() {
   bind_and_listen();
   bridge_ = std::make_unique<HttpBridge>([this](const Request& r) { return policy_->answer(r); }, listen_fd_,
                                          kWorkerIoTimeout);
+  std::size_t loops = std::max<std::size_t>(options_.stream_loops, 1);
+  for (std::size_t i = 0; i < loops; ++i) stats_.loops.emplace_back();
   workers_ = std::make_unique<WorkerPool>(options_.workers);
+  shards_.push_back(std::make_unique<Shard>(Shard{0, loop_, nullptr, {}, 0}));
+  for (std::size_t i = 1; i < loops; ++i) {
+    auto thread = std::make_unique<LoopThread>();
+    Loop& loop = thread->loop();
+    shards_.push_back(std::make_unique<Shard>(Shard{i, loop, std::move(thread), {}, 0}));
+  }
   loop_.watch(listen_fd_, EPOLLIN, [this](std::uint32_t) { on_accept(); });
-  sweep();
+  for (auto& shard : shards_) on_shard(*shard, [this, s = shard.get()] { sweep(*s); });
   write_port_file();
 }
 
@@ -410,26 +429,34 @@ void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
   check_shutdown_done();
 }
 
+// Places the stream on the next loop in turn; it lives there until it ends.
 void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
+  Shard& shard = *shards_[next_shard_++ % shards_.size()];
+  if (&shard.loop == &loop_) return start_session(shard, c, std::move(outcome));
+  ++remote_sessions_;
+  shard.loop.post([this, &shard, c, outcome = std::move(outcome)]() mutable { start_session(shard, c, std::move(outcome)); });
+}
+
+// On the shard's loop.
+void Server::start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome) {
   std::uint64_t id = c->id;
   outcome.request.body = std::string();  // the handler had it; a stream does not keep it for its whole life
-  auto session = std::make_shared<Session>(loop_, std::move(c->transport), std::move(outcome.request), id,
-                                           options_.client_buffer, &stats_.delivered);
+  auto session = std::make_shared<Session>(shard.loop, std::move(c->transport), std::move(outcome.request), id,
+                                           options_.client_buffer, &stats_.loops[shard.index].delivered);
   session->set_chunked(outcome.chunked);
-  sessions_[id] = session;
+  shard.sessions[id] = session;
   stats_.clients_connected.fetch_add(1, std::memory_order_relaxed);
+  stats_.loops[shard.index].clients.fetch_add(1, std::memory_order_relaxed);
   bool detailed = options_.verbosity == Verbosity::verbose;
   log(Verbosity::normal, client_connected_line(session->request(), detailed));
-  session->on_close([this, id, detailed, s = session.get()](SessionEnd why) {
+  session->on_close([this, &shard, id, detailed, s = session.get()](SessionEnd why) {
     StreamSummary summary{why, stopping_, s->frames_sent(), s->bytes_written(), Loop::Clock::now() - s->opened_at()};
     log(Verbosity::normal, client_closed_line(s->request(), summary, detailed));
     if (why == SessionEnd::slow) stats_.clients_dropped_slow.fetch_add(1, std::memory_order_relaxed);
     stats_.clients_connected.fetch_sub(1, std::memory_order_relaxed);
+    stats_.loops[shard.index].clients.fetch_sub(1, std::memory_order_relaxed);
     policy_->release_stream();
-    loop_.defer([this, id] {
-      sessions_.erase(id);
-      check_shutdown_done();
-    });
+    shard.loop.defer([this, &shard, id] { session_closed(shard, id); });
   });
   session->start();
   if (options_.retry) {
@@ -442,6 +469,22 @@ void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
   if (stopping_) session->end();
 }
 
+// On the shard's loop, after the session's close callbacks ran.
+void Server::session_closed(Shard& shard, std::uint64_t id) {
+  shard.sessions.erase(id);
+  if (&shard.loop == &loop_) return check_shutdown_done();
+  loop_.post([this] {
+    --remote_sessions_;
+    check_shutdown_done();
+  });
+}
+
+// Runs fn on the shard's loop: now when it is the server's own (the caller is on it), else posted.
+void Server::on_shard(Shard& shard, std::function<void()> fn) {
+  if (&shard.loop == &loop_) fn();
+  else shard.loop.post(std::move(fn));
+}
+
 void Server::close_connection(const ConnectionPtr& c) {
   release_body(c);
   if (c->transport) loop_.unwatch(c->transport->fd());
@@ -451,16 +494,16 @@ void Server::close_connection(const ConnectionPtr& c) {
   connections_.erase(c->id);
 }
 
-// Periodic work: heartbeats on idle streams.
-void Server::sweep() {
+// Periodic work on the shard's loop: heartbeats on its idle streams.
+void Server::sweep(Shard& shard) {
   auto hb = options_.heartbeat;
   if (hb.count() > 0) {
     auto now = Loop::Clock::now();
-    for (auto& [id, s] : sessions_) s->heartbeat_if_idle(now, hb);
+    for (auto& [id, s] : shard.sessions) s->heartbeat_if_idle(now, hb);
   }
   auto every = hb.count() > 0 ? std::clamp(hb / 4, std::chrono::microseconds(5000), std::chrono::microseconds(1000000))
                               : std::chrono::microseconds(1000000);
-  sweep_timer_ = loop_.add_timer(every, [this] { sweep(); });
+  shard.sweep_timer = shard.loop.add_timer(every, [this, &shard] { sweep(shard); });
 }
 
 void Server::shutdown(std::function<void()> done) {
@@ -472,20 +515,31 @@ void Server::shutdown(std::function<void()> done) {
     loop_.unwatch(listen_fd_);  // the descriptor stays open until ~Server: httplib checks it
     ::shutdown(listen_fd_, SHUT_RDWR);
   }
-  loop_.cancel_timer(sweep_timer_);
   auto idle = connections_;
   for (auto& [id, c] : idle) close_connection(c);
-  for (auto& [id, s] : sessions_) s->end();
+  // Deferred: the frames this iteration handed to other loops (HubFanout) reach them before the end does.
+  loop_.defer([this] {
+    for (auto& shard : shards_)
+      on_shard(*shard, [s = shard.get()] {
+        s->loop.cancel_timer(s->sweep_timer);
+        for (auto& [id, session] : s->sessions) session->end();
+      });
+  });
   loop_.add_timer(options_.grace, [this] {
-    auto left = sessions_;
-    if (!left.empty()) log(Verbosity::normal, fmt::format("grace period over: cutting {} stream(s)", left.size()));
-    for (auto& [id, s] : left) s->abort();
+    for (auto& shard : shards_) on_shard(*shard, [this, s = shard.get()] { cut_streams(*s); });
   });
   check_shutdown_done();
 }
 
+// The grace period is over: the shard's streams still open are cut.
+void Server::cut_streams(Shard& shard) {
+  auto left = shard.sessions;
+  if (!left.empty()) log(Verbosity::normal, fmt::format("grace period over: cutting {} stream(s)", left.size()));
+  for (auto& [id, s] : left) s->abort();
+}
+
 void Server::check_shutdown_done() {
-  if (!stopping_ || !sessions_.empty() || in_workers_ > 0 || !on_stopped_) return;
+  if (!stopping_ || session_count() > 0 || in_workers_ > 0 || !on_stopped_) return;
   auto done = std::move(on_stopped_);
   on_stopped_ = nullptr;
   loop_.defer(std::move(done));

@@ -139,7 +139,11 @@ TEST_CASE("policy: /metrics shows the server's counters and the application's va
   Fixture f;
   f.options.application_metrics = [] { return ApplicationMetrics{.events_published = 42, .history_length = 7}; };
   f.stats.clients_connected = 3;
-  f.stats.delivered.frames = 11;
+  f.stats.loops.emplace_back();  // two stream loops: their counters are summed, their streams listed per loop
+  f.stats.loops.emplace_back();
+  f.stats.loops[0].delivered.frames = 4;
+  f.stats.loops[1].delivered.frames = 7;
+  f.stats.loops[1].clients = 3;
   HttpPolicy policy(f.options, f.stats, application);
   Reply reply = policy.answer(get("/metrics"));
   CHECK(reply.status == 200);
@@ -150,6 +154,9 @@ TEST_CASE("policy: /metrics shows the server's counters and the application's va
   CHECK(reply.body.find("\nssetool_history_length 7\n") != std::string::npos);
   CHECK(reply.body.find("\nssetool_clients_connected 3\n") != std::string::npos);
   CHECK(reply.body.find("\nssetool_frames_delivered_total 11\n") != std::string::npos);
+  CHECK(reply.body.find("\nssetool_stream_loops 2\n") != std::string::npos);
+  CHECK(reply.body.find("\nssetool_loop_clients_connected{loop=\"0\"} 0\n"
+                        "ssetool_loop_clients_connected{loop=\"1\"} 3\n") != std::string::npos);
 
   f.options.application_metrics = nullptr;  // serve and replay: none, shown as 0
   Reply without = HttpPolicy(f.options, f.stats, application).answer(get("/metrics"));

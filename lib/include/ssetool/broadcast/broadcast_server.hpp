@@ -20,6 +20,7 @@
 
 #include "ssetool/backplane/backplane.hpp"
 #include "ssetool/hub/hub.hpp"
+#include "ssetool/loop/hub_fanout.hpp"
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/loop/publisher.hpp"
 #include "ssetool/server/server.hpp"
@@ -117,6 +118,7 @@ class BroadcastServer {
   BroadcastOptions options_;
   Loop loop_;
   Hub hub_;
+  HubFanout fanout_{hub_, loop_};  // the hub to streams on every loop (--threads); outlives the server's loops
   std::optional<Process> command_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<Publisher> publisher_;
@@ -125,19 +127,20 @@ class BroadcastServer {
   std::string read_after_;  // the entry the backplane's reader starts after
   std::vector<std::pair<Session*, std::string>> waiting_;  // resuming clients ahead of this node, and their ids
   bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
-  bool input_closed_ = false;    // the input ended and its last event was published
-  bool streams_ending_ = false;  // the server is shutting down
+  std::atomic<bool> input_closed_ = false;    // the input ended and its last event was published
+  std::atomic<bool> streams_ending_ = false;  // the server is shutting down
   bool stopped_by_signal_ = false;
   bool input_is_file_ = false;   // the input is a regular file (not a pipe, terminal or command)
-  std::atomic<std::size_t> clients_seen_{0};  // streams opened so far (read by the source thread at its end)
+  std::atomic<std::size_t> clients_seen_ = 0;  // streams opened so far (on any loop)
   std::atomic<bool> input_cancelled_{false};  // reading was stopped (not an end of the input)
   std::atomic<bool> input_fatal_{false};      // a fatal input error (or the backplane refused an append)
   Loop::TimerId input_deadline_ = 0;
-  std::size_t events_cut_ = 0;   // events queued for clients whose streams were cut at the end of the grace period
-  std::size_t clients_cut_ = 0;
-  bool id_replaced_reported_ = false;
+  // Events queued for clients whose streams were cut at the end of the grace period (on any loop).
+  std::atomic<std::size_t> events_cut_ = 0;
+  std::atomic<std::size_t> clients_cut_ = 0;
+  bool id_replaced_reported_ = false;  // the first replaced input id is logged, the others counted in silence
   std::atomic<std::uint64_t> publish_requests_{0};  // accepted (202)
-  std::atomic<std::uint64_t> publish_refused_{0};   // refused by the application (400, 415, 503)  // the first replaced input id is logged, the others counted in silence
+  std::atomic<std::uint64_t> publish_refused_{0};   // refused by the application (400, 415, 503)
 };
 
 }  // namespace ssetool

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,7 +35,13 @@ struct ServerStats {
   std::atomic<std::uint64_t> clients_connected{0};
   std::atomic<std::uint64_t> clients_dropped_slow{0};
   RefusalCounters refused;
-  DeliveryCounters delivered;
+  // Per stream loop (--threads), the server's own first: each loop writes its own, on a cache line of its own.
+  // Sized once, before any worker or loop reads it; /metrics sums them.
+  struct alignas(64) PerLoop {
+    std::atomic<std::uint64_t> clients{0};  // event streams open now on this loop
+    DeliveryCounters delivered;
+  };
+  std::deque<PerLoop> loops;
 };
 
 // The /metrics body: every metric, with its HELP and TYPE lines.

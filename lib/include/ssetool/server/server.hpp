@@ -4,6 +4,12 @@
 // through cpp-httplib (http_bridge). Short answers are written by the worker; an event stream's socket
 // comes back to the loop as a Session. Built in: heartbeats, logging, graceful shutdown, and the HTTP policy
 // of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
+//
+// Stream loops (ServerOptions::stream_loops, --threads): the server's own loop accepts and reads requests; with N
+// loops, N - 1 more run on threads of their own, and each new stream is placed on the next loop in turn, where it
+// lives until it ends. A stream's handler (the Reply's opener), its session and its on_close callbacks run on
+// that stream's loop (Session::loop()). Heartbeats run on each loop for its own streams; shutdown ends every
+// loop's streams and calls `done` on the server's loop once all of them are over.
 #pragma once
 
 #include <atomic>
@@ -12,8 +18,10 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ssetool/loop/loop.hpp"
+#include "ssetool/loop/loop_thread.hpp"
 #include "ssetool/loop/session.hpp"
 #include "ssetool/loop/worker_pool.hpp"
 #include "ssetool/server/http_bridge.hpp"
@@ -35,7 +43,10 @@ class Server {
   int port() const { return port_; }
   const ServerOptions& options() const { return options_; }
   const ServerStats& stats() const { return stats_; }
-  std::size_t session_count() const { return sessions_.size(); }
+  // On the server's loop: streams open on every loop (those handed to another loop count until they end).
+  std::size_t session_count() const { return shards_.empty() ? 0 : shards_[0]->sessions.size() + remote_sessions_; }
+  // The stream loops, the server's own first (one before start()).
+  std::size_t loop_count() const { return shards_.size(); }
 
   // Graceful shutdown, on the loop's thread: stop accepting, let every stream flush and end cleanly
   // within the grace period (then cut the rest), and call `done` once nothing is left.
@@ -49,6 +60,14 @@ class Server {
  private:
   struct Connection;
   using ConnectionPtr = std::shared_ptr<Connection>;
+  // One stream loop and the sessions it owns (touched on that loop only).
+  struct Shard {
+    std::size_t index;  // in shards_ and ServerStats::loop_clients
+    Loop& loop;
+    std::unique_ptr<LoopThread> thread;  // null for the server's own loop
+    std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions;
+    Loop::TimerId sweep_timer = 0;
+  };
 
   void bind_and_listen();
   void write_port_file() const;
@@ -63,11 +82,15 @@ class Server {
   void dispatch(const ConnectionPtr& c);
   void on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome);
   void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
+  void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
+  void session_closed(Shard& shard, std::uint64_t id);
+  void on_shard(Shard& shard, std::function<void()> fn);
   void close_connection(const ConnectionPtr& c);
   void refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers = "",
               const std::string& why = "");
   void request_timed_out(const ConnectionPtr& c);
-  void sweep();
+  void sweep(Shard& shard);
+  void cut_streams(Shard& shard);
   void check_shutdown_done();
 
   void log(Verbosity level, const std::string& line) const;
@@ -81,13 +104,14 @@ class Server {
   std::unique_ptr<HttpBridge> bridge_;
   std::unique_ptr<WorkerPool> workers_;
   std::unordered_map<std::uint64_t, ConnectionPtr> connections_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Session>> sessions_;
+  std::vector<std::unique_ptr<Shard>> shards_;  // [0]: the server's own loop
+  std::size_t next_shard_ = 0;
+  std::size_t remote_sessions_ = 0;  // server's loop: streams handed to another loop, not yet ended
   std::uint64_t next_id_ = 1;
   std::size_t in_workers_ = 0;
   std::size_t body_in_flight_ = 0;  // request body bytes held by all connections (loop thread only)
   ServerStats stats_;
   std::unique_ptr<HttpPolicy> policy_;  // answers requests on the workers
-  Loop::TimerId sweep_timer_ = 0;
   std::atomic<bool> stopping_{false};  // written on the loop
   std::function<void()> on_stopped_;
 };

@@ -62,6 +62,10 @@ struct ServerOptions {
   Verbosity verbosity = Verbosity::normal;
   std::chrono::microseconds grace{2'000'000};      // shutdown: time to flush before streams are cut
   std::size_t workers = 4;                         // threads answering short requests
+  // Stream loops (--threads): 1 runs every stream on the server's loop; N adds N - 1 loops on threads of their own
+  // and spreads the streams over all N (server.hpp). An application whose stream handlers are not safe on any
+  // loop keeps 1.
+  std::size_t stream_loops = 1;
   std::chrono::milliseconds request_timeout{30'000};  // a whole request (head and body) must arrive within this
   std::size_t max_body = 8 << 20;                  // largest request body read (Content-Length or chunked); 413 beyond
   // Request body bytes held at once by all connections (being read, or waiting for/at a worker); a request
