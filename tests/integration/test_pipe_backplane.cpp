@@ -36,18 +36,6 @@ bool await_status(int port, const std::string& path, int status, std::chrono::mi
   return false;
 }
 
-std::vector<std::string> data_of(const std::vector<ssetool::ParsedEvent>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.data);
-  return out;
-}
-
-std::vector<std::string> ids_of(const std::vector<ssetool::ParsedEvent>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.last_event_id);
-  return out;
-}
-
 std::string backplane_data() { return std::string(SSETOOL_TEST_DATA) + "/backplane"; }
 
 bool eventsource_installed() {

@@ -31,19 +31,6 @@ std::vector<Json> journal_lines(const std::string& path) {
 
 const Headers kForm = {{"Content-Type", "application/x-www-form-urlencoded"}};
 
-// The data of each event.
-std::vector<std::string> data_of(const std::vector<ssetool::ParsedEvent>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.data);
-  return out;
-}
-
-std::vector<std::string> ids_of(const std::vector<ssetool::ParsedEvent>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) out.push_back(e.last_event_id);
-  return out;
-}
-
 // A pipe that has published `input` (`count` events, as its first client received them) and keeps serving its
 // history.
 struct Published {

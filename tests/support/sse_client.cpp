@@ -240,4 +240,16 @@ HttpResponse http_request(int port, const std::string& method, const std::string
   return result;
 }
 
+std::vector<std::string> data_of(const std::vector<ssetool::ParsedEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.data);
+  return out;
+}
+
+std::vector<std::string> ids_of(const std::vector<ssetool::ParsedEvent>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.push_back(e.last_event_id);
+  return out;
+}
+
 }  // namespace testsupport

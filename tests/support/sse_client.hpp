@@ -10,7 +10,7 @@
 //   CHECK(event->data == "hello");
 //   CHECK(client.wait_end());
 //
-// Also here: http_request(), for short non-streaming requests.
+// Also here: http_request(), for short non-streaming requests; data_of() and ids_of() a list of events.
 #pragma once
 
 #include <chrono>
@@ -100,6 +100,10 @@ struct HttpResponse {
   std::string body;
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
+
+// The data, and the ids (last_event_id), of each event, in order.
+std::vector<std::string> data_of(const std::vector<ssetool::ParsedEvent>& events);
+std::vector<std::string> ids_of(const std::vector<ssetool::ParsedEvent>& events);
 
 // One short request to 127.0.0.1:port (via httplib::Client). Throws std::runtime_error when no response arrives.
 HttpResponse http_request(int port, const std::string& method, const std::string& path, const Headers& headers = {},
