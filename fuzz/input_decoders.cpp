@@ -8,55 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "event_round_trip.hpp"
 #include "fuzz_support.hpp"
 #include "ssetool/base/errors.hpp"
 #include "ssetool/sources/event_decoder.hpp"
 #include "ssetool/wire/event.hpp"
 #include "ssetool/wire/line_splitter.hpp"
-#include "ssetool/wire/parser.hpp"
-#include "ssetool/wire/utf8.hpp"
 
-namespace {
-
-// Text as the parser reads it back: invalid UTF-8 replaced (a browser does that too: not an injection), and CRLF,
-// CR and LF all LF.
-std::string normalized(std::string_view raw) {
-  std::string text = ssetool::sanitize_utf8(raw), out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r') {
-      out += '\n';
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-void check_round_trip(const ssetool::Event& event) {
-  try {
-    ssetool::validate(event);
-  } catch (const ssetool::Error&) {
-    fuzzsupport::fail("a decoder handed over an event that cannot be encoded");
-  }
-  std::vector<ssetool::ParsedEvent> parsed;
-  std::vector<std::uint64_t> retries;
-  ssetool::Parser parser({[&](ssetool::ParsedEvent&& e) { parsed.push_back(std::move(e)); },
-                          [&](std::uint64_t ms) { retries.push_back(ms); }, nullptr});
-  parser.feed(ssetool::encode(event));
-  parser.finish();
-  if (!event.has_data) return fuzzsupport::check(parsed.empty(), "a frame without data dispatched an event");
-  fuzzsupport::check(parsed.size() == 1, "one event's frame read back as several events, or none");
-  const ssetool::ParsedEvent& p = parsed[0];
-  std::string type = event.type.value_or("");
-  fuzzsupport::check(p.type == (type.empty() ? "message" : normalized(type)), "the event type did not survive encoding");
-  fuzzsupport::check(p.data == normalized(event.data), "the data did not survive encoding");
-  fuzzsupport::check(p.last_event_id == normalized(event.id.value_or("")), "the id did not survive encoding");
-  fuzzsupport::check(p.id_in_block == event.id.has_value(), "an id appeared or vanished in encoding");
-  fuzzsupport::check(p.retry == event.retry, "the retry value did not survive encoding");
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider input(data, size);
@@ -86,6 +44,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     decoder->finish(events);
   } catch (const ssetool::LimitExceeded&) {
   }
-  for (const auto& event : events) check_round_trip(event);
+  for (const auto& event : events) fuzzsupport::check_round_trip(event);
   return 0;
 }
