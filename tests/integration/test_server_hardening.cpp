@@ -187,6 +187,19 @@ TEST_CASE("serve: a body sent where serve reads none gets 404 before it is read,
   CHECK(c.received().find("nothing at this path reads a request body") != std::string::npos);
 }
 
+TEST_CASE("replay: a body sent to a path no route takes gets 404 before it is read", "[replay][hardening]") {
+  auto server = start_ssetool({"replay", "--preset", "openai-chat", "--text", "hi"});
+  RawConnection c(server.port);
+  REQUIRE(c.send_all("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"));
+  REQUIRE(c.read_until("\r\n\r\n", 5s));
+  CHECK(c.received().rfind("HTTP/1.1 404", 0) == 0);
+  CHECK(c.received().find("nothing at this path reads a request body") != std::string::npos);
+  // The preset's path reads its body (its rules may look at it), then answers.
+  auto answered = http_request(server.port, "POST", "/v1/chat/completions", {{"Content-Type", "application/json"}},
+                               R"({"model":"m","stream":true})");
+  CHECK(answered.status == 200);
+}
+
 TEST_CASE("server: ambiguous framing gets 400 and the connection is closed", "[server][hardening]") {
   auto server = start_pipe();
   // Content-Length with chunked: the bytes after the chunked body must not be served as a second request.

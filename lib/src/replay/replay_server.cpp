@@ -1,9 +1,18 @@
 // The engine of `ssetool replay` (see replay/replay_server.hpp).
 #include "ssetool/replay/replay_server.hpp"
 
+#include <algorithm>
+
 namespace ssetool {
 
 ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options)) {
+  // A body is read only on a path some route takes (its other rules may look at the body): anywhere else the 404
+  // comes before the body is read (server/early_refusal.hpp).
+  std::vector<std::string> paths;
+  for (const Route& route : options_.routes) paths.push_back(route.match.path);
+  options_.server.body_path = [paths = std::move(paths)](const std::string& p) {
+    return std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
+  };
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
       std::move(options_.routes), options_.seed, options_.journal,
       [](const Request& r) { return r.last_event_id(); },

@@ -13,13 +13,14 @@
 #include "ssetool/wire/json_input.hpp"
 
 namespace ssetool {
-namespace {
 
 bool path_matches(const std::string& pattern, const std::string& path) {
   if (pattern.empty()) return true;
   if (pattern.back() == '*') return path.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
   return path == pattern;
 }
+
+namespace {
 
 bool query_matches(const Headers& wanted, const Request& request) {
   return std::all_of(wanted.begin(), wanted.end(), [&](const auto& kv) {

@@ -70,6 +70,9 @@ struct Route {
   int fail_status = 503;         // ...with this status (503 and 429 also get Retry-After: 1)
 };
 
+// True when `path` is what a route's path rule accepts: `pattern` exact, a prefix ending in '*', or empty (any).
+bool path_matches(const std::string& pattern, const std::string& path);
+
 // True when `request` satisfies every rule of `match`.
 bool route_matches(const RouteMatch& match, const Request& request);
 
