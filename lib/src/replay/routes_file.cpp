@@ -193,7 +193,9 @@ class RouteReader {
     if (!value.is_object() || !value.contains("name"))
       fail(key, "'preset' must be an object with a \"name\": " + std::string(kPresetNames));
     Preset p;
-    for (const auto& [k, v] : value.items()) {
+    for (const auto& item : value.items()) {  // not a structured binding: clang 14 cannot capture one
+      const std::string& k = item.key();
+      const Json& v = item.value();
       if (!kPresetKeys.count(k)) fail(key, fmt::format("unknown key '{}' in 'preset'", k));
       if (k == "name") p.kind = checked([&] { return parse_preset_kind(string(key, v)); });
       else if (k == "text") p.text = string(key, v);
