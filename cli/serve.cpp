@@ -117,7 +117,7 @@ Runner add_serve_command(CLI::App& app) {
       "SERVER_PORT, HTTP_<HEADER>, LAST_EVENT_ID (when resuming) and SSE_SESSION_ID. When the client leaves, the\n"
       "command's stdin is closed and it gets SIGTERM, then SIGKILL after --kill-grace.\n"
       "Examples:\n"
-      "  ssetool serve -- tail -n 0 -F /var/log/syslog           # a private tail for every client\n"
+      "  ssetool serve -- tail -n 0 -F app.log                   # a private tail for every client\n"
       "  ssetool serve --exit-event done -- sh -c 'for i in 1 2 3; do echo $i; sleep 1; done'\n"
       "  ssetool serve -- sh -c 'echo \"hello $REMOTE_ADDR, you asked for $QUERY_STRING\"'\n"
       "  ssetool serve --pty -- python3 progress.py              # line-buffered without changing the program\n"

@@ -9,7 +9,8 @@
 //   exactly once; an HTTP error shows "failed" and the page retries by itself;
 // - event text is never parsed as HTML; the text filter, pause/resume, auto-scroll and clear work;
 // - `ssetool serve` serves the same page, and it shows the command's events;
-// - the page's SSE parser follows the WHATWG rules on bytes ssetool would never send (testParser).
+// - the page's SSE parser follows the WHATWG rules on bytes ssetool would never send (testParser), and drops a
+//   connection whose line grows past 16 MiB instead of holding it (testOversizedLine).
 // "A screenshot compared by structure": the page's structure (rows with their types and colours, chips with their
 // counts and state, the chart) is dumped from the DOM and compared to the expected one; the PNG is saved for a
 // human to look at (--screenshot FILE).
@@ -300,7 +301,7 @@ async function testRetryAfterHttpError(page, ssetool) {
 // between two writes), comments, `retry`, multi-line data, an id with NUL (ignored), an event with empty data, an
 // id-only block, a block with no data (not dispatched), `data:` without a space, and an unfinished event at the end
 // (dropped). The page reconnects after the stream's `retry` with the last id and shows the next event.
-async function testParser(page, dir) {
+async function fetchViewerPage(dir) {
   const pipe = await startSsetool(dir, ["--on-eof", "close"]);  // no stream client: auto would keep serving
   const viewer = await new Promise((resolve, reject) => {
     http.get(`http://127.0.0.1:${pipe.port}/`, res => {
@@ -311,6 +312,10 @@ async function testParser(page, dir) {
   });
   pipe.child.stdin.end();
   await pipe.exited;
+  return viewer;
+}
+
+async function testParser(page, viewer) {
 
   const writes = ["\uFEFFevent: first\r\n: a comment\r\nretry: 300\r\ndata: line one\r\ndata: line two\r\nid: 1\r\n\r\n",
                   "data: cr only\r\r", "data: split\r", "\n\r\n", "id: bad\0id\ndata: nul id ignored\n\n",
@@ -349,6 +354,38 @@ async function testParser(page, dir) {
     checkEqual(lastEventIds, [null, "2"], "it reconnects with the last id (Last-Event-ID: 2)");
     check(reconnected - ended >= 250 && reconnected - ended < 1000,
           `it reconnects after the stream's retry: 300, not the default 1 s (${reconnected - ended} ms)`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+// A server that sends a line longer than the page holds (16 MiB) does not grow the page without bound: the page
+// drops that connection, says why, and connects again.
+async function testOversizedLine(page, viewer) {
+  let requests = 0;
+  const server = http.createServer(async (req, res) => {
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": viewer.csp });
+      return res.end(viewer.body);
+    }
+    requests++;
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    if (requests > 1) return res.write("data: after the long line\n\n");
+    const chunk = "x".repeat(1024 * 1024);
+    res.write("data: ");
+    for (let i = 0; i < 17 && !res.destroyed; i++) {
+      if (!res.write(chunk)) await new Promise(resolve => res.once("drain", resolve).once("close", resolve));
+    }
+  });
+  await new Promise(resolve => server.listen(0, "127.0.0.1", resolve));
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitFor(`${ROWS}[0]?.textContent.includes('after the long line')`, TIMEOUT_MS,
+                       "the event after the connection with the long line");
+    check(/^live/.test(await page.evaluate(stateText)), "the page is live again after dropping the long line");
+    checkEqual(requests, 2, "the page dropped the connection with the 16 MiB line and connected once more");
+    checkEqual(await page.evaluate(`${ROWS}.length`), 1, "nothing of the long line is shown");
   } finally {
     server.closeAllConnections();
     server.close();
@@ -402,7 +439,9 @@ async function main() {
     servers.push(await startSsetool(dir, ["-f", "ndjson", "--max-clients", "1"]));
     await testRetryAfterHttpError(page, servers[1]);
     await testServe(page, dir);
-    await testParser(page, dir);
+    const viewer = await fetchViewerPage(dir);
+    await testParser(page, viewer);
+    await testOversizedLine(page, viewer);
     check(page.problems.length === 0, `no script or security errors in the page ${page.problems.join("; ")}`);
   } finally {
     clearTimeout(cutoff);

@@ -109,6 +109,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   const MAX_ROWS = 5000;        // rows kept, and events held while paused; older ones are dropped and counted
   const MAX_CHARS = 10000;      // characters of one event's data shown
   const HISTORY_ON_OPEN = 100;  // recent events asked for when the page opens
+  const MAX_EVENT_CHARS = 16 * 1024 * 1024;  // one line or one event's data beyond this ends the connection
   const MAX_TYPES = 50;         // types with a chip of their own; the others share one ("other types")
   const MAX_DELAY = 30000;      // longest wait between two connection attempts (ms)
   const CHART_SECONDS = 60;
@@ -120,6 +121,11 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
   const filterEl = $("filter"), pauseEl = $("pause"), jumpEl = $("jump"), typesEl = $("types");
 
   // ---- the SSE parser (WHATWG HTML, "Interpreting an event stream"), fed decoded text ----
+
+  // Thrown when the server sends a line or an event too large to hold: the page drops the connection.
+  class TooLarge extends Error {
+    constructor(what) { super(what + " over " + MAX_EVENT_CHARS / (1024 * 1024) + " MiB"); }
+  }
 
   class SseParser {
     constructor(onEvent, onRetry) {
@@ -148,6 +154,7 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
       }
       this.skipLF = start > 0 && start === this.buffer.length && this.buffer.endsWith("\r");
       this.buffer = this.buffer.slice(start);
+      if (this.buffer.length > MAX_EVENT_CHARS) throw new TooLarge("a line");
     }
 
     line(line) {
@@ -158,7 +165,10 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
       let value = colon < 0 ? "" : line.slice(colon + 1);
       if (value.startsWith(" ")) value = value.slice(1);
       if (field === "event") this.type = value;
-      else if (field === "data") this.data += value + "\n";
+      else if (field === "data") {
+        this.data += value + "\n";
+        if (this.data.length > MAX_EVENT_CHARS) throw new TooLarge("an event");
+      }
       else if (field === "id" && !value.includes("\0")) this.idBuffer = value;
       else if (field === "retry" && /^[0-9]+$/.test(value)) this.onRetry(Number(value));
     }
@@ -212,14 +222,20 @@ main { flex: 1; overflow-y: auto; font: 13px/1.45 ui-monospace, monospace; }
     setState("live", "live");
     parser.reset();
     const decoder = new TextDecoder();  // UTF-8; drops a leading BOM
+    const reader = response.body.getReader();
     try {
-      const reader = response.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
         parser.feed(decoder.decode(value, { stream: true }));
       }
-    } catch (e) { /* the connection was lost */ }
+    } catch (e) {
+      if (e instanceof TooLarge) {
+        reader.cancel().catch(() => {});
+        return retryLater("failed", e.message);
+      }
+      /* else the connection was lost */
+    }
     retryLater("reconnecting", "the stream ended");
   }
 
