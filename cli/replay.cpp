@@ -217,7 +217,7 @@ std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::strin
   JournalRedaction redaction = journal_redaction(flags, token);
   if (flags.journal.empty()) {
     if (!flags.redact.empty() && !flags.control)
-      throw InvalidArgument("--redact: applies to --journal and --control, neither of which is given");
+      throw InvalidArgument("--redact: applies to --journal, which is not given (nor is --control)");
     return nullptr;
   }
   try {
