@@ -124,7 +124,7 @@ TEST_CASE("replay --control: two concurrent test ids have their own counters, jo
 TEST_CASE("replay --control: a push reaches the open streams of its scope, or of all scopes without test=",
           "[replay][control][concurrency]") {
   TempDir dir;
-  auto server = start_control(dir);
+  auto server = start_control(dir, {"--threads", "2"});  // the two streams on two loops: a push posts to each
   SseClient a(server.port, "/slow", {{"X-Test-Id", "a"}});
   SseClient b(server.port, "/slow", {{"X-Test-Id", "b"}});
   REQUIRE(a.next_event()->data == "first");  // each stream is open (and registered) once its first event came
