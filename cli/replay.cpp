@@ -54,6 +54,8 @@ struct ReplayFlags {
   std::vector<std::string> redact;  // --redact NAME: more headers the journal must not show
   std::string exit_after;  // empty: run until stopped
   std::string timeout;
+  bool control = false;        // --control: the control API under /_ssetool/
+  std::string control_token;   // --control-token or SSETOOL_CONTROL_TOKEN
 };
 
 // Exit status when --timeout passes first (documented in ssetool-replay(1)).
@@ -214,7 +216,8 @@ JournalRedaction journal_redaction(const ReplayFlags& flags, const std::string& 
 std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::string& token) {
   JournalRedaction redaction = journal_redaction(flags, token);
   if (flags.journal.empty()) {
-    if (!flags.redact.empty()) throw InvalidArgument("--redact: applies to --journal, which is not given");
+    if (!flags.redact.empty() && !flags.control)
+      throw InvalidArgument("--redact: applies to --journal, which is not given (nor is --control)");
     return nullptr;
   }
   try {
@@ -222,6 +225,21 @@ std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::strin
   } catch (const SystemError& e) {
     throw InvalidArgument(e.what());
   }
+}
+
+// --control's token: required (the control API can change what every client gets), printable ASCII, no spaces.
+std::string control_token(const ReplayFlags& flags) {
+  if (!flags.control) {
+    if (!flags.control_token.empty())
+      throw InvalidArgument("--control-token (or SSETOOL_CONTROL_TOKEN): applies to --control, which is not given");
+    return "";
+  }
+  if (flags.control_token.empty())
+    throw InvalidArgument("--control: give its token with --control-token TOKEN or SSETOOL_CONTROL_TOKEN");
+  for (char c : flags.control_token)
+    if (c <= ' ' || c > '~')
+      throw InvalidArgument("--control-token: only printable ASCII characters without spaces are allowed");
+  return flags.control_token;
 }
 
 // "ssetool: serving URL (N routes, the most specific match wins)", then one line per route.
@@ -240,6 +258,8 @@ ReplayOptions replay_options(const ReplayFlags& flags) {
   o.exit_after = optional_count("--exit-after", flags.exit_after, 1);
   o.routes = load_routes(flags, o.server.path, defaults);
   o.journal = open_journal(flags, o.server.token);
+  o.control_token = control_token(flags);
+  if (flags.control) o.control_redaction = journal_redaction(flags, o.server.token);
   o.seed = flags.seed.empty() ? std::random_device{}() : count_flag("--seed", flags.seed);
   o.stop_signals = {SIGINT, SIGTERM};
   o.on_timeout = [&flags](std::uint64_t completed) {
@@ -342,6 +362,12 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("FILE")->group("CI");
   sub->add_option("--redact", flags->redact, "Journal this request header as [redacted] (repeatable; --token's always is)")
       ->type_name("NAME")->group("CI");
+  sub->add_flag("--control", flags->control,
+                "Control API under /_ssetool/ (journal, reset, push, faults per X-Test-Id; needs --control-token)")
+      ->group("CI");
+  sub->add_option("--control-token", flags->control_token,
+                  "Token the control API requires as 'Authorization: Bearer TOKEN' (prefer the environment variable)")
+      ->type_name("TOKEN")->envname("SSETOOL_CONTROL_TOKEN")->group("CI");
   sub->add_option("--exit-after", flags->exit_after, "Exit 0 once N requests have completed")
       ->type_name("N")->group("CI");
   sub->add_option("--timeout", flags->timeout, "Exit 1 if still running after DURATION")

@@ -29,7 +29,7 @@ std::string_view to_string(PlaybackEnd end) {
   return "?";
 }
 
-void Playback::start(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
+std::shared_ptr<Playback> Playback::start(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
                      const PlaybackSettings& settings, const std::optional<std::string>& last_event_id,
                      std::uint64_t seed, Done done) {
   auto playback = std::make_shared<Playback>(session, std::move(recording), response, settings, seed, std::move(done));
@@ -40,6 +40,7 @@ void Playback::start(Session& session, std::shared_ptr<const Recording> recordin
     if (auto self = weak.lock()) self->on_drained();
   });
   playback->begin();
+  return playback;
 }
 
 Playback::Playback(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
@@ -197,6 +198,11 @@ void Playback::load_item() {
 // Counts the item just written and moves on. False when playback stops here (a fault, or the end).
 bool Playback::finish_item() {
   in_item_ = false;
+  if (!held_.empty()) {
+    std::vector<Frame> held = std::move(held_);
+    held_.clear();
+    push(held);
+  }
   if (response_.items[position_.index].dispatches) ++result_.events_sent;
   ++position_.index;
   if (fault_applies()) return false;
@@ -255,6 +261,16 @@ std::string Playback::shifted_id(const std::string& id, std::uint64_t pass) cons
   if (!is_numeric_id(id)) return id + "-" + std::to_string(pass + 1);
   std::uint64_t span = std::max<std::uint64_t>(response_.max_numeric_id, 1);
   return std::to_string(std::stoull(id) + pass * span);
+}
+
+void Playback::push(const std::vector<Frame>& frames) {
+  auto session = weak_session_.lock();
+  if (!session || !session->is_open() || session->is_ending()) return;
+  if (in_item_) {
+    held_.insert(held_.end(), frames.begin(), frames.end());
+    return;
+  }
+  for (const Frame& frame : frames) session->push(frame);
 }
 
 // The client's queue fell below kBackpressureBytes: play on if playback was waiting for that.

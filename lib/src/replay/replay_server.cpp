@@ -10,15 +10,28 @@ ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options))
   // comes before the body is read (server/early_refusal.hpp).
   std::vector<std::string> paths;
   for (const Route& route : options_.routes) paths.push_back(route.match.path);
-  options_.server.body_path = [paths = std::move(paths)](const std::string& p) {
+  bool control = !options_.control_token.empty();
+  options_.server.body_path = [paths = std::move(paths), control](const std::string& p) {
+    if (is_control_path(p)) return control;
     return std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
   };
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
       std::move(options_.routes), options_.seed, options_.journal,
       [](const Request& r) { return r.last_event_id(); },
-      [this] { loop_.post([this] { request_done(); }); }});
-  server_ = std::make_unique<Server>(loop_, options_.server,
-                                    [this](const Request& r) { return responder_->handle(r); });
+      [this] { loop_.post([this] { request_done(); }); },
+      std::make_shared<TestScopes>(control, options_.control_redaction)});
+  if (control) {
+    control_ = std::make_unique<ControlApi>(options_.control_token, *responder_);
+    // The control token, not --token, opens /_ssetool/.
+    options_.server.own_auth = [this](const Request& r) -> std::optional<bool> {
+      if (!is_control_path(r.path)) return std::nullopt;
+      return control_->authorized(r);
+    };
+  }
+  server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) {
+    if (!is_control_path(r.path)) return responder_->handle(r);
+    return control_ ? control_->handle(r) : control_api_off();
+  });
 }
 
 void ReplayServer::start() { server_->start(); }

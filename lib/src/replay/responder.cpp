@@ -25,13 +25,14 @@ std::uint64_t mix(std::uint64_t x) {
 // A stream between the handler and the end of its playback. It journals the request when playback ends; if the
 // server never opened the stream (--max-clients reached, shutting down), it journals it as refused when dropped.
 struct PendingStream {
-  PendingStream(JournalEntry e, std::shared_ptr<Journal> j, std::function<void()> done)
-      : entry(std::move(e)), journal(std::move(j)), on_done(std::move(done)) {}
+  PendingStream(JournalEntry e, std::shared_ptr<Journal> j, std::shared_ptr<TestScopes> s, std::function<void()> done)
+      : entry(std::move(e)), journal(std::move(j)), scopes(std::move(s)), on_done(std::move(done)) {}
   PendingStream(const PendingStream&) = delete;
   PendingStream& operator=(const PendingStream&) = delete;
 
   JournalEntry entry;
   std::shared_ptr<Journal> journal;
+  std::shared_ptr<TestScopes> scopes;
   std::function<void()> on_done;
   SteadyClock::time_point started = SteadyClock::now();
   bool finished = false;
@@ -42,22 +43,36 @@ struct PendingStream {
     entry.ended = std::string(to_string(result.end));
     entry.resumed = result.resumed_after.has_value();
     entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started);
-    if (journal) journal->write(entry);
+    write();
     if (on_done) on_done();
   }
 
+  void write() {
+    if (journal) journal->write(entry);
+    scopes->record(entry);
+  }
+
   ~PendingStream() {
-    if (finished || !journal) return;
+    if (finished) return;
     entry.ended = "refused";
     entry.status = 503;
-    journal->write(entry);
+    write();
   }
 };
 
 }  // namespace
 
 ReplayResponder::ReplayResponder(ResponderOptions options)
-    : options_(std::move(options)), states_(std::make_unique<RouteState[]>(options_.routes.size())) {}
+    : options_(std::move(options)), states_(std::make_unique<RouteState[]>(options_.routes.size())) {
+  if (!options_.scopes) options_.scopes = std::make_shared<TestScopes>();
+}
+
+void ReplayResponder::reset_counters() {
+  for (std::size_t i = 0; i < options_.routes.size(); ++i) {
+    states_[i].requests = 0;
+    states_[i].streams = 0;
+  }
+}
 
 Reply ReplayResponder::handle(const Request& request) {
   JournalEntry entry;
@@ -72,6 +87,8 @@ Reply ReplayResponder::handle(const Request& request) {
   const Route& route = options_.routes[index];
   entry.route = index + 1;
   entry.route_name = route.name;
+  if (std::optional<int> status = options_.scopes->take_failure(TestScopes::scope_of(request)))
+    return scope_failure(*status, entry);
   std::uint64_t nth = count_request(index, request);
   if (nth < route.fail_first) return failure(route, nth, entry);
   if (route.sequence.empty()) return answer(route, index, nth + 1, std::move(entry));
@@ -81,12 +98,9 @@ Reply ReplayResponder::handle(const Request& request) {
 }
 
 std::uint64_t ReplayResponder::count_request(std::size_t index, const Request& request) {
-  std::optional<std::string> test_id = request.header(kTestIdHeader);
-  if (!test_id) return states_[index].requests.fetch_add(1);
-  std::lock_guard lock(scopes_mutex_);
-  auto key = std::make_pair(index, std::move(*test_id));
-  if (scoped_requests_.size() >= kMaxTestScopes && !scoped_requests_.count(key)) scoped_requests_.clear();
-  return scoped_requests_[key]++;
+  std::string scope = TestScopes::scope_of(request);
+  if (scope.empty()) return states_[index].requests.fetch_add(1);
+  return options_.scopes->count_request(scope, index);
 }
 
 Reply ReplayResponder::answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry) {
@@ -118,6 +132,13 @@ Reply ReplayResponder::failure(const Route& route, std::uint64_t nth, JournalEnt
   return short_reply(route.fail_status, headers, "text/plain; charset=utf-8", body, entry);
 }
 
+Reply ReplayResponder::scope_failure(int status, JournalEntry& entry) {
+  Headers headers;
+  if (status == 503 || status == 429) headers.emplace_back("Retry-After", "1");
+  return short_reply(status, headers, "text/plain; charset=utf-8",
+                     "ssetool replay: simulated failure (control API fail_next)\n", entry);
+}
+
 Reply ReplayResponder::short_reply(int status, const Headers& headers, const std::string& content_type,
                                    const std::string& body, JournalEntry& entry) {
   Reply reply = Reply::text(status, body);
@@ -146,12 +167,28 @@ Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording>
   if (!response.is_stream) return short_reply(response.status, headers, response.content_type, response.body, entry);
 
   entry.status = route.status.value_or(response.status);
-  auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
+  std::string scope = TestScopes::scope_of(entry.http);
+  PlaybackSettings settings = route.playback;
+  ScopeFaults faults = options_.scopes->faults(scope);
+  if (faults.drop_after) settings.drop_after = faults.drop_after;
+  if (faults.stall_after) settings.stall_after = faults.stall_after;
+  auto pending =
+      std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.scopes, options_.on_request_done);
   std::uint64_t seed = mix(options_.seed + pending->entry.request);
-  Reply reply = Reply::stream([recording = std::move(recording), &response, settings = route.playback, seed,
-                               pending](Session& session) {
-    Playback::start(session, recording, response, settings, pending->entry.last_event_id, seed,
-                    [pending](const PlaybackResult& result) { pending->done(result); });
+  Reply reply = Reply::stream([recording = std::move(recording), &response, settings, seed, pending,
+                               scopes = options_.scopes, scope = std::move(scope)](Session& session) {
+    std::weak_ptr<Playback> playback =
+        Playback::start(session, recording, response, settings, pending->entry.last_event_id, seed,
+                        [pending](const PlaybackResult& result) { pending->done(result); });
+    if (!session.is_open()) return;
+    Loop* loop = &session.loop();
+    std::uint64_t handle = scopes->add_stream(scope, session.request().path,
+                                              [playback, loop](std::shared_ptr<const std::vector<Frame>> frames) {
+      loop->post([playback, frames] {
+        if (auto p = playback.lock()) p->push(*frames);
+      });
+    });
+    session.on_close([scopes, handle](SessionEnd) { scopes->remove_stream(handle); });
   });
   reply.status = pending->entry.status;
   reply.headers = std::move(headers);
@@ -160,6 +197,7 @@ Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording>
 
 void ReplayResponder::finish(const JournalEntry& entry) {
   if (options_.journal) options_.journal->write(entry);
+  options_.scopes->record(entry);
   if (options_.on_request_done) options_.on_request_done();
 }
 

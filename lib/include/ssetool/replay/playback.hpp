@@ -13,6 +13,9 @@
 // Resume: with a Last-Event-ID, playback continues after the first event whose id it is (in a later --loop pass
 // when the id is one of that pass's shifted ids), keeping the recorded gap to the next event. An unknown id plays
 // from the beginning.
+//
+// Pushed events (the control API): push() writes frames into the stream between two items, never inside one
+// (with --chunking, after the item being written); they are not counted by --drop-after or --stall-after.
 #pragma once
 
 #include <chrono>
@@ -58,12 +61,17 @@ class Playback : public std::enable_shared_from_this<Playback> {
 
   // Starts playing `response` (which `recording` keeps alive) on `session`, on the loop's thread. Returns at once;
   // timers do the rest. `done` is called once, when the session closes. `seed` drives jitter and random chunking.
-  static void start(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
+  // The playback lives while its session does: keep a weak_ptr to reach it (push).
+  static std::shared_ptr<Playback> start(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
                     const PlaybackSettings& settings, const std::optional<std::string>& last_event_id,
                     std::uint64_t seed, Done done);
 
   Playback(Session& session, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
            const PlaybackSettings& settings, std::uint64_t seed, Done done);
+
+  // On the loop's thread: writes these frames (the control API's events) as soon as no item is half written.
+  // Nothing once the stream is ending.
+  void push(const std::vector<Frame>& frames);
 
  private:
   struct Position {
@@ -112,6 +120,7 @@ class Playback : public std::enable_shared_from_this<Playback> {
   bool ended_by_us_ = false;  // end()/end_abruptly() called by playback: its outcome is already in result_
   bool stalled_ = false;
   bool waiting_for_drain_ = false;  // step() found the client too far behind and waits for Session::on_drained
+  std::vector<Frame> held_;         // pushed while an item was half written: sent once it is complete
 };
 
 }  // namespace ssetool

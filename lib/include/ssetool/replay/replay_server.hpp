@@ -2,6 +2,7 @@
 // (recorded streams with their timing and faults, the most specific matching route wins) until it is stopped — by stop(), a
 // stop signal, `exit_after` completed requests or the `timeout` — then shuts down gracefully.
 // The routes, the journal and the seed come ready in the options (the CLI loads them from its flags).
+// With a control token, the control API answers under /_ssetool/ (replay/control_api.hpp); without, 404 there.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "ssetool/loop/loop.hpp"
+#include "ssetool/replay/control_api.hpp"
 #include "ssetool/replay/journal.hpp"
 #include "ssetool/replay/responder.hpp"
 #include "ssetool/replay/route.hpp"
@@ -29,6 +31,8 @@ struct ReplayOptions {
   std::optional<std::chrono::microseconds> timeout;  // stop if still running after this long
   std::function<void(std::uint64_t completed)> on_timeout;  // loop thread: the timeout passed, before the shutdown
   std::vector<int> stop_signals;                     // stop on these (blocked in every thread: block_signals)
+  std::string control_token;                         // not empty: the control API is on, with this token
+  JournalRedaction control_redaction;                // what the control API's journal views must not show
 };
 
 class ReplayServer {
@@ -60,6 +64,7 @@ class ReplayServer {
   ReplayOptions options_;
   Loop loop_;
   std::unique_ptr<ReplayResponder> responder_;
+  std::unique_ptr<ControlApi> control_;  // null: --control not given
   std::unique_ptr<Server> server_;
   std::uint64_t completed_ = 0;
   bool stopping_ = false;

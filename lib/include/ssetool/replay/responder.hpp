@@ -8,10 +8,12 @@
 // fail through --fail-first do not use up a response. A preset route makes a new stream for each request. A route
 // with a sequence answers its n-th request with the n-th step (see Route::sequence).
 //
-// Test scopes: a request with an X-Test-Id header is counted (for --fail-first, sequences and {{seq}}) among the
-// requests of that route with the same X-Test-Id only, so that concurrent tests each see their own 1st, 2nd, ...
-// call. At most kMaxTestScopes (route, test id) pairs are counted: when one more comes, every scoped count starts
-// afresh (a long run with ever new ids stays bounded).
+// Test scopes (replay/test_scopes.hpp): a request with an X-Test-Id header is counted (for --fail-first, sequences
+// and {{seq}}) among the requests of that route with the same X-Test-Id only, so that concurrent tests each see
+// their own 1st, 2nd, ... call. The faults the control API set for a request's scope apply first: fail_next fails
+// the request (without counting it as a call of the route), drop_after and stall_after replace the route's for its
+// streams. Every request is recorded in its scope's journal view (kept when the control API is on), and every
+// stream is registered in its scope while it is open, for pushes.
 //
 // handle() runs on the server's worker threads; the counters it keeps are atomic, and the journal locks.
 #pragma once
@@ -19,21 +21,17 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "ssetool/replay/journal.hpp"
 #include "ssetool/replay/route.hpp"
+#include "ssetool/replay/test_scopes.hpp"
 #include "ssetool/server/reply.hpp"
 
 namespace ssetool {
-
-inline constexpr std::size_t kMaxTestScopes = 4096;
-inline constexpr const char* kTestIdHeader = "X-Test-Id";
 
 struct ResponderOptions {
   std::vector<Route> routes;
@@ -41,6 +39,7 @@ struct ResponderOptions {
   std::shared_ptr<Journal> journal;         // null: no journal
   std::function<std::optional<std::string>(const Request&)> last_event_id;  // what a request resumes from
   std::function<void()> on_request_done;    // any thread; once per request answered or stream ended
+  std::shared_ptr<TestScopes> scopes;       // null: a table of its own, without journal views
 };
 
 class ReplayResponder {
@@ -52,6 +51,10 @@ class ReplayResponder {
   // The body of the 404 for an unmatched request: what was asked, and every route in order.
   std::string not_found_text(const Request& request) const;
 
+  TestScopes& scopes() { return *options_.scopes; }
+  // Forgets the unscoped route counters (requests, and which of a tape's responses comes next). Any thread.
+  void reset_counters();
+
  private:
   struct RouteState {
     std::atomic<std::uint64_t> requests{0};  // requests matched, for --fail-first
@@ -61,6 +64,7 @@ class ReplayResponder {
   // How many requests this route answered before this one: overall, or within the request's X-Test-Id.
   std::uint64_t count_request(std::size_t index, const Request& request);
   Reply failure(const Route& route, std::uint64_t nth, JournalEntry& entry);
+  Reply scope_failure(int status, JournalEntry& entry);
   Reply short_reply(int status, const Headers& headers, const std::string& content_type, const std::string& body,
                     JournalEntry& entry);
   Reply answer(const Route& route, std::size_t index, std::uint64_t seq, JournalEntry entry);
@@ -74,8 +78,6 @@ class ReplayResponder {
   ResponderOptions options_;
   std::unique_ptr<RouteState[]> states_;
   std::atomic<std::uint64_t> requests_{0};
-  std::mutex scopes_mutex_;
-  std::map<std::pair<std::size_t, std::string>, std::uint64_t> scoped_requests_;  // (route, X-Test-Id) -> count
 };
 
 }  // namespace ssetool
