@@ -10,13 +10,15 @@ ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options))
   // comes before the body is read (server/early_refusal.hpp).
   std::vector<std::string> paths;
   for (const Route& route : options_.routes) paths.push_back(route.match.path);
-  options_.server.body_path = [paths = std::move(paths)](const std::string& p) {
-    return std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
+  if (options_.record) proxy_ = std::make_unique<RecordProxy>(std::move(*options_.record));
+  options_.server.body_path = [paths = std::move(paths), forwarding = proxy_ != nullptr](const std::string& p) {
+    return forwarding || std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
   };
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
       std::move(options_.routes), options_.seed, options_.journal,
       [](const Request& r) { return r.last_event_id(); },
-      [this] { loop_.post([this] { request_done(); }); }});
+      [this] { loop_.post([this] { request_done(); }); },
+      proxy_ ? [this](const Request& r) { return proxy_->forward(r); } : std::function<Reply(const Request&)>()});
   server_ = std::make_unique<Server>(loop_, options_.server,
                                     [this](const Request& r) { return responder_->handle(r); });
 }
@@ -33,6 +35,7 @@ ReplayServer::End ReplayServer::run() {
     });
   }
   loop_.run();
+  if (proxy_) proxy_->stop_all();  // before the server's workers are joined: one may wait for an upstream's head
   server_.reset();
   return end_;
 }

@@ -14,6 +14,7 @@
 
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/replay/journal.hpp"
+#include "ssetool/replay/record_proxy.hpp"
 #include "ssetool/replay/responder.hpp"
 #include "ssetool/replay/route.hpp"
 #include "ssetool/server/server.hpp"
@@ -29,6 +30,7 @@ struct ReplayOptions {
   std::optional<std::chrono::microseconds> timeout;  // stop if still running after this long
   std::function<void(std::uint64_t completed)> on_timeout;  // loop thread: the timeout passed, before the shutdown
   std::vector<int> stop_signals;                     // stop on these (blocked in every thread: block_signals)
+  std::optional<RecordProxyOptions> record;          // --record-from: unmatched requests forwarded and recorded
 };
 
 class ReplayServer {
@@ -59,6 +61,7 @@ class ReplayServer {
 
   ReplayOptions options_;
   Loop loop_;
+  std::unique_ptr<RecordProxy> proxy_;  // with options.record
   std::unique_ptr<ReplayResponder> responder_;
   std::unique_ptr<Server> server_;
   std::uint64_t completed_ = 0;

@@ -41,6 +41,9 @@ struct ResponderOptions {
   std::shared_ptr<Journal> journal;         // null: no journal
   std::function<std::optional<std::string>(const Request&)> last_event_id;  // what a request resumes from
   std::function<void()> on_request_done;    // any thread; once per request answered or stream ended
+  // A request no route matches goes here (replay --record-from: replay/record_proxy.hpp); null: 404. Journaled
+  // with the route name "--record-from" and, for a stream, how it ended ("clean", "peer_gone"...: SessionEnd).
+  std::function<Reply(const Request&)> unmatched;
 };
 
 class ReplayResponder {
@@ -70,6 +73,7 @@ class ReplayResponder {
   Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
              JournalEntry entry);
   void finish(const JournalEntry& entry);
+  Reply forward_unmatched(const Request& request, JournalEntry entry);
 
   ResponderOptions options_;
   std::unique_ptr<RouteState[]> states_;
