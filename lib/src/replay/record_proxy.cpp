@@ -69,8 +69,13 @@ class TapeSink {
 
   void start(const UpstreamHead& head, const std::string& url) {
     started_ = SteadyClock::now();
-    attempt([&] {
+    try {
       writer_.emplace(tape_.partial_path);
+    } catch (const Error& e) {
+      problem_ = e.what();
+      return;
+    }
+    attempt([&] {
       writer_->header({head.status, head.headers, request_.method, url, std::nullopt,
                        tape_timestamp(std::chrono::system_clock::now())});
     });
