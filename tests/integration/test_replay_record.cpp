@@ -6,6 +6,7 @@
 // --record-max-size is relayed but not saved, and a request over --record-max-calls gets 503.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -201,7 +202,7 @@ TEST_CASE("replay --record passes an upstream error through and records it; a re
     wait_for_notes(recorder, 1);
     CHECK_FALSE(std::filesystem::exists(dir + "/routes.json"));
   }
-  SECTION("an https upstream whose certificate does not verify") {
+  SECTION("an https upstream: its certificate is verified") {
     auto certificate = make_self_signed_certificate(work);
     auto upstream = start_ssetool({"replay", work.write("slow.tape", kSlowTape), "--listen", "https://127.0.0.1:0",
                                    "--tls-cert", certificate.cert_path, "--tls-key", certificate.key_path,
@@ -214,6 +215,15 @@ TEST_CASE("replay --record passes an upstream error through and records it; a re
     auto response = http_request(recorder.port, "GET", "/events");
     CHECK(response.status == 502);
     CHECK_THAT(response.body, Catch::Contains("TLS certificate of localhost:" + port + " does not verify"));
+    // Trusted (OpenSSL's SSL_CERT_FILE), the same upstream is relayed and recorded.
+    auto trusting = start_ssetool({"replay", "--record-from", "https://localhost:" + port, "--record", dir},
+                                  {.env = {{"SSL_CERT_FILE", certificate.cert_path}}});
+    SseClient client(trusting.port, "/events");
+    CHECK(client.status() == 200);
+    CHECK(data_of(client.events_until(3)) == std::vector<std::string>{"one", "two", "three"});
+    CHECK(client.wait_end());
+    wait_for_notes(trusting, 1);
+    CHECK(std::filesystem::exists(dir + "/routes.json"));
   }
 }
 
