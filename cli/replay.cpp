@@ -255,7 +255,7 @@ std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::strin
   JournalRedaction redaction = journal_redaction(flags, token);
   if (flags.journal.empty()) {
     if (!flags.redact.empty() && flags.record_from.empty())
-      throw InvalidArgument("--redact: applies to --journal or --record-from, neither is given");
+      throw InvalidArgument("--redact: applies to --journal, which is not given");
     return nullptr;
   }
   try {

@@ -175,7 +175,7 @@ TEST_CASE("replay --record matches POST bodies: each JSON body replays its own a
   CHECK_THAT(other.body, Catch::Contains("no route matches POST /v1/chat/completions"));
 }
 
-TEST_CASE("replay --record passes an upstream error through and records it; a refused connect is a 502",
+TEST_CASE("replay --record passes an upstream error through and records it, a refused connect is a 502",
           "[replay][record]") {
   TempDir work;
   std::string dir = work.file("tapes");

@@ -42,7 +42,7 @@ struct ResponderOptions {
   std::function<std::optional<std::string>(const Request&)> last_event_id;  // what a request resumes from
   std::function<void()> on_request_done;    // any thread; once per request answered or stream ended
   // A request no route matches goes here (replay --record-from: replay/record_proxy.hpp); null: 404. Journaled
-  // with the route name "--record-from" and, for a stream, how it ended ("clean", "peer_gone"...: SessionEnd).
+  // with the route name "--record-from" and, for a stream, how it ended (SessionEnd: "ended", "client gone"...).
   std::function<Reply(const Request&)> unmatched;
 };
 
