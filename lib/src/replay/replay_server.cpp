@@ -12,7 +12,8 @@ ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options))
   for (const Route& route : options_.routes) paths.push_back(route.match.path);
   if (options_.record) proxy_ = std::make_unique<RecordProxy>(std::move(*options_.record));
   options_.server.body_path = [paths = std::move(paths), forwarding = proxy_ != nullptr](const std::string& p) {
-    return forwarding || std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
+    return forwarding ||
+           std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
   };
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
       std::move(options_.routes), options_.seed, options_.journal,
