@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <string>
@@ -18,7 +19,9 @@
 #include "flag_values.hpp"
 #include "server_flags.hpp"
 #include "ssetool/base/errors.hpp"
+#include "ssetool/client/url.hpp"
 #include "ssetool/replay/preset.hpp"
+#include "ssetool/replay/record_proxy.hpp"
 #include "ssetool/replay/recording_loader.hpp"
 #include "ssetool/replay/replay_server.hpp"
 #include "ssetool/replay/routes_file.hpp"
@@ -56,6 +59,10 @@ struct ReplayFlags {
   std::string timeout;
   bool control = false;        // --control: the control API under /_ssetool/
   std::string control_token;   // --control-token or SSETOOL_CONTROL_TOKEN
+  std::string record_from;  // --record-from URL: unmatched requests go there...
+  std::string record;       // --record DIR: ...and are recorded here
+  std::string record_max_size = "16MiB";
+  std::string record_max_calls = "8";
 };
 
 // Exit status when --timeout passes first (documented in ssetool-replay(1)).
@@ -164,6 +171,38 @@ Route preset_route(const ReplayFlags& flags, const std::string& path, const Rout
   return route;
 }
 
+// --record DIR: the routes of what DIR holds already (DIR/routes.json), when it exists.
+std::string recorded_routes(const ReplayFlags& flags) {
+  if (flags.record.empty()) return {};
+  std::string path = flags.record + "/" + kRecordRoutesFile;
+  return std::filesystem::exists(path) ? path : std::string();
+}
+
+// --record-from URL --record DIR: the recording proxy's options; nullopt without them.
+std::optional<RecordProxyOptions> record_options(const ReplayFlags& flags, const ServerOptions& server) {
+  if (flags.record_from.empty() != flags.record.empty())
+    throw InvalidArgument(flags.record.empty() ? "--record-from: give the directory to record into with --record DIR"
+                                               : "--record: give the upstream to record from with --record-from URL");
+  if (flags.record_from.empty()) return std::nullopt;
+  try {
+    parse_url(flags.record_from);
+  } catch (const InvalidArgument& e) {
+    throw InvalidArgument(std::string("--record-from ") + e.what());
+  }
+  try {
+    RecordStore check(flags.record);  // the directory now, and its routes.json: a mistake is a usage error
+  } catch (const Error& e) {
+    throw InvalidArgument(std::string("--record ") + e.what());
+  }
+  RecordProxyOptions o;
+  o.upstream = flags.record_from;
+  o.dir = flags.record;
+  o.max_tape = size_flag("--record-max-size", flags.record_max_size, 1);
+  o.max_calls = count_flag("--record-max-calls", flags.record_max_calls, 1);
+  if (server.verbosity != Verbosity::quiet) o.on_note = [log = server.log](const std::string& line) { log(line); };
+  return o;
+}
+
 // --preset first, then FILE at --path, then each --route in order, then the routes file's routes.
 std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path, const Route& defaults) {
   std::vector<Route> routes;
@@ -180,11 +219,12 @@ std::vector<Route> load_routes(const ReplayFlags& flags, const std::string& path
     routes.push_back(route_for_file(defaults, option.methods, option.path, option.file, "--route " + text));
   }
   if (flags.templated) check_templates(routes);
-  if (!flags.routes_file.empty()) {
-    auto more = load_routes_file(flags.routes_file, defaults);
+  for (const std::string& file : {flags.routes_file, recorded_routes(flags)}) {
+    if (file.empty()) continue;
+    auto more = load_routes_file(file, defaults);
     routes.insert(routes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  if (routes.empty())
+  if (routes.empty() && flags.record_from.empty())
     throw InvalidArgument("nothing to replay: give a FILE, --route PATH=FILE, --routes FILE or --preset NAME");
   return routes;
 }
@@ -200,7 +240,7 @@ bool is_header_name(const std::string& name) {
 // The server's own token (header and query) is never journaled, nor the --redact headers.
 JournalRedaction journal_redaction(const ReplayFlags& flags, const std::string& token) {
   JournalRedaction redaction;
-  if (!token.empty()) {
+  if (!token.empty() || !flags.record_from.empty()) {
     redaction.headers.insert("authorization");
     redaction.query.insert("access_token");
   }
@@ -216,7 +256,7 @@ JournalRedaction journal_redaction(const ReplayFlags& flags, const std::string& 
 std::shared_ptr<Journal> open_journal(const ReplayFlags& flags, const std::string& token) {
   JournalRedaction redaction = journal_redaction(flags, token);
   if (flags.journal.empty()) {
-    if (!flags.redact.empty() && !flags.control)
+    if (!flags.redact.empty() && !flags.control && flags.record_from.empty())
       throw InvalidArgument("--redact: applies to --journal, which is not given (nor is --control)");
     return nullptr;
   }
@@ -256,6 +296,7 @@ ReplayOptions replay_options(const ReplayFlags& flags) {
   Route defaults = route_defaults(flags);
   if (!flags.timeout.empty()) o.timeout = duration_flag("--timeout", flags.timeout, false);
   o.exit_after = optional_count("--exit-after", flags.exit_after, 1);
+  o.record = record_options(flags, o.server);
   o.routes = load_routes(flags, o.server.path, defaults);
   o.journal = open_journal(flags, o.server.token);
   o.control_token = control_token(flags);
@@ -285,6 +326,9 @@ int run_replay(ReplayFlags& flags, const CLI::App& sub) {
   ReplayServer replay(std::move(options));
   replay.start();
   if (verbosity != Verbosity::quiet) announce(replay.url(), descriptions);
+  if (verbosity != Verbosity::quiet && !flags.record_from.empty())
+    fmt::print(stderr, "ssetool: replay: requests no route matches go to {}; each exchange is saved in {}\n",
+               flags.record_from, flags.record);
   ReplayServer::End end = replay.run();
   if (journal && journal->failed()) {
     print_error("replay", "--journal " + flags.journal + ": a write failed (disk full?)");
@@ -302,13 +346,15 @@ Runner add_replay_command(CLI::App& app) {
       "A recording is SSE text (each block up to a blank line is one event) or a tape written by\n"
       "'ssetool listen --record' (NDJSON with timings). Every connection gets its own playback; a request with\n"
       "Last-Event-ID (header or ?lastEventId=) continues after that event. Unmatched requests get 404 listing\n"
-      "the routes. The timing and fault flags apply to every route; a routes file can set them per route.\n"
+      "the routes (with --record-from they go upstream instead, and --record saves each exchange). The timing\n"
+      "and fault flags apply to every route; a routes file can set them per route.\n"
       "Examples:\n"
       "  ssetool replay chat.sse --interval 50ms                 # GET or POST /events\n"
       "  ssetool replay -r 'POST /v1/chat/completions=openai.sse' -r 'POST /v1/messages=anthropic.sse'\n"
       "  ssetool replay run.tape --speed 0 --listen :0 --port-file port --journal requests.ndjson --exit-after 1\n"
       "  ssetool replay feed.sse --drop-after 3                  # test a client's reconnect and resume\n"
       "  ssetool replay --routes routes.json --timeout 60s\n"
+      "  ssetool replay --record-from https://api.example.com --record tapes/   # then: --routes tapes/routes.json\n"
       "  ssetool replay --preset openai-chat --text 'Hello there!' --ttft 300ms --tps 50 --jitter 20% --seed 1\n"
       "Exit status: 0 after SIGINT/SIGTERM or --exit-after, 1 when --timeout passes first or on a run-time\n"
       "failure (busy port, a failed journal write), 2 on a usage error, including an invalid recording or routes\n"
@@ -360,7 +406,9 @@ Runner add_replay_command(CLI::App& app) {
       ->type_name("CODE")->capture_default_str()->group("Faults");
   sub->add_option("--journal", flags->journal, "Write one JSON line per request (method, path, headers, body, route, events, end)")
       ->type_name("FILE")->group("CI");
-  sub->add_option("--redact", flags->redact, "Journal this request header as [redacted] (repeatable; --token's always is)")
+  sub->add_option("--redact", flags->redact,
+                  "Journal this request header as [redacted] (repeatable; --token's and, with --record-from, "
+                  "Authorization always are)")
       ->type_name("NAME")->group("CI");
   sub->add_flag("--control", flags->control,
                 "Control API under /_ssetool/ (journal, reset, push, faults per X-Test-Id; needs --control-token)")
@@ -368,6 +416,19 @@ Runner add_replay_command(CLI::App& app) {
   sub->add_option("--control-token", flags->control_token,
                   "Token the control API requires as 'Authorization: Bearer TOKEN' (prefer the environment variable)")
       ->type_name("TOKEN")->envname("SSETOOL_CONTROL_TOKEN")->group("CI");
+  sub->add_option("--record-from", flags->record_from,
+                  "Forward requests no route matches to this upstream (http or https) and record them (with --record)")
+      ->type_name("URL")->group("Record");
+  sub->add_option("--record", flags->record,
+                  "Save each forwarded exchange in DIR as a tape plus a route in DIR/routes.json; replay what DIR "
+                  "holds already")
+      ->type_name("DIR")->group("Record");
+  sub->add_option("--record-max-size", flags->record_max_size,
+                  "Largest tape (and non-stream body); a larger stream is relayed but not saved")
+      ->type_name("SIZE")->capture_default_str()->group("Record");
+  sub->add_option("--record-max-calls", flags->record_max_calls,
+                  "Upstream calls at once; one more gets 503 with Retry-After: 1")
+      ->type_name("N")->capture_default_str()->group("Record");
   sub->add_option("--exit-after", flags->exit_after, "Exit 0 once N requests have completed")
       ->type_name("N")->group("CI");
   sub->add_option("--timeout", flags->timeout, "Exit 1 if still running after DURATION")

@@ -149,6 +149,15 @@ readme_replay_preset() {
   expect_file_has "$WORK/out" 'data: [DONE]'
 }
 
+example 'scripts/run replay --record-from https://api.example.com --record tapes \' readme_record_proxy
+readme_record_proxy() {
+  start_standin_api
+  run_block 40
+  [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0 (each replay: its one request completed)"
+  [ "$(grep -c '^event: message_stop' "$WORK/out")" -eq 2 ] || fail "expected the stream twice, live then replayed"
+  expect_file_has "$WORK/tapes/routes.json" '"/v1/messages"'
+}
+
 example 'scripts/run listen --record chat.tape --record-bytes --no-reconnect -d @request.json https://api.example.com/v1/chat' readme_record_replay
 readme_record_replay() {
   start_standin_api

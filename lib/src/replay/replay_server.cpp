@@ -11,15 +11,18 @@ ReplayServer::ReplayServer(ReplayOptions options) : options_(std::move(options))
   std::vector<std::string> paths;
   for (const Route& route : options_.routes) paths.push_back(route.match.path);
   bool control = !options_.control_token.empty();
-  options_.server.body_path = [paths = std::move(paths), control](const std::string& p) {
+  if (options_.record) proxy_ = std::make_unique<RecordProxy>(std::move(*options_.record));
+  options_.server.body_path = [paths = std::move(paths), control, forwarding = proxy_ != nullptr](const std::string& p) {
     if (is_control_path(p)) return control;
-    return std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
+    return forwarding ||
+           std::any_of(paths.begin(), paths.end(), [&](const std::string& pattern) { return path_matches(pattern, p); });
   };
   responder_ = std::make_unique<ReplayResponder>(ResponderOptions{
       std::move(options_.routes), options_.seed, options_.journal,
       [](const Request& r) { return r.last_event_id(); },
       [this] { loop_.post([this] { request_done(); }); },
-      std::make_shared<TestScopes>(control, options_.control_redaction)});
+      std::make_shared<TestScopes>(control, options_.control_redaction),
+      proxy_ ? [this](const Request& r) { return proxy_->forward(r); } : std::function<Reply(const Request&)>()});
   if (control) {
     control_ = std::make_unique<ControlApi>(options_.control_token, *responder_);
     // The control token, not --token, opens /_ssetool/.
@@ -46,6 +49,7 @@ ReplayServer::End ReplayServer::run() {
     });
   }
   loop_.run();
+  if (proxy_) proxy_->stop_all();  // before the server's workers are joined: one may wait for an upstream's head
   server_.reset();
   return end_;
 }

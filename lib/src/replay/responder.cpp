@@ -37,10 +37,11 @@ struct PendingStream {
   SteadyClock::time_point started = SteadyClock::now();
   bool finished = false;
 
-  void done(const PlaybackResult& result) {
+  // `ended`: how the stream ended when it was not a playback (a --record-from relay).
+  void done(const PlaybackResult& result, std::string_view ended = {}) {
     finished = true;
     entry.events = result.events_sent;
-    entry.ended = std::string(to_string(result.end));
+    entry.ended = ended.empty() ? std::string(to_string(result.end)) : std::string(ended);
     entry.resumed = result.resumed_after.has_value();
     entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started);
     write();
@@ -81,6 +82,7 @@ Reply ReplayResponder::handle(const Request& request) {
   entry.http = request;
   if (options_.last_event_id) entry.last_event_id = options_.last_event_id(request);
   std::optional<std::size_t> found = choose_route(options_.routes, request);
+  if (!found && options_.unmatched) return forward_unmatched(request, std::move(entry));
   if (!found) return short_reply(404, {}, "text/plain; charset=utf-8", not_found_text(request), entry);
 
   std::size_t index = *found;
@@ -192,6 +194,24 @@ Reply ReplayResponder::play(const Route& route, std::shared_ptr<const Recording>
   });
   reply.status = pending->entry.status;
   reply.headers = std::move(headers);
+  return reply;
+}
+
+Reply ReplayResponder::forward_unmatched(const Request& request, JournalEntry entry) {
+  entry.route_name = "--record-from";
+  Reply reply = options_.unmatched(request);
+  entry.status = reply.status;
+  if (!reply.open_stream) {
+    finish(entry);
+    return reply;
+  }
+  auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
+  reply.open_stream = [open = std::move(reply.open_stream), pending](Session& session) {
+    open(session);
+    session.on_close([pending, &session](SessionEnd how) {
+      pending->done({PlaybackEnd::complete, session.frames_sent()}, to_string(how));
+    });
+  };
   return reply;
 }
 

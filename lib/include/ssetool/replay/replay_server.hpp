@@ -16,6 +16,7 @@
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/replay/control_api.hpp"
 #include "ssetool/replay/journal.hpp"
+#include "ssetool/replay/record_proxy.hpp"
 #include "ssetool/replay/responder.hpp"
 #include "ssetool/replay/route.hpp"
 #include "ssetool/server/server.hpp"
@@ -33,6 +34,7 @@ struct ReplayOptions {
   std::vector<int> stop_signals;                     // stop on these (blocked in every thread: block_signals)
   std::string control_token;                         // not empty: the control API is on, with this token
   JournalRedaction control_redaction;                // what the control API's journal views must not show
+  std::optional<RecordProxyOptions> record;          // --record-from: unmatched requests forwarded and recorded
 };
 
 class ReplayServer {
@@ -63,6 +65,7 @@ class ReplayServer {
 
   ReplayOptions options_;
   Loop loop_;
+  std::unique_ptr<RecordProxy> proxy_;  // with options.record
   std::unique_ptr<ReplayResponder> responder_;
   std::unique_ptr<ControlApi> control_;  // null: --control not given
   std::unique_ptr<Server> server_;

@@ -40,6 +40,9 @@ struct ResponderOptions {
   std::function<std::optional<std::string>(const Request&)> last_event_id;  // what a request resumes from
   std::function<void()> on_request_done;    // any thread; once per request answered or stream ended
   std::shared_ptr<TestScopes> scopes;       // null: a table of its own, without journal views
+  // A request no route matches goes here (replay --record-from: replay/record_proxy.hpp); null: 404. Journaled
+  // with the route name "--record-from" and, for a stream, how it ended (SessionEnd: "ended", "client gone"...).
+  std::function<Reply(const Request&)> unmatched;
 };
 
 class ReplayResponder {
@@ -74,6 +77,7 @@ class ReplayResponder {
   Reply play(const Route& route, std::shared_ptr<const Recording> recording, const ReplayResponse& response,
              JournalEntry entry);
   void finish(const JournalEntry& entry);
+  Reply forward_unmatched(const Request& request, JournalEntry entry);
 
   ResponderOptions options_;
   std::unique_ptr<RouteState[]> states_;
