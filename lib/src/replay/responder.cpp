@@ -205,7 +205,8 @@ Reply ReplayResponder::forward_unmatched(const Request& request, JournalEntry en
     finish(entry);
     return reply;
   }
-  auto pending = std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.on_request_done);
+  auto pending =
+      std::make_shared<PendingStream>(std::move(entry), options_.journal, options_.scopes, options_.on_request_done);
   reply.open_stream = [open = std::move(reply.open_stream), pending](Session& session) {
     open(session);
     session.on_close([pending, &session](SessionEnd how) {
