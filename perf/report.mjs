@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateMcpTargets, mcpSection } from "./mcp_report.mjs";
+import { tlsSection } from "./tls.mjs";
 
 const TARGETS = {
   cpuVsRaw: 1.5, // CPU per delivery at most 1.5x the raw-write baseline (1,000 x 100/s)
@@ -232,6 +233,7 @@ function markdown(report, targets) {
     md += fan;
   }
   md += scaleSection(report.results);
+  md += tlsSection(report.results, fanOutTable(report.results, "tls_1000x100"));
   const slow = slowTable(report.results);
   if (slow) md += "## Slow consumers (scenario 5)\n\n" + slow;
   const idle = idleTable(report.results);
