@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <fstream>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -43,6 +44,18 @@ std::pair<int, int> refusing_port() {
   return {fd, ntohs(a.sin_port)};
 }
 
+// Polls (every 5 ms, at most 20 s) until bench's --ready-file says `streams` streams are open.
+bool await_ready_file(const std::string& path, int streams) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    int open = -1;
+    if (in >> open) return open == streams;
+    std::this_thread::sleep_for(5ms);  // bench's state: a file is all there is to watch
+  }
+  return false;
+}
+
 // Runs bench with --json against a pipe fed `lines` once `clients` streams are in; returns the parsed report.
 json run_against_pipe(int clients, int lines, std::vector<std::string> extra_bench_args = {},
                       std::vector<std::string> extra_pipe_args = {}, const std::string& scheme = "http") {
@@ -52,8 +65,11 @@ json run_against_pipe(int clients, int lines, std::vector<std::string> extra_ben
   std::vector<std::string> args{scheme + "://127.0.0.1:" + std::to_string(server.port) + "/events", "--clients",
                                 std::to_string(clients), "--duration", "60s", "--json"};
   args.insert(args.end(), extra_bench_args.begin(), extra_bench_args.end());
+  std::string ready = server.dir->file("ready");
+  if (scheme == "https") args.insert(args.end(), {"--ready-file", ready});  // /metrics is https too
   auto bench = start_bench(args);
-  REQUIRE(await_metric(server.port, "clients_connected", clients));
+  if (scheme == "https") REQUIRE(await_ready_file(ready, clients));
+  else REQUIRE(await_metric(server.port, "clients_connected", clients));
   server.process->write_stdin(numbered_lines(lines));
   server.process->close_stdin();  // pipe delivers everything, then ends every stream: bench ends early
   REQUIRE(bench->wait(30s) == 0);
