@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "command.hpp"
@@ -43,6 +44,8 @@ struct BenchFlags {
   std::string expect_gap;
   std::string connect_timeout = "10s";
   std::string ready_file;
+  std::string cacert;
+  bool insecure = false;
 };
 
 // Writes "N\n" to `path` atomically (a temporary file renamed over it).
@@ -75,6 +78,11 @@ BenchOptions options_from(const BenchFlags& flags) {
   if (!flags.expect_gap.empty()) {
     o.expect_gap = duration_flag("--expect-gap", flags.expect_gap, false);
   }
+  if (o.target.scheme != "https" && (flags.insecure || !flags.cacert.empty()))
+    throw InvalidArgument(std::string(flags.insecure ? "--insecure" : "--cacert") + ": only for an https:// URL");
+  if (!flags.cacert.empty() && ::access(flags.cacert.c_str(), R_OK) != 0)
+    throw InvalidArgument("--cacert " + flags.cacert + ": cannot read: " + std::strerror(errno));
+  o.tls = {.ca_file = flags.cacert, .insecure = flags.insecure};
   o.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
       duration_flag("--connect-timeout", flags.connect_timeout));
   if (o.connect_timeout.count() <= 0) throw InvalidArgument("--connect-timeout: must be at least 1ms");
@@ -138,8 +146,9 @@ Runner add_bench_command(CLI::App& app) {
       "Examples:\n"
       "  ssetool bench http://127.0.0.1:8080/events --clients 1000 --duration 30s\n"
       "  ssetool bench http://127.0.0.1:8080/events -c 10000 --ramp 2000 --json > run.json\n"
+      "  ssetool bench https://127.0.0.1:8443/events --cacert cert.pem -c 1000\n"
       "See ssetool-bench(1).");
-  sub->add_option("url", flags->url, "The event stream to load: http://HOST[:PORT]/PATH")->required();
+  sub->add_option("url", flags->url, "The event stream to load: http://HOST[:PORT]/PATH or https://...")->required();
   sub->add_option("-c,--clients", flags->clients, "Client streams to open")->capture_default_str()->type_name("N");
   sub->add_option("--duration", flags->duration, "How long the run lasts, from the first connect")
       ->capture_default_str()
@@ -165,6 +174,11 @@ Runner add_bench_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--ready-file", flags->ready_file,
                   "Once every client has connected or failed, write the number of open streams to FILE");
+  CLI::Option* cacert = sub->add_option(
+      "--cacert", flags->cacert,
+      "https: trust the certificates in this PEM file (default: the system's); the name or IP of the URL's host "
+      "must match")->type_name("FILE");
+  sub->add_flag("--insecure", flags->insecure, "https: do not verify the server's certificate")->excludes(cacert);
   CLI::Option* verbose =
       sub->add_flag("-v,--verbose", flags->verbose, "Also say on stderr when the clients open and are all tried");
   sub->add_flag("-q,--quiet", flags->quiet, "Print only the report and errors (not the wait for the server)")

@@ -5,7 +5,8 @@
 //
 //   node bench/driver.mjs --ssetool build/ssetool --out build/bench [--quick]
 //
-// Servers: raw (perf/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (perf/peers).
+// Servers: raw (perf/raw_write), ssetool (`ssetool pipe --stamp`), node_http and better_sse (perf/peers); over TLS
+// (perf/tls.mjs) ssetool and node_https.
 // Every server turns each stdin line into one event "id: N / data: @<epoch us> LINE" for every client of /events.
 // The `mcp` scenario (issue 14) is perf/mcp.mjs: `ssetool serve --mcp` and supergateway as stdio MCP bridges.
 import { execFileSync, spawn } from "node:child_process";
@@ -14,6 +15,7 @@ import { request } from "node:http";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mcpBridge } from "./mcp.mjs";
+import { tlsCertificate, tlsVia } from "./tls.mjs";
 import { writeReport } from "./report.mjs";
 import { disconnectDetection, slowConnections } from "./responsiveness.mjs";
 
@@ -156,10 +158,10 @@ async function stopServer(server) {
   rmSync(server.dir, { recursive: true, force: true });
 }
 
-function startBench(port, clients, extra = []) {
+function startBench(port, clients, extra = [], scheme = "http") {
   const dir = mkdtempSync(join(tmpdir(), "ssetool-bench-client-"));
   const readyFile = join(dir, "ready");
-  const args = ["bench", `http://127.0.0.1:${port}/events`, "--clients", String(clients), "--duration", "300s",
+  const args = ["bench", `${scheme}://127.0.0.1:${port}/events`, "--clients", String(clients), "--duration", "300s",
     "--json", "--ready-file", readyFile, ...extra];
   const child = spawn(opts.ssetool, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -212,9 +214,11 @@ function rssSampler(pid) {
 
 // ---------------------------------------------------------------------------------------------------- scenarios
 // Paced fan-out: `clients` streams (of which `stalled` never read), `rate` events per second for `seconds`.
-async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }) {
-  const server = await startServer(kind);
-  const bench = startBench(server.port, clients, stalled ? ["--stalled", String(stalled)] : []);
+// `via` (TLS, perf/tls.mjs): the server's command line, the URL scheme and the load client's extra flags.
+async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }, via = null) {
+  const server = await startServer(kind, [], { fixedArgv: via?.argv });
+  const bench = startBench(server.port, clients,
+    [...(stalled ? ["--stalled", String(stalled)] : []), ...(via?.benchArgs ?? [])], via?.scheme);
   try {
     const open = await bench.ready();
     const cpu0 = cpuSeconds(server.pid);
@@ -223,7 +227,7 @@ async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }) {
     const cpu1 = await settledCpu(server.pid);
     const maxRss = stopSampling();
     const mem = memory(server.pid);
-    const metrics = kind.startsWith("ssetool") ? await httpGet(server.port, "/metrics") : "";
+    const metrics = kind.startsWith("ssetool") && !via ? await httpGet(server.port, "/metrics") : "";
     await stopServer(server);
     const b = await bench.report();
     const published = Math.round(rate * seconds);
@@ -422,11 +426,16 @@ function plan(quick) {
   // Issue 15: the same load on one stream loop and on two, in the same run.
   fan.push({ name: "scale_10000x10", servers: ["ssetool_t1", "ssetool_t2"],
     load: { clients: 10000, rate: 10, seconds: s } });
+  // TLS (perf/tls.mjs): the 1,000 x 100/s load over HTTPS, against Node `https`.
+  fan.push({ name: "tls_1000x100", servers: ["ssetool", "node_https"], load: { clients: 1000, rate: 100, seconds: s },
+    tls: true });
   return {
     fan,
     slow: { servers: quick ? ["ssetool"] : ["ssetool", "node_http"],
       load: { clients: 1000, rate: 100, seconds: s, stalled: 10 } },
     idle: { servers: ["ssetool", "nchan", "node_http", "better_sse"], sizes: quick ? [1000] : [1000, 10000] },
+    // The most streams one load-client process holds here: the descriptor hard limit is 20,000 per process.
+    idleMax: { servers: ["ssetool"], clients: 19000 },
     fastLines: quick ? 300000 : 2000000,
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
@@ -455,7 +464,9 @@ async function main() {
   const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, kernel: release(), loadavg_start: loadavg() };
   for (const f of p.fan) {
     if (!wanted(f.name)) continue;
-    for (const kind of f.servers) await attempt(results, `${f.name} ${kind}`, () => fanOut(f.name, kind, f.load));
+    for (const kind of f.servers)
+      await attempt(results, `${f.name} ${kind}`, () => fanOut(f.name, kind, f.load,
+        f.tls ? tlsVia(kind, tlsCertificate(opts.out), { ssetool: opts.ssetool, tool }) : null));
   }
   if (wanted("slow"))
     for (const kind of p.slow.servers)
@@ -463,6 +474,9 @@ async function main() {
   if (wanted("idle"))
     for (const n of p.idle.sizes)
       for (const kind of p.idle.servers) await attempt(results, `idle ${n} ${kind}`, () => idleHold(kind, n));
+  if (wanted("idle_max"))
+    for (const kind of p.idleMax.servers)
+      await attempt(results, `idle_max ${p.idleMax.clients} ${kind}`, () => idleHold(kind, p.idleMax.clients));
   if (wanted("fast")) await attempt(results, "fast_stream", () => fastStream(p.fastLines));
   const tape = writeTape(p.replay.events, p.replay.gapMs);
   if (wanted("ready")) await attempt(results, "time_to_ready", () => timeToReady(p.readyRuns, tape));

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { evaluateMcpTargets, mcpSection } from "./mcp_report.mjs";
+import { tlsSection } from "./tls.mjs";
 
 const TARGETS = {
   cpuVsRaw: 1.5, // CPU per delivery at most 1.5x the raw-write baseline (1,000 x 100/s)
@@ -175,6 +176,15 @@ function idleTable(results) {
   return md + "\n";
 }
 
+// Issue 15: the most streams one load-client process holds here (idle_max), at most 4 KiB of RSS each.
+function idleMaxTarget(results) {
+  const r = results.find((x) => x.scenario === "idle" && x.server === "ssetool" && x.clients === 19000 && !x.error);
+  if (!r) return "";
+  const met = r.streams_open === 19000 && r.rss_per_client_kb <= 4;
+  return `| target (issue 15) | measured | |\n|---|--:|---|\n| 19,000 idle streams held, <= 4 KiB RSS each | ` +
+    `${big(r.streams_open)} held, ${num(r.rss_per_client_kb, 1)} KiB | ${ok(met)} |\n\n`;
+}
+
 function otherTables(results) {
   const find = finder(results);
   let md = "";
@@ -232,10 +242,11 @@ function markdown(report, targets) {
     md += fan;
   }
   md += scaleSection(report.results);
+  md += tlsSection(report.results, fanOutTable(report.results, "tls_1000x100"));
   const slow = slowTable(report.results);
   if (slow) md += "## Slow consumers (scenario 5)\n\n" + slow;
   const idle = idleTable(report.results);
-  if (idle) md += "## Idle hold (scenario 3)\n\n" + idle;
+  if (idle) md += "## Idle hold (scenario 3)\n\n" + idle + idleMaxTarget(report.results);
   md += otherTables(report.results);
   md += responsivenessTable(report.results);
   md += mcpSection(report.results, report.mcp_targets);

@@ -256,6 +256,13 @@ man_bench_json() {
   [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
   expect_file_has "$WORK/run.json" '"latency_ms"'
 }
+example 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \' man_bench_https
+man_bench_https() {
+  run_block 60
+  [ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
+  expect_file_has "$WORK/out" "latency"
+  expect_file_has "$WORK/out" "100 opened"
+}
 example 'ssetool bench http://127.0.0.1:8080/events -c 1 --expect-gap 5ms' man_bench_gap
 man_bench_gap() {
   (cd "$WORK" && exec setsid "$ssetool" replay feed.sse --interval 5ms --listen "127.0.0.1:$PORT" -q > /dev/null 2>&1) &

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <fstream>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -43,17 +44,32 @@ std::pair<int, int> refusing_port() {
   return {fd, ntohs(a.sin_port)};
 }
 
+// Polls (every 5 ms, at most 20 s) until bench's --ready-file says `streams` streams are open.
+bool await_ready_file(const std::string& path, int streams) {
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    int open = -1;
+    if (in >> open) return open == streams;
+    std::this_thread::sleep_for(5ms);  // bench's state: a file is all there is to watch
+  }
+  return false;
+}
+
 // Runs bench with --json against a pipe fed `lines` once `clients` streams are in; returns the parsed report.
 json run_against_pipe(int clients, int lines, std::vector<std::string> extra_bench_args = {},
-                      std::vector<std::string> extra_pipe_args = {}) {
+                      std::vector<std::string> extra_pipe_args = {}, const std::string& scheme = "http") {
   std::vector<std::string> pipe_args{"pipe", "--stamp"};
   pipe_args.insert(pipe_args.end(), extra_pipe_args.begin(), extra_pipe_args.end());
   auto server = start_ssetool(pipe_args);
-  std::vector<std::string> args{"http://127.0.0.1:" + std::to_string(server.port) + "/events", "--clients",
+  std::vector<std::string> args{scheme + "://127.0.0.1:" + std::to_string(server.port) + "/events", "--clients",
                                 std::to_string(clients), "--duration", "60s", "--json"};
   args.insert(args.end(), extra_bench_args.begin(), extra_bench_args.end());
+  std::string ready = server.dir->file("ready");
+  if (scheme == "https") args.insert(args.end(), {"--ready-file", ready});  // /metrics is https too
   auto bench = start_bench(args);
-  REQUIRE(await_metric(server.port, "clients_connected", clients));
+  if (scheme == "https") REQUIRE(await_ready_file(ready, clients));
+  else REQUIRE(await_metric(server.port, "clients_connected", clients));
   server.process->write_stdin(numbered_lines(lines));
   server.process->close_stdin();  // pipe delivers everything, then ends every stream: bench ends early
   REQUIRE(bench->wait(30s) == 0);
@@ -143,7 +159,10 @@ TEST_CASE("bench: usage errors name the flag or the URL, exit 2", "[bench][concu
   };
   std::vector<Case> cases = {
       {{"ftp://127.0.0.1/events"}, "URL 'ftp://127.0.0.1/events': expected http://"},
-      {{"https://127.0.0.1/events"}, "https is not supported"},
+      {{"http://127.0.0.1:1/", "--insecure"}, "--insecure: only for an https:// URL"},
+      {{"http://127.0.0.1:1/", "--cacert", "/etc/hostname"}, "--cacert: only for an https:// URL"},
+      {{"https://127.0.0.1:1/", "--cacert", "/nonexistent/ca.pem"}, "--cacert /nonexistent/ca.pem: cannot read"},
+      {{"https://127.0.0.1:1/", "--cacert", "/etc/hostname", "--insecure"}, "excludes"},
       {{"http://127.0.0.1:99999/"}, "invalid port '99999'"},
       {{"http://127.0.0.1:1/", "-H", "no colon"}, "--header 'no colon': expected 'Name: value'"},
       {{"http://127.0.0.1:1/", "--duration", "ten"}, "--duration"},
@@ -277,4 +296,50 @@ TEST_CASE("bench rejects bad counts and its old -d with one short line, exit 2",
   auto bench = start_bench(args);
   CHECK(bench->wait(10s) == 2);
   CHECK(bench->stderr_text() == "ssetool: bench: " + message + "\n");
+}
+
+TEST_CASE("bench over https against `pipe --tls-cert`: --cacert verifies and every event arrives, --insecure skips "
+          "the check, an untrusted certificate fails every client",
+          "[bench][concurrency]") {
+  TempDir dir;
+  Certificate certificate = make_self_signed_certificate(dir);
+  std::vector<std::string> tls{"--tls-cert", certificate.cert_path, "--tls-key", certificate.key_path};
+  SECTION("--cacert") {
+    json r = run_against_pipe(20, 300, {"--cacert", certificate.cert_path}, tls, "https");
+    CHECK(r["streams"]["opened"] == 20);
+    CHECK(r["streams"]["ended"] == 20);
+    CHECK(r["failures"].empty());
+    CHECK(r["events"]["total"] == 20 * 300);
+    CHECK(r["ids"]["lost"] == 0);
+    CHECK(r["ids"]["reordered"] == 0);
+    CHECK(r["latency_ms"]["count"] == 20 * 300);
+  }
+  SECTION("--insecure") {
+    json r = run_against_pipe(3, 50, {"--insecure"}, tls, "https");
+    CHECK(r["streams"]["opened"] == 3);
+    CHECK(r["events"]["total"] == 3 * 50);
+  }
+  SECTION("the system's trust store does not know the certificate") {
+    auto server = start_ssetool({"pipe", "--tls-cert", certificate.cert_path, "--tls-key", certificate.key_path});
+    auto bench = start_bench({"https://127.0.0.1:" + std::to_string(server.port) + "/events", "-c", "2", "--json"});
+    CHECK(bench->wait(30s) == 1);
+    CHECK_THAT(bench->stderr_text(), Catch::Contains("all 2 clients failed: TLS handshake: certificate: "));
+    json r = json::parse(bench->stdout_text());
+    CHECK(r["streams"]["failed"] == 2);
+  }
+  SECTION("the certificate names another host") {
+    TempDir other_dir;
+    Certificate other{other_dir.file("cert.pem"), other_dir.file("key.pem")};
+    Process openssl({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                     "-subj", "/CN=other.example", "-days", "1", "-addext", "subjectAltName=DNS:other.example",
+                     "-keyout", other.key_path, "-out", other.cert_path});
+    openssl.close_stdin();
+    REQUIRE(openssl.wait(60s) == 0);
+    auto server = start_ssetool({"pipe", "--tls-cert", other.cert_path, "--tls-key", other.key_path});
+    auto bench = start_bench({"https://127.0.0.1:" + std::to_string(server.port) + "/events", "-c", "1",
+                              "--cacert", other.cert_path});
+    CHECK(bench->wait(30s) == 1);
+    CHECK_THAT(bench->stderr_text(), Catch::Contains("TLS handshake: certificate: ") &&
+                                         Catch::Contains("mismatch"));
+  }
 }

@@ -51,6 +51,7 @@ void BenchConnection::open() {
   int rc = ::connect(fd_, ctx_.address.get(), ctx_.address.length);
   if (rc != 0 && errno != EINPROGRESS) return fail(std::string("connect: ") + std::strerror(errno));
   phase_ = Phase::connecting;
+  watching_ = EPOLLOUT;
   ctx_.loop.watch(fd_, EPOLLOUT, [this](std::uint32_t events) { on_io(events); });
   timeout_ = ctx_.loop.add_timer(ctx_.connect_timeout, [this] {
     timeout_ = 0;
@@ -68,6 +69,8 @@ void BenchConnection::on_io(std::uint32_t events) {
       if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) on_connected();
       return;
     }
+    case Phase::handshaking:
+      return continue_handshake();
     case Phase::sending:
       return send_request();
     case Phase::reading_head:
@@ -79,15 +82,58 @@ void BenchConnection::on_io(std::uint32_t events) {
 }
 
 void BenchConnection::on_connected() {
+  if (ctx_.tls == nullptr) {
+    phase_ = Phase::sending;
+    return send_request();
+  }
+  try {
+    tls_ = std::make_unique<BenchTlsSession>(*ctx_.tls, fd_, ctx_.tls_host);
+  } catch (const SystemError& e) {
+    return fail(e.what());
+  }
+  phase_ = Phase::handshaking;
+  continue_handshake();
+}
+
+void BenchConnection::continue_handshake() {
+  switch (tls_->handshake()) {
+    case BenchTlsSession::Step::want_read: return wait_for(EPOLLIN);
+    case BenchTlsSession::Step::want_write: return wait_for(EPOLLOUT);
+    case BenchTlsSession::Step::failed: return fail("TLS handshake: " + tls_->error());
+    case BenchTlsSession::Step::done: break;
+  }
   phase_ = Phase::sending;
+  wait_for(EPOLLOUT);
   send_request();
+}
+
+void BenchConnection::wait_for(std::uint32_t events) {
+  if (events == watching_) return;
+  watching_ = events;
+  ctx_.loop.modify(fd_, events);
+}
+
+// The socket, or the TLS session over it: the same contract as recv/send (-1 with errno EAGAIN: try later).
+ssize_t BenchConnection::receive(char* buffer, std::size_t length) {
+  if (!tls_) return ::recv(fd_, buffer, length, 0);
+  ssize_t n = tls_->read(buffer, length);
+  if (n < 0 && errno == EAGAIN && tls_->last_step() == BenchTlsSession::Step::want_write) wait_for(EPOLLOUT);
+  return n;
+}
+
+ssize_t BenchConnection::transmit(const char* data, std::size_t length) {
+  if (!tls_) return ::send(fd_, data, length, MSG_NOSIGNAL);
+  return tls_->write(data, length);
 }
 
 void BenchConnection::send_request() {
   const std::string& request = ctx_.request;
   while (request_sent_ < request.size()) {
-    ssize_t n = ::send(fd_, request.data() + request_sent_, request.size() - request_sent_, MSG_NOSIGNAL);
-    if (n < 0 && errno == EAGAIN) return;  // still watching EPOLLOUT
+    ssize_t n = transmit(request.data() + request_sent_, request.size() - request_sent_);
+    if (n < 0 && errno == EAGAIN) {  // TLS may wait to read (a renegotiation): watch what it waits for
+      wait_for(tls_ && tls_->last_step() == BenchTlsSession::Step::want_read ? EPOLLIN : EPOLLOUT);
+      return;
+    }
     if (n < 0) return fail(std::string("send: ") + std::strerror(errno));
     request_sent_ += static_cast<std::size_t>(n);
   }
@@ -99,17 +145,24 @@ void BenchConnection::send_request() {
     return;
   }
   phase_ = Phase::reading_head;
-  ctx_.loop.modify(fd_, EPOLLIN | EPOLLRDHUP);
+  wait_for(EPOLLIN | EPOLLRDHUP);
 }
 
+// Plain TCP: one recv per wake-up (epoll is level-triggered). TLS: until the session would block, since records it
+// has already read from the socket would not wake epoll again.
 void BenchConnection::read_available() {
   std::vector<char>& buffer = ctx_.read_buffer;
-  ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
-  if (n > 0) {
+  ssize_t n;
+  do {
+    n = receive(buffer.data(), buffer.size());
+    if (n <= 0) break;
     read_epoch_us_ = realtime_micros();
     read_at_ = Loop::Clock::now();
-    return on_bytes(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-  }
+    on_bytes(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+  } while (tls_ && (phase_ == Phase::reading_head || phase_ == Phase::streaming));
+  if (n > 0) return;
+  if (tls_ && watching_ == EPOLLOUT && n < 0 && errno == EAGAIN) return;  // the session waits to write
+  if (tls_ && n < 0 && errno == EAGAIN) wait_for(EPOLLIN | EPOLLRDHUP);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n == 0) {  // the server closed the connection: complete or cut short, as the response's framing says
     ResponseReader::State state = reader_.finish();
@@ -230,6 +283,7 @@ void BenchConnection::close() {
   timeout_ = 0;
   if (fd_ >= 0) {
     if (phase_ != Phase::stalled) ctx_.loop.unwatch(fd_);
+    tls_.reset();
     ::close(fd_);
     fd_ = -1;
   }

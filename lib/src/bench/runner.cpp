@@ -47,6 +47,11 @@ BenchRunner::BenchRunner(Loop& loop, BenchOptions options)
   if (options_.stalled > options_.clients) throw InvalidArgument("--stalled is larger than --clients");
   if (options_.ramp < 0 || !std::isfinite(options_.ramp)) throw InvalidArgument("--ramp must be >= 0");
   context_.request = bench_request(options_.target, options_.headers);
+  if (options_.target.scheme == "https") {
+    tls_ = std::make_unique<BenchTlsContext>(options_.tls);
+    context_.tls = tls_.get();
+    context_.tls_host = options_.target.host;
+  }
   context_.connect_timeout = options_.connect_timeout;
   context_.expect_gap = options_.expect_gap;
   context_.on_settled = [this](BenchConnection&) { on_settled(); };

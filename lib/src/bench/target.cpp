@@ -14,7 +14,7 @@ namespace {
 std::string describe(const InvalidUrl& e) {
   switch (e.problem()) {
     case UrlProblem::no_scheme:
-    case UrlProblem::unsupported_scheme: return "expected http://HOST[:PORT]/PATH";
+    case UrlProblem::unsupported_scheme: return "expected http://HOST[:PORT]/PATH or https://...";
     case UrlProblem::no_host: return "no host";
     case UrlProblem::credentials: return "user:password@ is not supported";
     case UrlProblem::unterminated_bracket: return "unterminated '[' in the host";
@@ -30,18 +30,9 @@ std::string describe(const InvalidUrl& e) {
   throw InvalidArgument("URL '" + std::string(url) + "': " + why);
 }
 
-bool starts_with_https(std::string_view url) {
-  constexpr std::string_view kHttps = "https://";
-  if (url.size() < kHttps.size()) return false;
-  for (std::size_t i = 0; i < kHttps.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(url[i])) != kHttps[i]) return false;
-  return true;
-}
-
 }  // namespace
 
 Url parse_bench_url(std::string_view url) {
-  if (starts_with_https(url)) bad_url(url, "https is not supported by bench (plain http:// only)");
   try {
     return parse_url(url);
   } catch (const InvalidUrl& e) {

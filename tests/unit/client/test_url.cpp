@@ -106,10 +106,10 @@ TEST_CASE("parse_url's messages name the URL and say what is wrong", "[client][u
 TEST_CASE("bench words the same problems its own way", "[client][url][bench]") {
   using Catch::Equals;
   using ssetool::parse_bench_url;
-  CHECK_THROWS_WITH(parse_bench_url("ftp://h/"), Equals("URL 'ftp://h/': expected http://HOST[:PORT]/PATH"));
-  CHECK_THROWS_WITH(parse_bench_url("h/x"), Equals("URL 'h/x': expected http://HOST[:PORT]/PATH"));
-  CHECK_THROWS_WITH(parse_bench_url("https://u@h/"),
-                    Equals("URL 'https://u@h/': https is not supported by bench (plain http:// only)"));
+  CHECK_THROWS_WITH(parse_bench_url("ftp://h/"),
+                    Equals("URL 'ftp://h/': expected http://HOST[:PORT]/PATH or https://..."));
+  CHECK_THROWS_WITH(parse_bench_url("h/x"), Equals("URL 'h/x': expected http://HOST[:PORT]/PATH or https://..."));
+  CHECK_THROWS_WITH(parse_bench_url("https://u@h/"), Equals("URL 'https://u@h/': user:password@ is not supported"));
   CHECK_THROWS_WITH(parse_bench_url("http://u:p@h/"), Equals("URL 'http://u:p@h/': user:password@ is not supported"));
   CHECK_THROWS_WITH(parse_bench_url("http://h:99999/"), Equals("URL 'http://h:99999/': invalid port '99999'"));
   CHECK_THROWS_WITH(parse_bench_url("http://h:/"), Equals("URL 'http://h:/': empty port"));

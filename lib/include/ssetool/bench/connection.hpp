@@ -1,4 +1,5 @@
-// One client stream of `ssetool bench` on the shared Loop: a non-blocking connect, the GET request, the
+// One client stream of `ssetool bench` on the shared Loop: a non-blocking connect, the TLS handshake (https), the GET
+// request, the
 // response head (200 and text/event-stream required), the body de-chunked into its own Parser, and every
 // dispatched event measured into the run's BenchStats. A "stalled" connection sends its request and then never
 // reads (a slow consumer). Lives on the loop's thread; owned by the BenchRunner.
@@ -7,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "ssetool/bench/response.hpp"
 #include "ssetool/bench/stats.hpp"
 #include "ssetool/bench/target.hpp"
+#include "ssetool/bench/tls.hpp"
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/wire/parser.hpp"
 
@@ -27,6 +30,8 @@ struct BenchContext {
   Loop& loop;
   SocketAddress address;
   std::string request;                                  // the whole GET request, sent as is
+  const BenchTlsContext* tls = nullptr;                 // https: every connection's TLS; null: plain TCP
+  std::string tls_host;                                 // the name (or IP) the server's certificate must carry
   std::chrono::milliseconds connect_timeout{10000};     // connect() to response head
   std::optional<std::chrono::microseconds> expect_gap;  // measure |arrival gap - this|
   BenchStats& stats;
@@ -37,7 +42,7 @@ struct BenchContext {
 
 class BenchConnection {
  public:
-  enum class Phase { idle, connecting, sending, reading_head, streaming, stalled, closed };
+  enum class Phase { idle, connecting, handshaking, sending, reading_head, streaming, stalled, closed };
 
   BenchConnection(BenchContext& context, bool stalled);
   ~BenchConnection();
@@ -55,7 +60,11 @@ class BenchConnection {
  private:
   void on_io(std::uint32_t events);
   void on_connected();
+  void continue_handshake();
   void send_request();
+  ssize_t receive(char* buffer, std::size_t length);
+  ssize_t transmit(const char* data, std::size_t length);
+  void wait_for(std::uint32_t events);
   void read_available();
   void on_bytes(std::string_view bytes);
   bool on_head();
@@ -72,6 +81,8 @@ class BenchConnection {
   Phase phase_ = Phase::idle;
   bool settled_ = false;
   int fd_ = -1;
+  std::unique_ptr<BenchTlsSession> tls_;
+  std::uint32_t watching_ = 0;  // the epoll events asked for now
   std::size_t request_sent_ = 0;
   Loop::TimerId timeout_ = 0;
   Loop::Clock::time_point started_;

@@ -24,6 +24,7 @@
 #include "ssetool/bench/connection.hpp"
 #include "ssetool/bench/stats.hpp"
 #include "ssetool/bench/target.hpp"
+#include "ssetool/bench/tls.hpp"
 #include "ssetool/loop/loop.hpp"
 
 namespace ssetool {
@@ -39,6 +40,7 @@ struct BenchOptions {
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
   std::function<void(std::size_t streams_open)> on_ready = {};   // once every client has been tried
   std::optional<SocketAddress> address = {};  // where to connect; by default the first address of target's host
+  BenchTlsOptions tls = {};                   // for an https:// target: how the server's certificate is checked
 };
 
 // The request every client sends: GET target, Host, Accept: text/event-stream, Cache-Control: no-cache, then
@@ -77,6 +79,7 @@ class BenchRunner {
   Loop& loop_;
   BenchOptions options_;
   BenchStats stats_;
+  std::unique_ptr<BenchTlsContext> tls_;  // https only
   BenchContext context_;
   std::vector<std::unique_ptr<BenchConnection>> connections_;
   std::size_t launched_ = 0;

@@ -1,4 +1,4 @@
-// Where `ssetool bench` connects: a plain http:// URL (parsed by the clients' parser, client/url.hpp, in bench's
+// Where `ssetool bench` connects: an http:// or https:// URL (parsed by the clients' parser, client/url.hpp, in bench's
 // words) and its host resolved once to a socket address.
 #pragma once
 
@@ -10,8 +10,8 @@
 
 namespace ssetool {
 
-// Parses http://HOST[:PORT][/PATH[?QUERY]]. Throws InvalidArgument "URL '...': why" for anything else (https,
-// user:password@, a bad port...).
+// Parses http(s)://HOST[:PORT][/PATH[?QUERY]]. Throws InvalidArgument "URL '...': why" for anything else (another
+// scheme, user:password@, a bad port...).
 Url parse_bench_url(std::string_view url);
 
 struct SocketAddress {
