@@ -76,9 +76,8 @@ std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std
                                                std::vector<std::string>& tags) {
   std::vector<RedisCommand> commands;
   for (const auto& f : fields) {
-    RedisCommand c = {"XADD", options_.key};
-    if (options_.max_length > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(kept(fields.size()))});
-    c.push_back("*");
+    // always trimmed: with a history of 0 too, the stream stays bounded (by the readers' slack)
+    RedisCommand c = {"XADD", options_.key, "MAXLEN", "~", std::to_string(kept(fields.size())), "*"};
     c.insert(c.end(), f.begin(), f.end());
     commands.push_back(std::move(c));
     tags.push_back(f[1]);  // fields start with "tag", TAG
@@ -212,6 +211,8 @@ void Backplane::read_loop(std::string last_id, Reader reader) {
         backoff = kFirstBackoff;
       }
       if (!read_once(*connection, last_id, reader)) return;
+      mark_up();  // also after an error reply on a connection kept (a NOPERM lifted, a key type fixed)
+      backoff = kFirstBackoff;
       continue;
     } catch (const RedisLost& e) {
       if (connection) ++reconnects_;
@@ -257,6 +258,9 @@ Backplane::Backlog Backplane::entries_after(const std::string& id) {
     backlog.gap = true;
     backlog.oldest = oldest.front().id;
   }
+  RedisReply newest = connection->command({"XREVRANGE", options_.key, "+", "-", "COUNT", "1"});
+  backlog.beyond = newest.elements.empty() || entry_id_before(parse_entry(newest.elements.front()).id, id);
+  if (backlog.beyond) return backlog;
   RedisReply after = connection->command({"XRANGE", options_.key, "(" + id, "+"});
   backlog.entries = parse_entries(after);
   std::erase_if(backlog.entries, [](const StreamEntry& e) { return e.end; });

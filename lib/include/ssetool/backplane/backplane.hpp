@@ -37,7 +37,7 @@ namespace ssetool {
 struct BackplaneOptions {
   RedisUrl url;
   std::string key = "ssetool:events";         // the Redis stream
-  std::size_t max_length = 1000;               // XADD MAXLEN ~ this, plus kept() slack (0: no trimming)
+  std::size_t max_length = 1000;               // XADD MAXLEN ~ this, plus kept() slack
   std::chrono::milliseconds wait{0};           // connect(): keep trying this long before giving up
   std::chrono::milliseconds timeout{2000};     // to connect, and for each reply
   std::function<void(const std::string&)> log; // state changes, one line each (any thread)
@@ -51,11 +51,13 @@ class Backplane {
     std::function<void()> end;
   };
   // What a resuming client is owed from Redis: the entries after its id, and whether some were trimmed away
-  // (then `oldest` is the first entry still there).
+  // (then `oldest` is the first entry still there). `beyond`: the id is past the stream's newest entry (or the
+  // stream is empty): not an id this stream gave, so no node would ever catch up with it.
   struct Backlog {
     std::vector<StreamEntry> entries;
     bool gap = false;
     std::string oldest;
+    bool beyond = false;
   };
 
   explicit Backplane(BackplaneOptions options);
