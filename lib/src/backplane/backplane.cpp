@@ -17,6 +17,8 @@ constexpr std::chrono::milliseconds kBlock{250};        // one XREAD waits this 
 constexpr std::size_t kReadCount = 1000;                 // entries per XREAD at most
 constexpr std::size_t kTagSearch = 10000;                // newest entries searched for a retried append's tag
 constexpr std::size_t kReaderSlack = 1000;               // entries kept beyond the history for readers behind
+constexpr std::uint64_t kOwnLag = 500;                   // a patient append waits while its reader is this behind
+constexpr std::chrono::milliseconds kLagWait{2000};      // at most this long (its entries may have been trimmed)
 
 // A tag prefix unlikely to repeat across nodes and restarts: the pid and 32 random bits.
 std::string node_name() {
@@ -86,6 +88,7 @@ std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std
 }
 
 std::optional<std::vector<std::string>> Backplane::append(const std::vector<Event>& events, bool patient) {
+  if (patient && !await_reader()) return std::nullopt;
   std::vector<std::vector<std::string>> fields;
   std::chrono::milliseconds backoff = kFirstBackoff;
   for (;;) {
@@ -187,6 +190,15 @@ bool Backplane::append_end() {
   }
 }
 
+// Before a patient append: waits (bounded) while this node's reader is more than kOwnLag of this node's entries
+// behind. The stream keeps about history + kReaderSlack entries: an input appending faster than the nodes read
+// would otherwise have entries trimmed before a reader got to them. False once stopped.
+bool Backplane::await_reader() {
+  std::unique_lock lock(stop_mutex_);
+  stop_cv_.wait_for(lock, kLagWait, [this] { return stopping_ || appended_.load() <= own_read_.load() + kOwnLag; });
+  return !stopping_;
+}
+
 // ---- reading ----
 
 void Backplane::start_reading(std::string last_id, Reader reader) {
@@ -237,6 +249,7 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
   std::vector<StreamEntry> entries = parse_entries(read);  // leaves out entries that could not be sent
   last_id = parse_entry(read.elements.back()).id;           // and moves past them all the same
   read_ += read.elements.size();
+  count_own(entries);
   std::vector<Event> events;
   for (StreamEntry& entry : entries) {
     if (entry.end) {
@@ -247,6 +260,20 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
     events.push_back(std::move(entry.event));
   }
   return events.empty() || reader.events(events);
+}
+
+// The reader has read these: this node's own entries among them let a waiting append go on (await_reader).
+void Backplane::count_own(const std::vector<StreamEntry>& entries) {
+  std::string prefix = node_ + ":";
+  std::uint64_t own = 0;
+  for (const StreamEntry& entry : entries)
+    if (entry.tag.starts_with(prefix)) ++own;
+  if (own == 0) return;
+  {
+    std::lock_guard lock(stop_mutex_);
+    own_read_ += own;
+  }
+  stop_cv_.notify_all();
 }
 
 Backplane::Backlog Backplane::entries_after(const std::string& id) {

@@ -11,7 +11,9 @@
 // last entry it delivered: no loss, no duplicate. A patient append (the input thread) waits through the outage,
 // which pauses the input (back-pressure, nothing buffered); an append whose reply was lost is looked for by its
 // tag before it is sent again, so it is never stored twice. An impatient append (HTTP publish) throws Unavailable
-// at once while down.
+// at once while down. A patient append also waits (at most 2 s) while this node's reader is more than 500 of this
+// node's entries behind, so that an input faster than the nodes read does not have its entries trimmed before
+// this node reads them (other nodes further behind than the history plus 1000 entries still miss them).
 #pragma once
 
 #include <atomic>
@@ -95,6 +97,8 @@ class Backplane {
   std::optional<std::vector<std::string>> find_tags(const std::vector<std::string>& tags);
   std::vector<RedisCommand> xadds_for(const std::vector<std::vector<std::string>>& fields,
                                       std::vector<std::string>& tags);
+  bool await_reader();
+  void count_own(const std::vector<StreamEntry>& entries);
   void read_loop(std::string last_id, Reader reader);
   bool read_once(RedisConnection& connection, std::string& last_id, Reader& reader);
   std::unique_ptr<RedisConnection> open_connection();
@@ -114,6 +118,7 @@ class Backplane {
   bool stopping_ = false;  // guarded by stop_mutex_
   std::atomic<bool> up_{false};
   std::atomic<std::uint64_t> appended_{0}, read_{0}, reconnects_{0};
+  std::atomic<std::uint64_t> own_read_{0};  // this node's entries its reader has read
 };
 
 }  // namespace ssetool
