@@ -192,10 +192,13 @@ bool Backplane::append_end() {
 
 // Before a patient append: waits (bounded) while this node's reader is more than kOwnLag of this node's entries
 // behind. The stream keeps about history + kReaderSlack entries: an input appending faster than the nodes read
-// would otherwise have entries trimmed before a reader got to them. False once stopped.
+// would otherwise have entries trimmed before a reader got to them. After kLagWait the count starts again from here
+// (some of its entries were trimmed unread: waiting for them would stall every later append). False once stopped.
 bool Backplane::await_reader() {
   std::unique_lock lock(stop_mutex_);
-  stop_cv_.wait_for(lock, kLagWait, [this] { return stopping_ || appended_.load() <= own_read_.load() + kOwnLag; });
+  bool caught_up = stop_cv_.wait_for(
+      lock, kLagWait, [this] { return stopping_ || appended_.load() <= own_read_.load() + kOwnLag; });
+  if (!caught_up) own_read_ = appended_.load();
   return !stopping_;
 }
 
