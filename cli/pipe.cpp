@@ -117,6 +117,17 @@ BroadcastOptions broadcast_options(const PipeFlags& flags) {
   return o;
 }
 
+// Flags that a backplane makes moot or harmful: one warning line each (see BACKPLANE in ssetool-pipe(1)).
+void warn_about_backplane(const PipeFlags& flags) {
+  if (flags.backplane.empty()) return;
+  if (flags.ids == "none")
+    fmt::print(stderr, "ssetool: pipe: warning: --id none has no effect with --backplane (an event's id is its Redis "
+                       "entry id)\n");
+  if (count_flag("--history", flags.history) == 0)
+    fmt::print(stderr, "ssetool: pipe: warning: --history 0 with --backplane: every resume gets a gap event; keep "
+                       "a --history (new clients get no past events unless --replay-last)\n");
+}
+
 // A command ended by a stop signal (ours, or the terminal's Ctrl-C reaching it too), or by exiting with the
 // shell's code for one, was stopped: not a failure of its own.
 bool stopped_by_us(const ExitStatus& status) {
@@ -134,6 +145,7 @@ int command_exit_code(const BroadcastServer::Outcome& outcome, const std::string
 
 int run_pipe(const PipeFlags& flags) {
   BroadcastOptions options = broadcast_options(flags);
+  warn_about_backplane(flags);
   prepare_server_process();
   BroadcastServer server(options);
   server.start();

@@ -9,11 +9,13 @@
 // (perf/tls.mjs) ssetool and node_https.
 // Every server turns each stdin line into one event "id: N / data: @<epoch us> LINE" for every client of /events.
 // The `mcp` scenario (issue 14) is perf/mcp.mjs: `ssetool serve --mcp` and supergateway as stdio MCP bridges.
+// The `backplane` scenario (issue 16) is perf/backplane.mjs: pipe nodes on one redis-server.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { backplaneScenario } from "./backplane.mjs";
 import { mcpBridge } from "./mcp.mjs";
 import { tlsCertificate, tlsVia } from "./tls.mjs";
 import { writeReport } from "./report.mjs";
@@ -442,6 +444,9 @@ function plan(quick) {
     responsivenessSamples: quick ? 10 : 50,
     mcp: quick ? { calls: 500, warmup: 300, sessions: 100, leftAfterMs: 5000 }
       : { calls: 5000, warmup: 1000, sessions: 100, leftAfterMs: 10000 }, // warm-up: Node's JIT, for supergateway
+    // issue 16: the same clients on one node and on three; one stream's throughput read by three nodes
+    backplane: { fanout: { nodes: [1, 3], clients: quick ? 300 : 900, rate: 100, seconds: s },
+      throughput: { nodes: 3, count: quick ? 100000 : 500000 }, redisBenchmark: quick ? 100000 : 500000 },
   };
 }
 
@@ -486,6 +491,9 @@ async function main() {
   if (wanted("responsiveness"))
     await attempt(results, "responsiveness", () => responsiveness(p.responsivenessSamples));
   if (wanted("mcp")) await mcp(results, p.mcp);
+  if (wanted("backplane"))
+    await backplaneScenario({ ssetool: opts.ssetool, lineSize: LINE_SIZE, log, tail, waitFor, exitWithin, startServer,
+      stopServer, startBench, cpuSeconds, settledCpu, memory, feed, attempt }, results, p.backplane);
   machine.loadavg_end = loadavg();
   const report = { started: started.toISOString(), duration_s: (Date.now() - started) / 1000, quick: opts.quick,
     machine, line_size: LINE_SIZE, results };

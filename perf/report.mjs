@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { backplaneSection, evaluateBackplaneTargets } from "./backplane_report.mjs";
 import { evaluateMcpTargets, mcpSection } from "./mcp_report.mjs";
 import { tlsSection } from "./tls.mjs";
 
@@ -250,6 +251,7 @@ function markdown(report, targets) {
   md += otherTables(report.results);
   md += responsivenessTable(report.results);
   md += mcpSection(report.results, report.mcp_targets);
+  md += backplaneSection(report.results);
   const failed = report.results.filter((r) => r.error);
   if (failed.length)
     md += "## Runs that failed\n\n" + failed.map((r) => `- ${r.scenario}: ${r.error}`).join("\n") + "\n";
@@ -288,6 +290,7 @@ export function writeReport(report, dir) {
   const targets = evaluateTargets(report.results);
   report.targets = targets;
   report.mcp_targets = evaluateMcpTargets(report.results);
+  report.backplane_targets = evaluateBackplaneTargets(report.results);
   writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
   let md = markdown(report, targets);
   if (chart(report, dir)) md += "\n![CPU per delivery and p99 latency](report.png)\n";

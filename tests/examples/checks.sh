@@ -94,6 +94,45 @@ readme_publish() {
   stop_block
 }
 
+example 'redis-server --port 6379 --bind 127.0.0.1 --appendonly yes' readme_backplane
+readme_backplane() {
+  start_command 1 redis
+  local deadline=$(($(date +%s) + 10))
+  until [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "redis-server did not answer on $REDIS_PORT"; return 1; }
+    sleep 0.05
+  done
+  start_command 2 node1
+  start_command 3 node2
+  await_port 10 "$PORT_B" && await_port 10 "$PORT_C"
+  # the second node serves the first node's vmstat samples, with Redis entry ids as SSE ids
+  expect_events "http://127.0.0.1:$PORT_C/events" 2
+  grep -q -E '^id: [0-9]+-[0-9]+$' "$WORK/stream" || fail "no Redis entry id in: $(head -c 300 "$WORK/stream")"
+  local seen; seen=$(grep -m 1 '^id: ' "$WORK/stream" | cut -c5-)
+  # a client moving to the first node with that id resumes there (the events after it, no gap event)
+  expect_events "http://127.0.0.1:$PORT_B/events" 1 -H "Last-Event-ID: $seen"
+  ! grep -q '^event: gap' "$WORK/stream" || fail "a gap event on resume: $(head -c 300 "$WORK/stream")"
+  # what is posted to the second node reaches the first node's clients
+  (timeout 10 curl -sN "http://127.0.0.1:$PORT_B/events" > "$WORK/on_b") &
+  track $!
+  deadline=$(($(date +%s) + 10))
+  until curl -s "http://127.0.0.1:$PORT_B/metrics" | grep -q '^ssetool_clients_connected 1'; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "the reader on the first node did not connect"; return 1; }
+    sleep 0.05
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer s3cret' --data-binary 'posted to node 2' \
+        "http://127.0.0.1:$PORT_C/events")" = 202 ] || fail "POST to the second node was not accepted"
+  wait_for "$WORK/on_b" "data: posted to node 2"
+}
+
+# start_command N NAME: command N of the block in the background, in a process group of its own (several at once,
+# unlike start_block); its output in NAME.out and NAME.err.
+start_command() {
+  cmd "$1" > "$WORK/$2.sh"
+  (cd "$WORK" && exec setsid bash "$2.sh" > "$WORK/$2.out" 2> "$WORK/$2.err" < /dev/null) &
+  track $!
+}
+
 example 'scripts/run pipe -f ndjson --path /feed < events.ndjson   # the page finds the stream at /feed by itself' readme_viewer
 readme_viewer() {
   serves 1 /feed 2

@@ -17,6 +17,7 @@
 #   - `ssetool` is the built binary, through a wrapper first in PATH, and so is `scripts/run` (the same wrapper in
 #     the block's directory: scripts/run would build first); `tests/` links to the source tree's tests/;
 #   - port 8080 (and 9000) becomes a free port, `--listen :PORT` becomes `--listen 127.0.0.1:PORT` (loopback only),
+#     and the README's second and third nodes and its Redis (8081, 8082, 6379) free ports of their own,
 #     and the wrapper gives a server subcommand (pipe, serve, replay) without --listen/-l `--listen 127.0.0.1:PORT`
 #     (its default, 127.0.0.1:8080, may be taken on a CI machine);
 #   - outside-world URLs (api.example.com, example.com, api.anthropic.com) become a local stand-in server;
@@ -94,6 +95,7 @@ substitute() {
   sed -E \
     -e "s/--listen :([0-9]+)/--listen 127.0.0.1:\1/g" \
     -e "s/\b(8080|9000)\b/$PORT/g" \
+    -e "s/\b8081\b/$PORT_B/g" -e "s/\b8082\b/$PORT_C/g" -e "s/\b6379\b/$REDIS_PORT/g" \
     -e "s#https://(api\.example\.com|example\.com|api\.anthropic\.com)#http://127.0.0.1:$STANDIN_PORT#g" \
     -e "s/--duration 30s/--duration 3s/g" \
     -e "s/-c 10000 --ramp 2000/-c 200 --ramp 200/g"
@@ -289,7 +291,7 @@ for BLOCK in $(ls "$root"/blocks/* | grep -v '\.where$'); do
     failures=$((failures + 1)); continue
   fi
   used["$key"]=1
-  PORT=$(free_port) STANDIN_PORT=$(free_port)
+  PORT=$(free_port) STANDIN_PORT=$(free_port) PORT_B=$(free_port) PORT_C=$(free_port) REDIS_PORT=$(free_port)
   export EXAMPLE_PORT=$PORT
   make_work
   substitute < "$BLOCK" > "$WORK/block.sh"

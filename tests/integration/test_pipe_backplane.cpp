@@ -1,6 +1,7 @@
 // Integration tests of `pipe --backplane`: several nodes sharing one stream through a real redis-server started by
 // the test (tests/support/redis_server.hpp) — the same events, order and ids on every node, resume on another node
-// (and the gap event for an id trimmed away), the end record, Redis unreachable at start, a Redis restart in
+// (and the gap event for an id trimmed away; a client ahead of the node it moves to waiting for that node to catch
+// up), the end record, Redis unreachable at start, a Redis restart in
 // the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz answering 503), and
 // nginx round-robin in front of three nodes while one is killed.
 #include <catch2/catch.hpp>
@@ -49,6 +50,15 @@ std::vector<std::string> numbers(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i <= to; ++i) out.push_back(std::to_string(i));
   return out;
+}
+
+// Sends one command to Redis in its inline form ("ACL SETUSER ..."); its reply line ("+OK").
+std::string redis_command(int port, const std::string& line) {
+  RawConnection redis(port);
+  REQUIRE(redis.send_all(line + "\r\n"));
+  auto end = redis.read_until("\r\n");
+  REQUIRE(end);
+  return redis.received().substr(0, *end);
 }
 
 }  // namespace
@@ -145,6 +155,58 @@ TEST_CASE("pipe --backplane: a client resumes on another node, an id trimmed awa
   CHECK(oldest > 2);
   auto following = too_old.events_until(static_cast<std::size_t>(1400 - oldest), 20s);
   CHECK(data_of(following) == numbers(oldest + 1, 1400));
+}
+
+TEST_CASE("pipe --backplane: a client ahead of the node it resumes on waits until the node has read up to its id, then "
+          "gets exactly what follows",
+          "[pipe][backplane]") {
+  RedisServer redis;
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging on >pw ~* +@all") == "+OK");
+  auto a = start_pipe({"--backplane", redis.url(), "--on-eof", "stay"});
+  auto b = start_pipe({"--backplane", "redis://lagging:pw@127.0.0.1:" + std::to_string(redis.port()), "--input",
+                       "none"});
+  SseClient on_a(a.port, "/events");
+  REQUIRE(await_metric(a.port, "clients_connected", 1));
+  // b's reader may no longer XREAD (its resume lookups, XRANGE, still may): b stays behind a
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging -xread") == "+OK");
+  REQUIRE(await_metric(b.port, "backplane_up", 0));
+  a.process->write_stdin(numbered_lines(1, 10));
+  auto seen = on_a.events_until(10);
+  REQUIRE(seen.size() == 10);
+  REQUIRE(metric(b.port, "backplane_read_total") == 0);
+
+  // a's client moves to b with the id of event 5, which b has not read: it waits, its stream open
+  SseClient moved(b.port, "/events", {{"Last-Event-ID", seen[4].last_event_id}});
+  CHECK(moved.status() == 200);
+  REQUIRE(await_metric(b.port, "clients_connected", 1));
+  CHECK(!moved.next_event(300ms));
+  // b reads again and catches up: the client gets exactly the events after its id, then the live ones
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging +xread") == "+OK");
+  auto rest = moved.events_until(5);
+  CHECK(data_of(rest) == numbers(6, 10));
+  std::vector<std::string> seen_ids = ids_of(seen);
+  CHECK(ids_of(rest) == std::vector<std::string>(seen_ids.begin() + 5, seen_ids.end()));
+  CHECK(await_metric(b.port, "backplane_up", 1));  // and says it is up again once it reads
+  a.process->write_stdin("11\n");
+  auto live = moved.next_event();
+  REQUIRE(live);
+  CHECK(live->data == "11");
+
+  // an id past the stream's newest entry was never given by it: no waiting for it, the gap event at once
+  SseClient invented(b.port, "/events", {{"Last-Event-ID", "99999999999999-0"}});
+  auto gap = invented.next_event();
+  REQUIRE(gap);
+  CHECK(gap->type == "gap");
+  CHECK_THAT(gap->data, Catch::Contains("99999999999999-0"));
+}
+
+TEST_CASE("pipe --backplane: --id none and --history 0 get one warning line each", "[pipe][backplane]") {
+  RedisServer redis;
+  auto quiet = start_pipe({"--backplane", redis.url(), "--input", "none"});
+  auto node = start_pipe({"--backplane", redis.url(), "--id", "none", "--history", "0", "--input", "none"});
+  CHECK(node.process->wait_for_stderr("ssetool: pipe: warning: --id none has no effect with --backplane"));
+  CHECK(node.process->wait_for_stderr("ssetool: pipe: warning: --history 0 with --backplane: every resume gets a gap"));
+  CHECK_THAT(quiet.process->stderr_text(), !Catch::Contains("warning"));
 }
 
 TEST_CASE("pipe --backplane: Redis unreachable at start is an error naming the URL, unless --backplane-wait",

@@ -17,6 +17,8 @@ constexpr std::chrono::milliseconds kBlock{250};        // one XREAD waits this 
 constexpr std::size_t kReadCount = 1000;                 // entries per XREAD at most
 constexpr std::size_t kTagSearch = 10000;                // newest entries searched for a retried append's tag
 constexpr std::size_t kReaderSlack = 1000;               // entries kept beyond the history for readers behind
+constexpr std::uint64_t kOwnLag = 500;                   // a patient append waits while its reader is this behind
+constexpr std::chrono::milliseconds kLagWait{2000};      // at most this long (its entries may have been trimmed)
 
 // A tag prefix unlikely to repeat across nodes and restarts: the pid and 32 random bits.
 std::string node_name() {
@@ -76,9 +78,8 @@ std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std
                                                std::vector<std::string>& tags) {
   std::vector<RedisCommand> commands;
   for (const auto& f : fields) {
-    RedisCommand c = {"XADD", options_.key};
-    if (options_.max_length > 0) c.insert(c.end(), {"MAXLEN", "~", std::to_string(kept(fields.size()))});
-    c.push_back("*");
+    // always trimmed: with a history of 0 too, the stream stays bounded (by the readers' slack)
+    RedisCommand c = {"XADD", options_.key, "MAXLEN", "~", std::to_string(kept(fields.size())), "*"};
     c.insert(c.end(), f.begin(), f.end());
     commands.push_back(std::move(c));
     tags.push_back(f[1]);  // fields start with "tag", TAG
@@ -87,6 +88,7 @@ std::vector<RedisCommand> Backplane::xadds_for(const std::vector<std::vector<std
 }
 
 std::optional<std::vector<std::string>> Backplane::append(const std::vector<Event>& events, bool patient) {
+  if (patient && !await_reader()) return std::nullopt;
   std::vector<std::vector<std::string>> fields;
   std::chrono::milliseconds backoff = kFirstBackoff;
   for (;;) {
@@ -188,6 +190,18 @@ bool Backplane::append_end() {
   }
 }
 
+// Before a patient append: waits (bounded) while this node's reader is more than kOwnLag of this node's entries
+// behind. The stream keeps about history + kReaderSlack entries: an input appending faster than the nodes read
+// would otherwise have entries trimmed before a reader got to them. After kLagWait the count starts again from here
+// (some of its entries were trimmed unread: waiting for them would stall every later append). False once stopped.
+bool Backplane::await_reader() {
+  std::unique_lock lock(stop_mutex_);
+  bool caught_up = stop_cv_.wait_for(
+      lock, kLagWait, [this] { return stopping_ || appended_.load() <= own_read_.load() + kOwnLag; });
+  if (!caught_up) own_read_ = appended_.load();
+  return !stopping_;
+}
+
 // ---- reading ----
 
 void Backplane::start_reading(std::string last_id, Reader reader) {
@@ -212,6 +226,8 @@ void Backplane::read_loop(std::string last_id, Reader reader) {
         backoff = kFirstBackoff;
       }
       if (!read_once(*connection, last_id, reader)) return;
+      mark_up();  // also after an error reply on a connection kept (a NOPERM lifted, a key type fixed)
+      backoff = kFirstBackoff;
       continue;
     } catch (const RedisLost& e) {
       if (connection) ++reconnects_;
@@ -236,6 +252,7 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
   std::vector<StreamEntry> entries = parse_entries(read);  // leaves out entries that could not be sent
   last_id = parse_entry(read.elements.back()).id;           // and moves past them all the same
   read_ += read.elements.size();
+  count_own(entries);
   std::vector<Event> events;
   for (StreamEntry& entry : entries) {
     if (entry.end) {
@@ -248,6 +265,20 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
   return events.empty() || reader.events(events);
 }
 
+// The reader has read these: this node's own entries among them let a waiting append go on (await_reader).
+void Backplane::count_own(const std::vector<StreamEntry>& entries) {
+  std::string prefix = node_ + ":";
+  std::uint64_t own = 0;
+  for (const StreamEntry& entry : entries)
+    if (entry.tag.starts_with(prefix)) ++own;
+  if (own == 0) return;
+  {
+    std::lock_guard lock(stop_mutex_);
+    own_read_ += own;
+  }
+  stop_cv_.notify_all();
+}
+
 Backplane::Backlog Backplane::entries_after(const std::string& id) {
   std::unique_ptr<RedisConnection> connection = open_connection();
   Backlog backlog;
@@ -257,6 +288,9 @@ Backplane::Backlog Backplane::entries_after(const std::string& id) {
     backlog.gap = true;
     backlog.oldest = oldest.front().id;
   }
+  RedisReply newest = connection->command({"XREVRANGE", options_.key, "+", "-", "COUNT", "1"});
+  backlog.beyond = newest.elements.empty() || entry_id_before(parse_entry(newest.elements.front()).id, id);
+  if (backlog.beyond) return backlog;
   RedisReply after = connection->command({"XRANGE", options_.key, "(" + id, "+"});
   backlog.entries = parse_entries(after);
   std::erase_if(backlog.entries, [](const StreamEntry& e) { return e.end; });

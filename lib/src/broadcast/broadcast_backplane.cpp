@@ -42,12 +42,15 @@ void BroadcastServer::local_input_ended() {
 }
 
 // Worker thread: for a Last-Event-ID that is an entry id, what the stream holds after it (nothing when the
-// backplane is down: the node's own history then answers).
+// backplane is down: the node's own history then answers). An id past the stream's newest entry was never given
+// by it: the node's history answers too (a gap event, as for any unknown id), so that no client waits for ever.
 std::optional<Backplane::Backlog> BroadcastServer::backplane_backlog(const Request& req) {
   std::optional<std::string> last = req.last_event_id();
   if (!backplane_ || !last || !entry_id_value(*last)) return std::nullopt;
   try {
-    return backplane_->entries_after(*last);
+    Backplane::Backlog backlog = backplane_->entries_after(*last);
+    if (backlog.beyond) return std::nullopt;
+    return backlog;
   } catch (const Error&) {
     return std::nullopt;
   }

@@ -11,7 +11,9 @@
 // last entry it delivered: no loss, no duplicate. A patient append (the input thread) waits through the outage,
 // which pauses the input (back-pressure, nothing buffered); an append whose reply was lost is looked for by its
 // tag before it is sent again, so it is never stored twice. An impatient append (HTTP publish) throws Unavailable
-// at once while down.
+// at once while down. A patient append also waits (at most 2 s) while this node's reader is more than 500 of this
+// node's entries behind, so that an input faster than the nodes read does not have its entries trimmed before
+// this node reads them (other nodes further behind than the history plus 1000 entries still miss them).
 #pragma once
 
 #include <atomic>
@@ -37,7 +39,7 @@ namespace ssetool {
 struct BackplaneOptions {
   RedisUrl url;
   std::string key = "ssetool:events";         // the Redis stream
-  std::size_t max_length = 1000;               // XADD MAXLEN ~ this, plus kept() slack (0: no trimming)
+  std::size_t max_length = 1000;               // XADD MAXLEN ~ this, plus kept() slack
   std::chrono::milliseconds wait{0};           // connect(): keep trying this long before giving up
   std::chrono::milliseconds timeout{2000};     // to connect, and for each reply
   std::function<void(const std::string&)> log; // state changes, one line each (any thread)
@@ -51,11 +53,13 @@ class Backplane {
     std::function<void()> end;
   };
   // What a resuming client is owed from Redis: the entries after its id, and whether some were trimmed away
-  // (then `oldest` is the first entry still there).
+  // (then `oldest` is the first entry still there). `beyond`: the id is past the stream's newest entry (or the
+  // stream is empty): not an id this stream gave, so no node would ever catch up with it.
   struct Backlog {
     std::vector<StreamEntry> entries;
     bool gap = false;
     std::string oldest;
+    bool beyond = false;
   };
 
   explicit Backplane(BackplaneOptions options);
@@ -93,6 +97,8 @@ class Backplane {
   std::optional<std::vector<std::string>> find_tags(const std::vector<std::string>& tags);
   std::vector<RedisCommand> xadds_for(const std::vector<std::vector<std::string>>& fields,
                                       std::vector<std::string>& tags);
+  bool await_reader();
+  void count_own(const std::vector<StreamEntry>& entries);
   void read_loop(std::string last_id, Reader reader);
   bool read_once(RedisConnection& connection, std::string& last_id, Reader& reader);
   std::unique_ptr<RedisConnection> open_connection();
@@ -112,6 +118,7 @@ class Backplane {
   bool stopping_ = false;  // guarded by stop_mutex_
   std::atomic<bool> up_{false};
   std::atomic<std::uint64_t> appended_{0}, read_{0}, reconnects_{0};
+  std::atomic<std::uint64_t> own_read_{0};  // this node's entries its reader has read
 };
 
 }  // namespace ssetool
