@@ -21,6 +21,8 @@ Reply busy(const std::string& why) {
   return reply;
 }
 
+Reply no_session() { return Reply::text(404, "no such session, or its command no longer reads input\n"); }
+
 // One of the server's --max-clients places, taken before a child is started: given back unless a stream takes it.
 class StreamPlace {
  public:
@@ -151,9 +153,8 @@ Reply CommandServer::post_stdin(const Request& req) {
   std::string data = req.body;
   if (data.empty() || data.back() != '\n') data += '\n';
   std::size_t size = data.size();
-  Reply unknown = Reply::text(404, "no such session, or its command no longer reads input\n");
   switch (registry_->reserve(id, size)) {
-    case StdinRegistry::Admission::unknown: return unknown;
+    case StdinRegistry::Admission::unknown: return no_session();
     case StdinRegistry::Admission::full:
       return busy("the session's stdin buffer is full (its command is not reading)");
     case StdinRegistry::Admission::accepted: break;
@@ -161,7 +162,7 @@ Reply CommandServer::post_stdin(const Request& req) {
   EndpointTable::Ref ref;
   if (!endpoints_.find(id, ref)) {  // it ended since
     registry_->release(id, size);
-    return unknown;
+    return no_session();
   }
   // The write runs on the endpoint's loop, where the endpoint may be locked (and may have ended meanwhile).
   ref.loop->post([this, id, size, weak = std::move(ref.endpoint), data = std::move(data)]() mutable {
