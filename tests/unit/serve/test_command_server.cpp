@@ -116,7 +116,7 @@ TEST_CASE("command server: with 3 stream loops each stream gets its own command,
   std::condition_variable changed;
   int greeted = 0;
   std::vector<std::string> bodies(kStreams);
-  std::vector<bool> completed(kStreams, false);
+  std::vector<char> completed(kStreams, 0);  // not vector<bool>: each thread writes its own element
   std::vector<std::thread> clients;
   for (int k = 0; k < kStreams; ++k)
     clients.emplace_back([&, k] {
