@@ -3,6 +3,8 @@
 
 #include <fmt/core.h>
 
+#include <future>
+
 #include "ssetool/base/errors.hpp"
 #include "ssetool/serve/cgi_environment.hpp"
 #include "ssetool/server/viewer_page.hpp"
@@ -18,6 +20,8 @@ Reply busy(const std::string& why) {
   reply.headers.emplace_back("Retry-After", "1");
   return reply;
 }
+
+Reply no_session() { return Reply::text(404, "no such session, or its command no longer reads input\n"); }
 
 // One of the server's --max-clients places, taken before a child is started: given back unless a stream takes it.
 class StreamPlace {
@@ -67,9 +71,9 @@ void CommandServer::run() {
   if (!options_.stop_signals.empty())
     loop_.watch_signals(options_.stop_signals, [this](int) { stop_serving(); });
   loop_.run();
-
-  server_.reset();     // joins the workers; streams still open are cut, which stops their children
-  endpoints_.clear();  // whatever is left is killed and reaped
+  // Every stream has ended (the server's shutdown waits for them on every loop); children may remain.
+  drop_endpoints();
+  server_.reset();  // joins the workers and the other stream loops
 }
 
 void CommandServer::stop() {
@@ -148,28 +152,40 @@ Reply CommandServer::post_stdin(const Request& req) {
   std::string id = req.path.substr(std::string_view(kStdinPrefix).size());
   std::string data = req.body;
   if (data.empty() || data.back() != '\n') data += '\n';
-  switch (registry_->reserve(id, data.size())) {
-    case StdinRegistry::Admission::unknown:
-      return Reply::text(404, "no such session, or its command no longer reads input\n");
+  std::size_t size = data.size();
+  switch (registry_->reserve(id, size)) {
+    case StdinRegistry::Admission::unknown: return no_session();
     case StdinRegistry::Admission::full:
       return busy("the session's stdin buffer is full (its command is not reading)");
     case StdinRegistry::Admission::accepted: break;
   }
-  loop_.post([this, id, data = std::move(data)]() mutable { write_stdin(id, std::move(data)); });
+  EndpointTable::Ref ref;
+  if (!endpoints_.find(id, ref)) {  // it ended since
+    registry_->release(id, size);
+    return no_session();
+  }
+  // The write runs on the endpoint's loop, where the endpoint may be locked (and may have ended meanwhile).
+  ref.loop->post([this, id, size, weak = std::move(ref.endpoint), data = std::move(data)]() mutable {
+    auto endpoint = weak.lock();
+    if (!endpoint || !endpoint->write_stdin(std::move(data))) registry_->release(id, size);
+  });
   return Reply::text(202, "accepted\n");
 }
 
-// ---- loop thread ----
+// ---- the stream's loop ----
 
 void CommandServer::open_stream(Session& session, Pending& pending) {
   std::string id = pending.id;
+  Loop& loop = session.loop();
   ProcessEndpoint::Hooks hooks{
       .stdin_released = [this, id](std::size_t bytes) { registry_->release(id, bytes); },
       .stdin_closed = [this, id] { registry_->remove(id); },
-      .done = [this, id] { loop_.defer([this, id] { endpoint_done(id); }); },
+      .done = [this, &loop, id] { loop.defer([this, id] { endpoint_done(id); }); },
   };
-  auto endpoint = std::make_shared<ProcessEndpoint>(loop_, session, std::move(pending.process), id,
+  auto endpoint = std::make_shared<ProcessEndpoint>(loop, session, std::move(pending.process), id,
                                                     options_.endpoint, std::move(hooks));
+  // In the table before stopping_ is read: stop_serving() either sees the entry or was not yet under way.
+  endpoints_.add(id, EndpointTable::Entry{endpoint, &loop, std::move(pending.slot)});
   if (options_.stdin_endpoint) {
     registry_->add(id);
     Event e;
@@ -177,32 +193,36 @@ void CommandServer::open_stream(Session& session, Pending& pending) {
     e.data = kStdinPrefix + id;
     session.send(e);
   }
-  endpoints_.emplace(id, Running{endpoint, std::move(pending.slot)});
   endpoint->start();
   if (stopping_) endpoint->stop();
 }
 
-void CommandServer::write_stdin(const std::string& id, std::string data) {
-  std::size_t size = data.size();
-  auto it = endpoints_.find(id);
-  if (it == endpoints_.end() || !it->second.endpoint->write_stdin(std::move(data))) registry_->release(id, size);
-}
-
 void CommandServer::endpoint_done(const std::string& id) {
   registry_->remove(id);
-  endpoints_.erase(id);
-  if (stopping_ && endpoints_.empty()) shutdown_server();
+  bool none_left = false;
+  endpoints_.take(id, none_left);  // dropped here, on its loop
+  if (!stopping_ || !none_left) return;
+  loop_.post([this] { shutdown_server(); });
 }
+
+// ---- the server's loop ----
 
 // stop() or a stop signal: no new streams; every child is asked to finish, its output and exit delivered; then the
 // server ends the streams and stops. If children take longer than the kill grace (+1s), the server stops anyway.
 void CommandServer::stop_serving() {
   if (stopping_) return;
   stopping_ = true;
+  auto running = endpoints_.refs();
   if (options_.server.verbosity != Verbosity::quiet)
-    log(fmt::format("stopping: {} command(s) running", endpoints_.size()));
-  for (auto& [id, running] : endpoints_) running.endpoint->stop();
-  if (endpoints_.empty()) {
+    log(fmt::format("stopping: {} command(s) running", running.size()));
+  for (auto& ref : running) {
+    auto stop_it = [weak = ref.endpoint] {
+      if (auto endpoint = weak.lock()) endpoint->stop();
+    };
+    if (ref.loop == &loop_) stop_it();
+    else ref.loop->post(std::move(stop_it));
+  }
+  if (running.empty()) {
     shutdown_server();
     return;
   }
@@ -215,6 +235,23 @@ void CommandServer::shutdown_server() {
   if (server_stopping_) return;
   server_stopping_ = true;
   server_->shutdown([this] { loop_.stop(); });
+}
+
+// ---- after the loop ----
+
+void CommandServer::drop_endpoints() {
+  for (Loop* loop : endpoints_.loops()) {
+    if (loop == &loop_) {
+      endpoints_.take_on(loop_);
+      continue;
+    }
+    std::promise<void> dropped;
+    loop->post([this, loop, &dropped] {
+      endpoints_.take_on(*loop);
+      dropped.set_value();
+    });
+    dropped.get_future().wait();
+  }
 }
 
 void CommandServer::log(const std::string& line) const {

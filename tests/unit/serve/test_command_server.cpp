@@ -1,13 +1,16 @@
 // Unit tests of the serve engine without the binary: a CommandServer built from options on port 0 runs a command
 // per stream (its output as events, the request in its environment), writes a POST to a session's stdin endpoint,
-// serves the viewer page, refuses other methods on the stream, and stops when asked.
+// serves the viewer page, refuses other methods on the stream, and stops when asked (with streams on several loops).
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
 #include <signal.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "ssetool/serve/command_server.hpp"
 #include "ignore_sigpipe.hpp"
@@ -96,4 +99,56 @@ TEST_CASE("command server: a POST to the session's stdin endpoint reaches the co
   });
   CHECK(posted == 202);
   CHECK(received.find("data: round trip\n\n") != std::string::npos);
+}
+
+TEST_CASE("command server: with 3 stream loops each stream gets its own command, stop() ends every loop's",
+          "[serve][command_server][concurrency]") {
+  IgnoreSigpipe sigpipe;
+  CommandServerOptions options = options_for({"/bin/sh", "-c", "echo \"$QUERY_STRING\"; exec cat"});
+  options.server.stream_loops = 3;
+  options.endpoint.exit_event = "done";
+  CommandServer server(std::move(options));
+  server.start();
+  std::thread runner([&] { server.run(); });
+
+  constexpr int kStreams = 6;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int greeted = 0;
+  std::vector<std::string> bodies(kStreams);
+  std::vector<char> completed(kStreams, 0);  // not vector<bool>: each thread writes its own element
+  std::vector<std::thread> clients;
+  for (int k = 0; k < kStreams; ++k)
+    clients.emplace_back([&, k] {
+      auto client = client_of(server);
+      std::string mine = "data: s" + std::to_string(k) + "\n\n";
+      bool counted = false;
+      auto result = client.Get("/events?s" + std::to_string(k), [&](const char* data, std::size_t size) {
+        bodies[k].append(data, size);
+        if (!counted && bodies[k].find(mine) != std::string::npos) {
+          counted = true;
+          std::lock_guard lock(mutex);
+          ++greeted;
+          changed.notify_all();
+        }
+        return true;  // read until the server ends the stream
+      });
+      completed[k] = static_cast<bool>(result);
+    });
+  bool all_greeted;
+  {
+    std::unique_lock lock(mutex);
+    all_greeted = changed.wait_for(lock, 20s, [&] { return greeted == kStreams; });
+  }
+  server.stop();  // every loop's commands are stopped; their exit events arrive before the streams end
+  for (auto& c : clients) c.join();
+  runner.join();
+  CHECK(all_greeted);
+  for (int k = 0; k < kStreams; ++k) {
+    INFO(bodies[k]);
+    CHECK(completed[k]);
+    CHECK(bodies[k].find("data: s" + std::to_string(k) + "\n\n") != std::string::npos);
+    // stop() closes cat's stdin, then sends SIGTERM: it exits 0 or of the signal, either way with its exit event.
+    CHECK(bodies[k].find("event: done\ndata: ") != std::string::npos);
+  }
 }

@@ -1,20 +1,27 @@
-// The engine of `ssetool serve -- COMMAND`: a server on its own stream loop that starts one COMMAND per client (on
-// a worker thread, so a failure can still be answered with 503; and only once the client is admitted under
-// --max-clients and --max-procs, so a client turned away never starts a process), joins each to the client's
-// stream as a ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on
-// stop() or a stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server
-// stops. The process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
+// The engine of `ssetool serve -- COMMAND`: a server that starts one COMMAND per client (on a worker thread, so a
+// failure can still be answered with 503; and only once the client is admitted under --max-clients and
+// --max-procs, so a client turned away never starts a process), joins each to the client's stream as a
+// ProcessEndpoint, routes POSTs to a session's stdin endpoint, serves the viewer page at GET /, and on stop() or a
+// stop signal lets every child finish (SIGTERM, then SIGKILL after the kill grace) before the server stops. The
+// process must ignore SIGPIPE: a child that closed its stdin then shows as EPIPE (children get SIG_DFL).
+//
+// Threads (ServerOptions::stream_loops, --threads N): each stream is placed on one of N loops (server.hpp), and
+// its child lives there too — the ProcessEndpoint, its stdout/stderr readers, stdin writer, pidfd and timers.
+// Shared across threads, each thread-safe: the process slots (atomic), the stdin registry and the endpoint table
+// (a mutex each, held for map operations only). A worker routes a POST by posting the write to the endpoint's
+// loop. The server's loop (the caller's, running run()) owns signals and the shutdown sequence: it asks each
+// loop to stop its own children and stops the server once the table is empty (or the kill grace + 1 s is over).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/serve/endpoint.hpp"
+#include "ssetool/serve/endpoint_table.hpp"
 #include "ssetool/serve/process_slots.hpp"
 #include "ssetool/serve/stdin_registry.hpp"
 #include "ssetool/server/server.hpp"
@@ -58,22 +65,20 @@ class CommandServer {
 
  private:
   struct Pending;  // a child started for a request whose stream has not opened yet
-  struct Running {
-    std::shared_ptr<ProcessEndpoint> endpoint;
-    ProcessSlots::Slot slot;
-  };
 
   // Worker threads.
   Reply handle(const Request& req);
   Reply start_stream(const Request& req);
   Reply post_stdin(const Request& req);
   bool is_stream_path(const std::string& path) const;
-  // Loop thread.
+  // The stream's loop (the session's and its endpoint's).
   void open_stream(Session& session, Pending& pending);
-  void write_stdin(const std::string& id, std::string data);
   void endpoint_done(const std::string& id);
+  // The server's loop.
   void stop_serving();
   void shutdown_server();
+  // The caller's thread, after the loop has run: every endpoint left is dropped on its loop (killed and reaped).
+  void drop_endpoints();
   void log(const std::string& line) const;
   void trace(const std::string& line) const;
 
@@ -83,10 +88,10 @@ class CommandServer {
   std::unique_ptr<ProcessSlots> slots_;
   std::unique_ptr<StdinRegistry> registry_;
   Loop loop_;
-  std::map<std::string, Running> endpoints_;  // loop thread only
+  EndpointTable endpoints_;  // after the loop: its entries hold slots and live on the loops
   std::unique_ptr<Server> server_;
   std::atomic<bool> stopping_{false};
-  bool server_stopping_ = false;
+  bool server_stopping_ = false;  // the server's loop only
 };
 
 }  // namespace ssetool

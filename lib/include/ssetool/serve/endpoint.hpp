@@ -1,4 +1,4 @@
-// One `serve` connection on the stream loop: a client's Session joined to the child process started for it.
+// One `serve` connection on its stream loop: a client's Session joined to the child process started for it.
 // The child's stdout becomes the client's events (through an EventDecoder, per --format); its stderr becomes
 // log lines or `stderr` events; its stdin takes what the session's stdin endpoint receives.
 //
@@ -11,7 +11,8 @@
 //    kill_grace — while its output, exit event and clean end are still delivered.
 // A client that reads slowly slows its own child: above `pause_above` bytes queued for the client, stdout is
 // not read (the child blocks on its full pipe) until the session reports its queue drained to half of that.
-// Lives on the loop thread; the owner keeps it alive until `done` is called.
+// Lives on its session's loop (Session::loop(), passed as `loop`): every call, callback and hook runs there; the
+// owner keeps it alive until `done` is called and drops it on that loop.
 #pragma once
 
 #include <chrono>
