@@ -78,7 +78,6 @@ struct Server::Connection {
   Loop::TimerId timer = 0;
   bool handshaking = false;
   // A deferred reply (Reply::later): the bytes the loop writes, and what follows once they are all written.
-  bool answered = false;
   std::string output;
   std::size_t output_done = 0;
   bool output_watched = false;
@@ -445,9 +444,10 @@ void Server::wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome) {
   waiting_[c->id] = c;
   auto later = std::move(outcome.later);
   auto waiting = std::make_shared<BridgeOutcome>(std::move(outcome));
-  later([this, alive = std::weak_ptr<int>(alive_), c, waiting](Reply reply) {
-    if (alive.expired() || c->answered || !c->transport) return;
-    c->answered = true;
+  auto answered = std::make_shared<bool>(false);  // this request's (a kept-alive connection takes more)
+  later([this, alive = std::weak_ptr<int>(alive_), c, waiting, answered](Reply reply) {
+    if (alive.expired() || *answered || !c->transport) return;
+    *answered = true;
     give_reply(c, std::move(*waiting), std::move(reply));
   });
 }
