@@ -364,6 +364,30 @@ TEST_CASE("serve --mcp: requests waiting for a slow child hold no worker, JSON-o
   CHECK(answered.size() == kCalls);
 }
 
+// Answers written by the loop keep the connection alive: one connection carries request after request, pipelined
+// ones included, each answered in order.
+TEST_CASE("serve --mcp: answers written by the loop keep the connection for the next request", "[serve][mcp]") {
+  auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
+                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
+  std::string id = open_session(server.port);
+  auto post = [&](const std::string& body) {
+    return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+           "Mcp-Session-Id: " + id + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string ping = R"({"jsonrpc":"2.0","id":2,"method":"ping"})";
+  const std::string answer = R"({"jsonrpc":"2.0","id":2,"result":{"ok":true}})";
+  RawConnection c(server.port);
+  REQUIRE(c.send_all(post(R"({"jsonrpc":"2.0","method":"notifications/progress"})") + post(ping)));  // pipelined
+  auto second = c.read_until(answer);
+  REQUIRE(second);
+  CHECK(c.received().rfind("HTTP/1.1 202 Accepted\r\n", 0) == 0);
+  CHECK(c.received().find("HTTP/1.1 200 OK\r\n") != std::string::npos);
+  CHECK(c.received().find("Connection: close") == std::string::npos);
+  REQUIRE(c.send_all(post(ping)));
+  REQUIRE(c.read_until(answer, kDefaultTimeout, *second + answer.size()));
+  CHECK_FALSE(c.closed_by_peer());
+}
+
 TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS rebinding)", "[serve][mcp]") {
   auto server = start_mcp({"--allow-host", "mcp.test"}, sh_server());
   int port = server.port;
