@@ -242,16 +242,33 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
       session->request_for_json(message, std::move(reply));
       return Reply::text(200, "");
     });
-  return on_loop([this, req, endpoint, message] {
+  return Reply::deferred([this, req, endpoint, message](Answer answer) {
     Reply refused;
     auto session = session_for(req, endpoint, refused);
-    if (!session) return refused;
-    bool priming = primes(req, *session);
-    std::weak_ptr<McpSession> weak = session;
-    return Reply::stream([weak, message, priming](Session& connection) {
-      if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
+    if (!session) return answer(std::move(refused));
+    answer_held(session, message, primes(req, *session), std::move(answer));
+  });
+}
+
+// A request answered as SSE, its head written once the child has said something for it: a response alone goes
+// as one text/event-stream body (its length known, the connection kept for the client's next request); anything
+// else first (progress, a request of the child) opens the stream at once, as a stream.
+void McpServer::answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
+                            Answer answer) {
+  std::weak_ptr<McpSession> weak = session;
+  std::string retry = options_.server.retry ? fmt::format("retry: {}\n\n", options_.server.retry->count()) : "";
+  session->request_held(message, priming, [weak, answer, retry](std::optional<std::string> events,
+                                                               std::uint64_t number) {
+    if (events) {
+      Reply reply = Reply::text(200, retry + *events);
+      reply.content_type = "text/event-stream";
+      reply.headers.emplace_back("Cache-Control", "no-cache");
+      return answer(std::move(reply));
+    }
+    answer(Reply::stream([weak, number](Session& connection) {
+      if (auto s = weak.lock()) s->open_held(connection, number);
       else connection.end();
-    });
+    }));
   });
 }
 

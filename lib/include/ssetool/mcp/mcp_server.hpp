@@ -112,6 +112,9 @@ class McpServer {
   Reply on_loop(std::function<Reply()> fn);
   Reply guarded(const std::function<Reply()>& fn);
   // Loop thread.
+  void answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
+                   Answer answer);
+  // Loop thread.
   std::shared_ptr<McpSession> session_for(const Request& req, std::size_t endpoint, Reply& refusal);
   std::shared_ptr<McpSession> session_by_id(const std::string& id, bool legacy, const Request& req,
                                             std::size_t endpoint, Reply& refusal);
