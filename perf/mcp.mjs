@@ -112,8 +112,8 @@ class Session {
   // Sends one HTTP request (`message`, when given, as the JSON body); resolves once the response body has ended,
   // with the status, headers, the message that answers `waitFor` (a JSON-RPC id) and the milliseconds until it
   // arrived. A request that fails on a reused keep-alive connection the server had closed is sent once more on a
-  // new one (Node's documented pattern; `ssetool serve --mcp` closes the connection after each stream it ends
-  // without saying so), and the time then counts from the first attempt: that is what the client waited.
+  // new one (Node's documented pattern: a server may close an idle kept-alive connection at any time), and the
+  // time then counts from the first attempt: that is what the client waited.
   send(method, message, waitFor = undefined, t0 = now(), retried = false) {
     return new Promise((resolve, reject) => {
       const body = message === undefined ? "" : JSON.stringify(message);

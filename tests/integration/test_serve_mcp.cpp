@@ -7,6 +7,7 @@
 #include <csignal>
 #include <dirent.h>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sys/stat.h>
@@ -319,6 +320,72 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
     CHECK(all_dead(children));
     CHECK(mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})", {{"Mcp-Session-Id", id}}).status == 404);
   }
+}
+
+// The 4 workers of the server are not held while a child answers: 8 JSON-only requests wait for a child that
+// answers none until told, while /metrics counts all 8 and /healthz answers; then all 8 get their answers.
+TEST_CASE("serve --mcp: requests waiting for a slow child hold no worker, JSON-only or SSE",
+          "[serve][mcp][concurrency]") {
+  auto server = start_mcp({}, {"python3", std::string(SSETOOL_TEST_DATA) + "/serve/mcp_held_server.py"});
+  int port = server.port;
+  std::string id = open_session(port);
+  constexpr int kCalls = 8;
+  std::string accept = GENERATE(std::string("application/json"), std::string("application/json, text/event-stream"));
+  CAPTURE(accept);
+  std::vector<std::future<HttpResponse>> calls;
+  for (int i = 0; i < kCalls; ++i)
+    calls.push_back(std::async(std::launch::async, [port, id, i, accept] {
+      std::string call = R"({"jsonrpc":"2.0","id":)" + std::to_string(100 + i) +
+                         R"(,"method":"tools/call","params":{"name":"wait","arguments":{}}})";
+      return mcp_post(port, call, {{"Mcp-Session-Id", id}, {"Accept", accept}});
+    }));
+  // Every call has passed a worker once /metrics (itself answered by a worker) counts all 8.
+  std::string counted = R"(ssetool_mcp_requests_total{method="tools/call"} )" + std::to_string(kCalls) + "\n";
+  bool all_in = false;
+  for (auto deadline = std::chrono::steady_clock::now() + kDefaultTimeout;
+       !all_in && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(5ms))
+    all_in = http_request(port, "GET", "/metrics", {}, {}, 2s).body.find(counted) != std::string::npos;
+  REQUIRE(all_in);
+  for (auto& call : calls) REQUIRE(call.wait_for(0s) == std::future_status::timeout);  // all still waiting
+  auto health = http_request(port, "GET", "/healthz", {}, {}, 2s);
+  CHECK(health.status == 200);
+  CHECK(mcp_post(port, R"({"jsonrpc":"2.0","method":"test/release"})", {{"Mcp-Session-Id", id}}).status == 202);
+  std::set<int> answered;
+  for (auto& call : calls) {
+    REQUIRE(call.wait_for(kDefaultTimeout) == std::future_status::ready);
+    HttpResponse reply = call.get();
+    CHECK(reply.status == 200);
+    std::vector<json> messages = accept == "application/json" ? std::vector<json>{json::parse(reply.body)}
+                                                               : messages_of(reply.body);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0]["result"]["held"] == kCalls);
+    answered.insert(messages[0]["id"].get<int>());
+  }
+  CHECK(answered.size() == kCalls);
+}
+
+// Answers written by the loop keep the connection alive: one connection carries request after request, pipelined
+// ones included, each answered in order.
+TEST_CASE("serve --mcp: answers written by the loop keep the connection for the next request", "[serve][mcp]") {
+  auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
+                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
+  std::string id = open_session(server.port);
+  auto post = [&](const std::string& body) {
+    return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
+           "Mcp-Session-Id: " + id + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const std::string ping = R"({"jsonrpc":"2.0","id":2,"method":"ping"})";
+  const std::string answer = R"({"jsonrpc":"2.0","id":2,"result":{"ok":true}})";
+  RawConnection c(server.port);
+  REQUIRE(c.send_all(post(R"({"jsonrpc":"2.0","method":"notifications/progress"})") + post(ping)));  // pipelined
+  auto second = c.read_until(answer);
+  REQUIRE(second);
+  CHECK(c.received().rfind("HTTP/1.1 202 Accepted\r\n", 0) == 0);
+  CHECK(c.received().find("HTTP/1.1 200 OK\r\n") != std::string::npos);
+  CHECK(c.received().find("Connection: close") == std::string::npos);
+  REQUIRE(c.send_all(post(ping)));
+  REQUIRE(c.read_until(answer, kDefaultTimeout, *second + answer.size()));
+  CHECK_FALSE(c.closed_by_peer());
 }
 
 TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS rebinding)", "[serve][mcp]") {

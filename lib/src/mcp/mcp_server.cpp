@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <fmt/core.h>
-#include <future>
 #include <nlohmann/json.hpp>
 
 #include "ssetool/base/errors.hpp"
@@ -22,8 +21,6 @@ namespace {
 
 constexpr const char* kAssumedVersion = "2025-03-26";  // the spec's rule when a client sends no version
 constexpr const char* kFirstPrimingVersion = "2025-11-25";  // clients from here on expect priming events
-constexpr auto kLoopAnswer = std::chrono::seconds(10);
-constexpr auto kWaitSlice = std::chrono::milliseconds(100);
 constexpr std::chrono::seconds kShutdownSlack{1};
 
 // Whether a stream of this session opens with a priming event (an id and empty data): clients of revision
@@ -125,7 +122,6 @@ void McpServer::run() {
     loop_.watch_signals(options_.stop_signals, [this](int) { stop_serving(); });
   table_->start_sweeping();
   loop_.run();
-  loop_done_ = true;
   server_.reset();  // joins the workers
   pools_.clear();   // whatever is left is killed and reaped
   table_.reset();
@@ -246,16 +242,33 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
       session->request_for_json(message, std::move(reply));
       return Reply::text(200, "");
     });
-  return on_loop([this, req, endpoint, message] {
+  return Reply::deferred([this, req, endpoint, message](Answer answer) {
     Reply refused;
     auto session = session_for(req, endpoint, refused);
-    if (!session) return refused;
-    bool priming = primes(req, *session);
-    std::weak_ptr<McpSession> weak = session;
-    return Reply::stream([weak, message, priming](Session& connection) {
-      if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
+    if (!session) return answer(std::move(refused));
+    answer_held(session, message, primes(req, *session), std::move(answer));
+  });
+}
+
+// A request answered as SSE, its head written once the child has said something for it: a response alone goes
+// as one text/event-stream body (its length known, the connection kept for the client's next request); anything
+// else first (progress, a request of the child) opens the stream at once, as a stream.
+void McpServer::answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
+                            Answer answer) {
+  std::weak_ptr<McpSession> weak = session;
+  std::string retry = options_.server.retry ? fmt::format("retry: {}\n\n", options_.server.retry->count()) : "";
+  session->request_held(message, priming, [weak, answer, retry](std::optional<std::string> events,
+                                                               std::uint64_t number) {
+    if (events) {
+      Reply reply = Reply::text(200, retry + *events);
+      reply.content_type = "text/event-stream";
+      reply.headers.emplace_back("Cache-Control", "no-cache");
+      return answer(std::move(reply));
+    }
+    answer(Reply::stream([weak, number](Session& connection) {
+      if (auto s = weak.lock()) s->open_held(connection, number);
       else connection.end();
-    });
+    }));
   });
 }
 
@@ -347,9 +360,13 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
       return Reply::text(200, "");
     });
   }
-  if (reply.status != 200) return reply;
-  reply.headers.emplace_back(kSessionHeader, id);
-  return reply;
+  // The session's id goes with its successful answer.
+  return Reply::deferred([start = std::move(reply.later), id](Answer answer) {
+    start([answer = std::move(answer), id](Reply given) {
+      if (given.status == 200) given.headers.emplace_back(kSessionHeader, id);
+      answer(std::move(given));
+    });
+  });
 }
 
 Reply McpServer::get(const Request& req, std::size_t endpoint) {
@@ -386,46 +403,33 @@ Reply McpServer::remove(const Request& req, std::size_t endpoint) {
   });
 }
 
-// Runs fn on the loop and waits for its reply (the loop never waits for a worker).
+// A reply given on the loop by fn (the worker that ran the request is not held: Reply::later).
 Reply McpServer::on_loop(std::function<Reply()> fn) {
-  auto promise = std::make_shared<std::promise<Reply>>();
-  auto future = promise->get_future();
-  loop_.post([promise, fn = std::move(fn)] {
-    try {
-      promise->set_value(fn());
-    } catch (...) {
-      promise->set_exception(std::current_exception());
-    }
+  return Reply::deferred([this, fn = std::move(fn)](Answer answer) { answer(guarded(fn)); });
+}
+
+// A request answered as application/json: `send` runs on the loop and hands the request to a session with a
+// callback for its response (or returns a refusal); the loop writes the response once it comes.
+Reply McpServer::json_answer(JsonSend send) {
+  return Reply::deferred([this, send = std::move(send)](Answer answer) {
+    auto respond = [answer](std::string line) {
+      Reply reply = Reply::text(200, line + "\n");
+      reply.content_type = "application/json";
+      answer(std::move(reply));
+    };
+    Reply accepted = guarded([&] { return send(respond); });
+    if (accepted.status != 200) answer(std::move(accepted));
   });
-  auto deadline = std::chrono::steady_clock::now() + kLoopAnswer;
-  while (future.wait_for(kWaitSlice) != std::future_status::ready)
-    if (loop_done_ || std::chrono::steady_clock::now() > deadline) return busy("the server is stopping");
+}
+
+// fn's reply, or 503 when it threw (logged).
+Reply McpServer::guarded(const std::function<Reply()>& fn) {
   try {
-    return future.get();
+    return fn();
   } catch (const std::exception& e) {
     log(std::string("mcp: ") + e.what());
     return busy("the request could not be handled");
   }
-}
-
-// A request answered as application/json: `send` runs on the loop and hands the request to a session with a
-// callback for its response (or returns a refusal); this worker waits for that response.
-Reply McpServer::json_answer(JsonSend send) {
-  auto result = std::make_shared<std::promise<std::string>>();
-  auto future = result->get_future();
-  auto answer = [result](std::string line) {
-    try {
-      result->set_value(std::move(line));
-    } catch (const std::future_error&) {  // answered already
-    }
-  };
-  Reply accepted = on_loop([send = std::move(send), answer] { return send(answer); });
-  if (accepted.status != 200) return accepted;
-  while (future.wait_for(kWaitSlice) != std::future_status::ready)
-    if (loop_done_) return busy("the server is stopping");
-  Reply reply = Reply::text(200, future.get() + "\n");
-  reply.content_type = "application/json";
-  return reply;
 }
 
 // ---- loop thread ----

@@ -126,6 +126,63 @@ void McpSession::request_on_stream(Session& connection, const JsonRpcMessage& re
   send_request(number, request);
 }
 
+void McpSession::request_held(const JsonRpcMessage& request, bool priming, Ready ready) {
+  touch();
+  std::uint64_t number = new_stream();
+  Stream& stream = streams_[number];
+  stream.held = std::move(ready);
+  stream.priming = priming;
+  stream.hold_timer = loop_.add_timer(options_.hold_head, [weak = weak_from_this(), number] {
+    if (auto self = weak.lock()) self->release_held(number);
+  });
+  send_request(number, request);
+}
+
+void McpSession::open_held(Session& connection, std::uint64_t number) {
+  auto it = streams_.find(number);
+  if (it == streams_.end()) return connection.end();
+  Stream& stream = it->second;
+  attach(stream, connection);
+  if (stream.priming) send_event(connection, event_id(number, 0), "");
+  replay(number, stream, 0, connection);
+  if (stream.in_flight == 0) {  // answered meanwhile
+    connection.end();
+    streams_.erase(it);
+  }
+}
+
+// A held stream got a message that did not end it (checked at the end of the loop iteration, after the response
+// that came with it, if any), or waited hold_head: its head is due now, as a stream.
+void McpSession::release_held(std::uint64_t number) {
+  auto it = streams_.find(number);
+  if (it == streams_.end() || !it->second.held) return;
+  loop_.cancel_timer(it->second.hold_timer);  // a no-op once it ran
+  auto ready = std::move(it->second.held);
+  it->second.held = nullptr;
+  ready(std::nullopt, number);
+}
+
+// The events of a held stream that ended before its head was written: one body.
+std::string McpSession::whole_stream(std::uint64_t number, Stream& stream) {
+  std::string body;
+  Event event;
+  if (stream.priming) {
+    event.id = event_id(number, 0);
+    body += encode(event);
+  }
+  for (const auto& [seq, line] : stream.history) {
+    event.id = event_id(number, seq);
+    event.data = line;
+    try {
+      body += encode(event);
+    } catch (const InvalidEvent& e) {
+      log(std::string("a message could not be sent: ") + e.what());
+    }
+    stream.delivered = seq;
+  }
+  return body;
+}
+
 void McpSession::request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply,
                                   Rewrite rewrite) {
   touch();
@@ -270,7 +327,11 @@ void McpSession::deliver(std::uint64_t number, const std::string& child_line) {
     stream.history_bytes -= stream.history.front().second.size();
     stream.history.pop_front();
   }
-  if (auto c = stream.connection.lock(); c && is_open(stream.connection)) {
+  if (stream.held) {
+    loop_.defer([weak = weak_from_this(), number] {
+      if (auto self = weak.lock()) self->release_held(number);
+    });
+  } else if (auto c = stream.connection.lock(); c && is_open(stream.connection)) {
     try {
       send_event(*c, event_id(number, seq), line);
       stream.delivered = seq;
@@ -285,6 +346,14 @@ void McpSession::answered(std::uint64_t number) {
   auto it = streams_.find(number);
   if (it == streams_.end() || --it->second.in_flight > 0) return;
   Stream& stream = it->second;
+  if (stream.held) {
+    loop_.cancel_timer(stream.hold_timer);
+    auto ready = std::move(stream.held);
+    std::string body = whole_stream(number, stream);
+    streams_.erase(it);
+    ready(std::move(body), number);
+    return;
+  }
   if (!pooled_ && stream.json_reply == nullptr && !is_open(stream.connection) &&
       stream.delivered < stream.next_seq - 1) {
     trim_kept_streams();  // no client saw the end: kept for a GET with Last-Event-ID

@@ -22,6 +22,7 @@ struct Exchange {
   BridgeOutcome* outcome = nullptr;
   bool handled = false;          // our handler ran (otherwise httplib answered an error itself)
   bool headers_written = false;
+  bool deferred = false;         // the reply comes later, from the loop: what httplib writes now is dropped
 };
 thread_local Exchange* current_exchange = nullptr;
 
@@ -45,6 +46,7 @@ class TransportStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (current_exchange && current_exchange->deferred) return static_cast<ssize_t>(size);
     size_t done = 0;
     while (done < size) {
       iovec iov{const_cast<char*>(ptr + done), size - done};
@@ -120,6 +122,15 @@ Request to_request(const httplib::Request& in) {
 }
 
 void apply_reply(Reply&& reply, const httplib::Request& req, httplib::Response& res) {
+  if (reply.later) {
+    Exchange* exchange = current_exchange;
+    exchange->deferred = true;
+    exchange->outcome->request = to_request(req);
+    exchange->outcome->later = std::move(reply.later);
+    exchange->outcome->chunked = req.version != "HTTP/1.0";
+    exchange->outcome->head = req.method == "HEAD";
+    return;
+  }
   res.status = reply.status;
   for (const auto& [k, v] : reply.headers) res.set_header(k, v);
   if (!reply.open_stream) {
@@ -174,6 +185,11 @@ class HttpBridge::Impl : public httplib::Server {
     bool connection_closed = false;
     bool ok = process_request(stream, false, connection_closed, nullptr);
     current_exchange = nullptr;
+    if (exchange.deferred) {
+      outcome.kind = BridgeOutcome::deferred;
+      outcome.reusable = ok && !connection_closed;
+      return outcome;
+    }
     if (exchange.headers_written) outcome.kind = BridgeOutcome::stream;
     else if (ok && !connection_closed && exchange.handled) outcome.kind = BridgeOutcome::keep_alive;
     else outcome.kind = BridgeOutcome::close;

@@ -10,9 +10,13 @@ HttpPolicy::HttpPolicy(const ServerOptions& options, const ServerStats& stats, H
 
 Reply HttpPolicy::answer(const Request& req) {
   Reply reply = route(req);
-  if (reply.open_stream) admit(reply);
-  add_common_headers(req, reply);
+  if (!reply.later) finish(req, reply);
   return reply;
+}
+
+void HttpPolicy::finish(const Request& req, Reply& reply) {
+  if (reply.open_stream) admit(reply);
+  add_common_headers(req.header("Origin"), reply);
 }
 
 Reply HttpPolicy::route(const Request& req) {
@@ -73,9 +77,8 @@ void HttpPolicy::release_stream() { streams_reserved_.fetch_sub(1); }
 
 void HttpPolicy::stop_admitting() { admitting_ = false; }
 
-void HttpPolicy::add_common_headers(const Request& req, Reply& reply) const {
+void HttpPolicy::add_common_headers(const std::optional<std::string>& origin, Reply& reply) const {
   if (!options_.cors_origins.empty()) {
-    auto origin = req.header("Origin");
     for (const auto& allowed : options_.cors_origins) {
       if (allowed == "*") {
         reply.headers.emplace_back("Access-Control-Allow-Origin", "*");

@@ -17,4 +17,10 @@ Reply Reply::stream(std::function<void(Session&)> open) {
   return reply;
 }
 
+Reply Reply::deferred(std::function<void(Answer)> start) {
+  Reply reply;
+  reply.later = std::move(start);
+  return reply;
+}
+
 }  // namespace ssetool

@@ -23,6 +23,7 @@
 #include "ssetool/base/limits.hpp"
 #include "ssetool/server/client_log.hpp"
 #include "ssetool/server/early_refusal.hpp"
+#include "ssetool/server/reply_bytes.hpp"
 #include "ssetool/server/request_framing.hpp"
 
 namespace ssetool {
@@ -76,6 +77,11 @@ struct Server::Connection {
   PeerInfo peer;
   Loop::TimerId timer = 0;
   bool handshaking = false;
+  // A deferred reply (Reply::later): the bytes the loop writes, and what follows once they are all written.
+  std::string output;
+  std::size_t output_done = 0;
+  bool output_watched = false;
+  std::function<void()> after_output;
 };
 
 Server::Server(Loop& loop, ServerOptions options, Handler handler)
@@ -105,6 +111,8 @@ Server::~Server() {
   }
   if (!shards_.empty())
     for (auto& [id, s] : shards_[0]->sessions) s->abort();
+  for (auto& [id, c] : waiting_)
+    if (c->output_watched) loop_.unwatch(c->transport->fd());
   if (listen_fd_ >= 0) {
     loop_.unwatch(listen_fd_);
     ::close(listen_fd_);
@@ -425,8 +433,111 @@ void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
       else watch_connection(c);
       break;
     case BridgeOutcome::close: c->transport.reset(); break;
+    case BridgeOutcome::deferred: wait_for_reply(c, std::move(outcome)); break;
   }
   check_shutdown_done();
+}
+
+// The handler gives its reply later (Reply::later): the connection waits, unwatched and holding no worker, until
+// the handler's Answer runs on this loop (at most once; never after the server is gone).
+void Server::wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome) {
+  waiting_[c->id] = c;
+  auto later = std::move(outcome.later);
+  auto waiting = std::make_shared<BridgeOutcome>(std::move(outcome));
+  auto answered = std::make_shared<bool>(false);  // this request's (a kept-alive connection takes more)
+  later([this, alive = std::weak_ptr<int>(alive_), c, waiting, answered](Reply reply) {
+    if (alive.expired() || *answered || !c->transport) return;
+    *answered = true;
+    give_reply(c, std::move(*waiting), std::move(reply));
+  });
+}
+
+// Writes a deferred reply: a short one (then the connection reads its next request, or closes), or an event
+// stream's head (then its session opens as any other stream's).
+void Server::give_reply(const ConnectionPtr& c, BridgeOutcome outcome, Reply reply) {
+  policy_->finish(outcome.request, reply);
+  if (reply.open_stream) {
+    std::string head = stream_head_bytes(reply, outcome.chunked);
+    outcome.kind = BridgeOutcome::stream;
+    outcome.open_stream = std::move(reply.open_stream);
+    return write_reply(c, std::move(head), [this, c, outcome = std::move(outcome)]() mutable {
+      if (c->transport) open_session(c, std::move(outcome));
+      else policy_->release_stream();
+    });
+  }
+  bool reuse = outcome.reusable && !stopping_;
+  write_reply(c, reply_bytes(reply, reuse, outcome.head), [this, c, reuse] {
+    if (reuse && c->transport) watch_connection(c);
+    else c->transport.reset();
+  });
+}
+
+// Writes `bytes` from the loop (EPOLLOUT when the socket is full, within the worker's I/O timeout), then runs
+// `then`; a connection that fails or times out is closed first (`then` sees no transport).
+void Server::write_reply(const ConnectionPtr& c, std::string bytes, std::function<void()> then) {
+  c->output = std::move(bytes);
+  c->output_done = 0;
+  c->after_output = std::move(then);
+  std::weak_ptr<Connection> weak = c;
+  c->timer = loop_.add_timer(kWorkerIoTimeout, [this, weak] {
+    if (auto conn = weak.lock()) {
+      conn->timer = 0;
+      reply_written(conn, false);
+    }
+  });
+  flush_reply(c);
+}
+
+void Server::flush_reply(const ConnectionPtr& c) {
+  while (c->output_done < c->output.size()) {
+    iovec iov{c->output.data() + c->output_done, c->output.size() - c->output_done};
+    ssize_t n = c->transport->writev(&iov, 1);
+    if (n > 0) {
+      c->output_done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EAGAIN) {
+      std::uint32_t events = (c->transport->last_wait() == IoWait::read ? EPOLLIN : EPOLLOUT) | EPOLLRDHUP;
+      if (c->output_watched) return loop_.modify(c->transport->fd(), events);
+      c->output_watched = true;
+      std::weak_ptr<Connection> weak = c;
+      loop_.watch(c->transport->fd(), events, [this, weak](std::uint32_t) {
+        if (auto conn = weak.lock()) flush_reply(conn);
+      });
+      return;
+    }
+    return reply_written(c, false);
+  }
+  reply_written(c, true);
+}
+
+void Server::reply_written(const ConnectionPtr& c, bool ok) {
+  if (!waiting_.erase(c->id)) return;
+  if (c->output_watched) loop_.unwatch(c->transport->fd());
+  c->output_watched = false;
+  if (c->timer) loop_.cancel_timer(c->timer);
+  c->timer = 0;
+  c->output.clear();
+  c->output.shrink_to_fit();
+  if (!ok) c->transport.reset();
+  auto then = std::move(c->after_output);
+  c->after_output = nullptr;
+  if (then) then();
+  check_shutdown_done();
+}
+
+// Shutdown's grace period is over: connections still waiting for a deferred reply are closed.
+void Server::cut_waiting() {
+  auto left = waiting_;
+  for (auto& [id, c] : left) {
+    if (c->output_watched) loop_.unwatch(c->transport->fd());
+    c->output_watched = false;
+    if (c->timer) loop_.cancel_timer(c->timer);
+    c->timer = 0;
+    c->after_output = nullptr;
+    c->transport.reset();
+    waiting_.erase(id);
+  }
 }
 
 // Places the stream on the next loop in turn; it lives there until it ends.
@@ -526,7 +637,9 @@ void Server::shutdown(std::function<void()> done) {
       });
   });
   loop_.add_timer(options_.grace, [this] {
+    cut_waiting();
     for (auto& shard : shards_) on_shard(*shard, [this, s = shard.get()] { cut_streams(*s); });
+    check_shutdown_done();
   });
   check_shutdown_done();
 }
@@ -539,7 +652,7 @@ void Server::cut_streams(Shard& shard) {
 }
 
 void Server::check_shutdown_done() {
-  if (!stopping_ || session_count() > 0 || in_workers_ > 0 || !on_stopped_) return;
+  if (!stopping_ || session_count() > 0 || in_workers_ > 0 || !waiting_.empty() || !on_stopped_) return;
   auto done = std::move(on_stopped_);
   on_stopped_ = nullptr;
   loop_.defer(std::move(done));

@@ -105,10 +105,15 @@ class McpServer {
   // The old HTTP+SSE transport (2024-11-05): GET of the SSE path, POST of the message path.
   Reply legacy_stream(const Request& req, std::size_t endpoint);
   Reply legacy_post(const Request& req, std::size_t endpoint);
-  // On the loop, hands a request to a session with a callback for its response, or returns a refusal.
+  // Deferred replies (Reply::later), given on the loop: no worker waits for the loop or for a child.
+  // JsonSend, on the loop, hands a request to a session with a callback for its response, or returns a refusal.
   using JsonSend = std::function<Reply(std::function<void(std::string)> answer)>;
   Reply json_answer(JsonSend send);
   Reply on_loop(std::function<Reply()> fn);
+  Reply guarded(const std::function<Reply()>& fn);
+  // Loop thread.
+  void answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
+                   Answer answer);
   // Loop thread.
   std::shared_ptr<McpSession> session_for(const Request& req, std::size_t endpoint, Reply& refusal);
   std::shared_ptr<McpSession> session_by_id(const std::string& id, bool legacy, const Request& req,
@@ -126,7 +131,6 @@ class McpServer {
   McpMetrics metrics_;
   std::unique_ptr<ProcessSlots> slots_;
   std::atomic<std::size_t> next_number_{1};
-  std::atomic<bool> loop_done_{false};
   Loop loop_;
   std::unique_ptr<SessionTable> table_;
   std::vector<std::unique_ptr<ProcessSlots>> pool_slots_;  // one per endpoint

@@ -44,6 +44,9 @@ struct McpSessionOptions {
   std::size_t history = 256;          // messages kept per stream for Last-Event-ID
   std::size_t history_bytes = 4 << 20;  // and at most these bytes of them (the last message is always kept)
   std::size_t kept_streams = 32;      // finished streams whose end no client saw, kept for resumption
+  // request_held: how long a request's SSE head may wait for the child's first message for it; then the stream
+  // opens (its priming event lets a client resume it), as it does at once for anything but the response.
+  std::chrono::microseconds hold_head{5000};
   std::function<void(const std::string&)> log;    // always shown: the child's stderr, errors
   std::function<void(const std::string&)> trace;  // -v: opened, closed (may be empty)
 };
@@ -70,6 +73,14 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   using Rewrite = std::function<std::string(const std::string&)>;
   // A POSTed request answered on `connection`, an SSE stream; `priming`: open it with an id and empty data.
   void request_on_stream(Session& connection, const JsonRpcMessage& request, bool priming, Rewrite rewrite = {});
+  // A POSTed request answered as SSE whose response head waits, up to `hold_head`, for the child's first message
+  // for it (the server writes it later: Reply::later). `ready` runs once, on the loop: with the whole stream's
+  // events (priming first) when the response came alone in time, to be sent as one body on a kept-alive
+  // connection; or with nothing when something else came first (progress...) or the time is up: then the stream
+  // opens as request_on_stream's, with open_held(connection, `number`), and gets what came meanwhile.
+  using Ready = std::function<void(std::optional<std::string> events, std::uint64_t number)>;
+  void request_held(const JsonRpcMessage& request, bool priming, Ready ready);
+  void open_held(Session& connection, std::uint64_t number);
   // A POSTed request answered with one JSON body: `reply` gets the response line (or an error response), once.
   void request_for_json(const JsonRpcMessage& request, std::function<void(std::string)> reply,
                         Rewrite rewrite = {});
@@ -113,6 +124,9 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   struct Stream {
     std::weak_ptr<Session> connection;
     std::function<void(std::string)> json_reply;  // a request answered as application/json
+    Ready held;                                    // request_held: its head not written yet
+    bool priming = false;                          // request_held: open with a priming event
+    Loop::TimerId hold_timer = 0;                  // request_held: hold_head
     Rewrite rewrite;                               // see Rewrite
     std::size_t in_flight = 0;                     // requests whose response goes here
     std::deque<std::pair<std::uint64_t, std::string>> history;
@@ -133,6 +147,8 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
   std::uint64_t route(const JsonRpcMessage& message) const;
   void deliver(std::uint64_t stream, const std::string& line);
   void answered(std::uint64_t stream);
+  void release_held(std::uint64_t number);
+  std::string whole_stream(std::uint64_t number, Stream& stream);
   void replay(std::uint64_t number, Stream& stream, std::uint64_t after, Session& connection);
   void trim_kept_streams();
   void fail_requests(const std::string& why);

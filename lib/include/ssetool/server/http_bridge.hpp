@@ -2,7 +2,8 @@
 // request has wholly arrived (read and normalised on the loop: server/request_framing.hpp); httplib parses and routes the request, our handler answers it, and
 // httplib writes the response. For an event stream, httplib writes only the status line and headers
 // (Transfer-Encoding: chunked) and the connection is handed back to the stream loop with the stream's
-// opener: every later byte of the stream is written by the loop.
+// opener: every later byte of the stream is written by the loop. For a deferred reply (Reply::later) httplib
+// writes nothing: the connection goes back to the loop with the reply's starter, and the loop writes the reply.
 #pragma once
 
 #include <chrono>
@@ -23,11 +24,14 @@ struct PeerInfo {
 };
 
 struct BridgeOutcome {
-  enum Kind { keep_alive, close, stream } kind = close;
-  Request request;                                // for a stream: the request that opened it
+  enum Kind { keep_alive, close, stream, deferred } kind = close;
+  Request request;                                // for a stream or a deferred reply: the request
   std::function<void(Session&)> open_stream;      // for a stream
+  std::function<void(Answer)> later;              // for a deferred reply: run it on the loop
   bool stream_offered = false;                    // the handler answered with a stream (even if not taken)
   bool chunked = true;                            // for a stream: false for an HTTP/1.0 client (ends at close)
+  bool reusable = false;                          // deferred: the connection may take another request after
+  bool head = false;                              // deferred: a HEAD request (no body in the answer)
 };
 
 class HttpBridge {

@@ -7,11 +7,12 @@
 //  - admission (--max-clients): at most max_clients event streams at once, and none once the server stops;
 //    beyond that a stream request gets 503 with Retry-After;
 //  - headers: Cache-Control and X-Accel-Buffering on streams, the -H extras on everything.
-// Thread-safe: answer() runs on any worker; reserve_stream(), release_stream() and stop_admitting() on any thread.
+// Thread-safe: answer() runs on any worker, finish() on the loop; reserve_stream(), release_stream() and stop_admitting() on any thread.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "ssetool/server/metrics.hpp"
@@ -30,7 +31,10 @@ class HttpPolicy {
 
   // The response to a complete request: a built-in one, a refusal, or the handler's with the common headers.
   // An event stream it returns holds one of the max_clients places until release_stream().
+  // A deferred reply (Reply::later) is returned as it is: the server calls finish() on the reply it gives.
   Reply answer(const Request& req);
+  // Admission and the common headers, for the reply `req` gets.
+  void finish(const Request& req, Reply& reply);
   // For a handler that must know before costly work (serve starts a process per stream): takes one of the
   // max_clients places now; false when none is free or the server stops. The handler then returns its stream
   // with Reply::admitted set, or gives the place back with release_stream() if it answers anything else.
@@ -44,7 +48,7 @@ class HttpPolicy {
   Reply route(const Request& req);
   Reply health() const;
   void admit(Reply& reply);
-  void add_common_headers(const Request& req, Reply& reply) const;
+  void add_common_headers(const std::optional<std::string>& origin, Reply& reply) const;
 
   const ServerOptions& options_;
   const ServerStats& stats_;

@@ -1,5 +1,6 @@
-// What a handler returns for a Request: a short response, or an event stream whose Session opens on the
-// stream loop once the headers are written.
+// What a handler returns for a Request: a short response, an event stream whose Session opens on the
+// stream loop once the headers are written, or a reply given later on the server's loop (`later`), which frees
+// the worker at once: the loop writes the short response or opens the stream when the handler's work is done.
 #pragma once
 
 #include <functional>
@@ -11,6 +12,10 @@
 
 namespace ssetool {
 
+struct Reply;
+// Gives the reply of a deferred request; call it once, on the server's loop (see Reply::later).
+using Answer = std::function<void(Reply)>;
+
 struct Reply {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -18,9 +23,14 @@ struct Reply {
   Headers headers;
   std::function<void(Session&)> open_stream;  // set: a text/event-stream response, opened on the loop
   bool admitted = false;  // a stream whose handler already holds its max_clients place (Server::reserve_stream)
+  // set: the reply comes later. The server runs it on its loop with an Answer, which gives the real reply (text
+  // or stream, never deferred again), once, on the loop; until then the connection waits and no worker is held.
+  // An Answer never called leaves the connection waiting until shutdown cuts it.
+  std::function<void(Answer)> later;
 
   static Reply text(int status, std::string body);
   static Reply stream(std::function<void(Session&)> open);
+  static Reply deferred(std::function<void(Answer)> start);
 };
 
 using Handler = std::function<Reply(const Request&)>;

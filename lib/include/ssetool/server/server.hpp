@@ -2,7 +2,8 @@
 // does TLS handshakes, and reads each request, body included, until it is complete (request_framing.hpp),
 // within the request deadline and the per-request and global body limits; only then does a worker thread run it
 // through cpp-httplib (http_bridge). Short answers are written by the worker; an event stream's socket
-// comes back to the loop as a Session. Built in: heartbeats, logging, graceful shutdown, and the HTTP policy
+// comes back to the loop as a Session. A deferred reply (Reply::later) frees the worker at once: the loop writes it
+// when the handler gives it. Built in: heartbeats, logging, graceful shutdown, and the HTTP policy
 // of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
 //
 // Stream loops (ServerOptions::stream_loops, --threads): the server's own loop accepts and reads requests; with N
@@ -81,6 +82,12 @@ class Server {
   bool accept_head(const ConnectionPtr& c);
   void dispatch(const ConnectionPtr& c);
   void on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome);
+  void wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome);
+  void give_reply(const ConnectionPtr& c, BridgeOutcome outcome, Reply reply);
+  void write_reply(const ConnectionPtr& c, std::string bytes, std::function<void()> then);
+  void flush_reply(const ConnectionPtr& c);
+  void reply_written(const ConnectionPtr& c, bool ok);
+  void cut_waiting();
   void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
   void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
   void session_closed(Shard& shard, std::uint64_t id);
@@ -104,6 +111,8 @@ class Server {
   std::unique_ptr<HttpBridge> bridge_;
   std::unique_ptr<WorkerPool> workers_;
   std::unordered_map<std::uint64_t, ConnectionPtr> connections_;
+  std::unordered_map<std::uint64_t, ConnectionPtr> waiting_;  // waiting for a deferred reply, or writing it
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);     // an Answer given after ~Server does nothing
   std::vector<std::unique_ptr<Shard>> shards_;  // [0]: the server's own loop
   std::size_t next_shard_ = 0;
   std::size_t remote_sessions_ = 0;  // server's loop: streams handed to another loop, not yet ended
