@@ -199,6 +199,7 @@ std::optional<RecordProxyOptions> record_options(const ReplayFlags& flags, const
   o.dir = flags.record;
   o.max_tape = size_flag("--record-max-size", flags.record_max_size, 1);
   o.max_calls = count_flag("--record-max-calls", flags.record_max_calls, 1);
+  o.own_token = server.token;
   if (server.verbosity != Verbosity::quiet) o.on_note = [log = server.log](const std::string& line) { log(line); };
   return o;
 }

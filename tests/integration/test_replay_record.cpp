@@ -144,6 +144,33 @@ TEST_CASE("replay --record-from relays the upstream's stream live, then replays 
   CHECK(http_request(offline.port, "GET", "/events?room=2").status == 404);
 }
 
+TEST_CASE("replay --record-from with --token: replay's own token is neither forwarded nor recorded",
+          "[replay][record]") {
+  TempDir work;
+  std::string dir = work.file("tapes");
+  auto upstream = start_replay({"-r", "GET /a=" + work.write("a.sse", "data: a\n\n"), "-r",
+                                "GET /b=" + work.write("b.sse", "data: b\n\n"), "--journal",
+                                work.file("upstream.ndjson")});
+  auto recorder = start_replay({"--record-from", upstream_url(upstream), "--record", dir, "--token", "r3play-own"});
+  // The token as a header (the upstream's own key in another header), then as a query parameter.
+  SseClient by_header(recorder.port, "/a?x=1", {{"Authorization", "Bearer r3play-own"}, {"X-Api-Key", "up-key"}});
+  CHECK(by_header.status() == 200);
+  CHECK(data_of({*by_header.next_event()}) == std::vector<std::string>{"a"});
+  CHECK(by_header.wait_end());
+  SseClient by_query(recorder.port, "/b?access_token=r3play-own&y=2");
+  CHECK(by_query.status() == 200);
+  CHECK(data_of({*by_query.next_event()}) == std::vector<std::string>{"b"});
+  CHECK(by_query.wait_end());
+  wait_for_notes(recorder, 2);
+  CHECK(http_request(recorder.port, "GET", "/a?x=1").status == 401);  // replay still asks for its token
+
+  std::string upstream_journal = work.read("upstream.ndjson");
+  CHECK_THAT(upstream_journal, Catch::Contains("up-key") && Catch::Contains("\"x\":\"1\"") &&
+                                   Catch::Contains("\"y\":\"2\""));
+  CHECK_THAT(upstream_journal, !Catch::Contains("r3play-own") && !Catch::Contains("access_token"));
+  CHECK_THAT(everything_in(dir), !Catch::Contains("r3play-own") && !Catch::Contains("access_token"));
+}
+
 TEST_CASE("replay --record matches POST bodies: each JSON body replays its own answer, another body gets 404",
           "[replay][record]") {
   TempDir work;

@@ -13,6 +13,7 @@
 
 #include "ssetool/base/errors.hpp"
 #include "ssetool/replay/proxy_headers.hpp"
+#include "ssetool/server/policy.hpp"
 #include "ssetool/replay/upstream_relay.hpp"
 #include "ssetool/wire/tape.hpp"
 
@@ -40,6 +41,20 @@ std::string upstream_target(const Url& upstream, const Request& request) {
   std::string target = prefix + encode_path(request.path);
   if (!request.query_string.empty()) target += "?" + request.query_string;
   return target;
+}
+
+// The request as forwarded and recorded: replay's own token (the Authorization header carrying it, every
+// access_token parameter) stays here.
+Request without_own_token(const Request& request, const std::string& token) {
+  if (token.empty()) return request;
+  Request out = request;
+  out.query_string = remove_query_parameter(request.query_string, "access_token");
+  std::erase_if(out.query, [](const auto& param) { return param.first == "access_token"; });
+  std::erase_if(out.headers, [&](const auto& header) {
+    return header_name_equals(header.first, "Authorization") && header.second.rfind("Bearer ", 0) == 0 &&
+           same_secret(header.second.substr(7), token);
+  });
+  return out;
 }
 
 // replay streams a 2xx text/event-stream response again (replay/recording_loader.cpp): the same rule here.
@@ -190,7 +205,8 @@ RecordProxy::RecordProxy(RecordProxyOptions options)
 
 RecordProxy::~RecordProxy() { stop_all(); }
 
-Reply RecordProxy::forward(const Request& request) {
+Reply RecordProxy::forward(const Request& received) {
+  Request request = without_own_token(received, options_.own_token);
   reap_finished();
   if (active_.fetch_add(1) >= options_.max_calls) {
     active_.fetch_sub(1);

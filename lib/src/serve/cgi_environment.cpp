@@ -75,19 +75,6 @@ std::string cgi_header_variable(std::string_view header_name) {
   return var;
 }
 
-std::string remove_query_parameter(std::string_view query, std::string_view name) {
-  std::string out;
-  while (!query.empty()) {
-    std::size_t amp = query.find('&');
-    std::string_view piece = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (percent_decode(piece.substr(0, piece.find('=')), true) == name) continue;
-    if (!out.empty()) out += '&';
-    out += piece;
-  }
-  return out;
-}
-
 std::vector<std::string> cgi_environment(const Request& request, const CgiOptions& options,
                                          const std::vector<std::string>& parent) {
   Variables vars = request_variables(request, options);

@@ -40,6 +40,9 @@ struct RecordProxyOptions {
   std::size_t max_tape = 16 << 20;          // bytes of one tape (and of one non-stream body)
   std::size_t max_calls = 8;                // exchanges at once
   std::size_t relay_high_water = 256 << 10;  // bytes on their way to one client before the upstream waits
+  // replay's own --token: the client's credential for replay (`Authorization: Bearer TOKEN`, `access_token`), never
+  // forwarded upstream nor recorded. Empty: none.
+  std::string own_token;
   UpstreamOptions call;
   std::function<void(const std::string&)> on_note;  // any thread: one line per exchange (saved where, or why not)
 };

@@ -30,10 +30,6 @@ std::vector<std::string> cgi_environment(const Request& request, const CgiOption
 // letter or digit becomes '_').
 std::string cgi_header_variable(std::string_view header_name);
 
-// A raw query string without the parameters named `name` ("a=1&access_token=x&b=2" → "a=1&b=2"). Names are
-// compared after percent-decoding, so "access%5Ftoken" is removed too.
-std::string remove_query_parameter(std::string_view query, std::string_view name);
-
 // This process's environment as "NAME=value" entries.
 std::vector<std::string> current_environment();
 

@@ -26,4 +26,8 @@ struct Request {
   std::optional<std::string> last_event_id() const;
 };
 
+// A raw query string without the parameters named `name` ("a=1&access_token=x&b=2" → "a=1&b=2"). Names are
+// compared after percent-decoding, so "access%5Ftoken" is removed too.
+std::string remove_query_parameter(std::string_view query, std::string_view name);
+
 }  // namespace ssetool
