@@ -577,7 +577,21 @@ void Server::start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome o
     session->send(retry);
   }
   outcome.open_stream(*session);
-  if (stopping_) session->end();
+  if (!stopping_) return;
+  if (&shard.loop == &loop_) return session->end();
+  after_round_trip(shard, [weak = std::weak_ptr<Session>(session)] {
+    if (auto s = weak.lock()) s->end();
+  });
+}
+
+// On another shard's loop: runs `fn` there once everything this loop posted to the server's loop so far has been
+// handled there, and what that posted back (a new stream's join to the hub, whose history comes back from the
+// server's loop; the frames HubFanout hands over at the end of an iteration) has arrived first. A stream ended
+// sooner would lose the events it was owed.
+void Server::after_round_trip(Shard& shard, std::function<void()> fn) {
+  loop_.post([this, &shard, fn = std::move(fn)] {
+    loop_.defer([&shard, fn] { shard.loop.post(fn); });
+  });
 }
 
 // On the shard's loop, after the session's close callbacks ran.
@@ -628,13 +642,18 @@ void Server::shutdown(std::function<void()> done) {
   }
   auto idle = connections_;
   for (auto& [id, c] : idle) close_connection(c);
-  // Deferred: the frames this iteration handed to other loops (HubFanout) reach them before the end does.
-  loop_.defer([this] {
-    for (auto& shard : shards_)
-      on_shard(*shard, [s = shard.get()] {
-        s->loop.cancel_timer(s->sweep_timer);
-        for (auto& [id, session] : s->sessions) session->end();
-      });
+  // Deferred: the frames this iteration handed to other loops (HubFanout) reach them before the end does; another
+  // loop's streams end after a round trip through it (after_round_trip).
+  auto end_streams = [](Shard& s) {
+    s.loop.cancel_timer(s.sweep_timer);
+    for (auto& [id, session] : s.sessions) session->end();
+  };
+  loop_.defer([this, end_streams] {
+    for (auto& shard : shards_) {
+      Shard* s = shard.get();
+      if (&s->loop == &loop_) end_streams(*s);
+      else s->loop.post([this, s, end_streams] { after_round_trip(*s, [s, end_streams] { end_streams(*s); }); });
+    }
   });
   loop_.add_timer(options_.grace, [this] {
     cut_waiting();

@@ -73,7 +73,9 @@ TEST_CASE("upstream relay: a client that does not read holds the upstream back, 
   loop.add_timer(300ms, [&] {  // the client has read nothing so far
     CHECK(delivered.load() < expected.size());
     CHECK(delivered.load() <= kHighWater + (512u << 10));  // the bound, plus what the socket holds
-    CHECK(session->queued_bytes() <= kHighWater + kPiece);
+    // Bytes the relay released while the session's queue was under its low-water mark (a quarter of the high
+    // water) may still be queued, beside the high water held back: the session never holds more than both.
+    CHECK(session->queued_bytes() <= kHighWater + kHighWater / 4 + kPiece);
     drain();
   });
   testsupport::run_bounded(loop);

@@ -92,6 +92,7 @@ class Server {
   void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
   void session_closed(Shard& shard, std::uint64_t id);
   void on_shard(Shard& shard, std::function<void()> fn);
+  void after_round_trip(Shard& shard, std::function<void()> fn);
   void close_connection(const ConnectionPtr& c);
   void refuse(const ConnectionPtr& c, int status, const char* reason, const std::string& headers = "",
               const std::string& why = "");
