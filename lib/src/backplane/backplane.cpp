@@ -293,20 +293,33 @@ bool Backplane::read_once(RedisConnection& connection, ReadState& state, Reader&
   state.idle = read.size() < kReadCount;
   std::optional<StreamInfo> info = parse_stream_info(exec.elements[1]);
   if (read.empty()) {
-    if (info) state.position.advance(*info, "", 0, true);
+    if (info) advance(state.position, *info, "", 0, true);
     return true;
   }
   Gap gap{.after = state.last_id, .next = parse_entry(read.front()).id};
-  if (info) gap.skipped = state.position.advance(*info, gap.next, read.size(), state.idle);
-  if (info && !state.position.known() && !no_detection_logged_ && options_.log) {
-    no_detection_logged_ = true;
-    options_.log("backplane: this Redis does not count the entries added to a stream (Redis 7 does): entries "
-                 "trimmed before this node read them go unnoticed");
-  }
+  if (info) gap.skipped = advance(state.position, *info, gap.next, read.size(), state.idle);
   std::vector<StreamEntry> entries = parse_entries(xread_entries(exec.elements[0]));  // leaves out entries that
   state.last_id = parse_entry(read.back()).id;  // could not be sent, and moves past them all the same
   read_ += read.size();
   count_own(entries);
+  return hand_over(entries, gap, reader);
+}
+
+// Moves the reader's position on past what it read; the entries trimmed before it read them. Says once when Redis
+// cannot tell (no entries-added before Redis 7).
+std::uint64_t Backplane::advance(ReadPosition& position, const StreamInfo& info, const std::string& first_id,
+                                 std::size_t count, bool to_end) {
+  std::uint64_t skipped = position.advance(info, first_id, count, to_end);
+  if (!position.known() && !no_detection_logged_ && options_.log) {
+    no_detection_logged_ = true;
+    options_.log("backplane: this Redis does not count the entries added to a stream (Redis 7 does): entries "
+                 "trimmed before this node read them go unnoticed");
+  }
+  return skipped;
+}
+
+// Hands what was read to the reader: the gap event first when entries were skipped; false when it must stop.
+bool Backplane::hand_over(std::vector<StreamEntry>& entries, const Gap& gap, Reader& reader) {
   std::vector<Event> events;
   if (gap.skipped > 0) {
     report_gap(gap);

@@ -121,6 +121,9 @@ class Backplane {
   void read_loop(ReadState state, Reader reader);
   bool read_once(RedisConnection& connection, ReadState& state, Reader& reader);
   bool await_entries(RedisConnection& connection, const std::string& last_id);
+  std::uint64_t advance(ReadPosition& position, const StreamInfo& info, const std::string& first_id,
+                        std::size_t count, bool to_end);
+  bool hand_over(std::vector<StreamEntry>& entries, const Gap& gap, Reader& reader);
   void report_gap(const Gap& gap);
   std::unique_ptr<RedisConnection> open_connection();
   void mark_down(const std::string& why);
