@@ -1,9 +1,9 @@
 // Integration tests of `pipe --backplane`: several nodes sharing one stream through a real redis-server started by
 // the test (tests/support/redis_server.hpp) — the same events, order and ids on every node, resume on another node
 // (and the gap event for an id trimmed away; a client ahead of the node it moves to waiting for that node to catch
-// up; a node falling behind the trimmed stream telling its clients so), the end record, Redis unreachable at start, a Redis restart in
-// the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz answering 503), and
-// nginx round-robin in front of three nodes while one is killed.
+// up; a node falling behind the trimmed stream telling its clients so), the end record, Redis unreachable at
+// start, a Redis restart in the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz
+// answering 503), and nginx round-robin in front of three nodes while one is killed.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -223,7 +223,8 @@ TEST_CASE("pipe --backplane: a node that falls behind the trimmed stream tells i
   for (int from = 6; from <= 3000; from += 250) {
     int to = std::min(from + 249, 3000);
     a.process->write_stdin(numbered_lines(from, to));
-    REQUIRE(on_a.events_until(static_cast<std::size_t>(to - from + 1)).size() == static_cast<std::size_t>(to - from + 1));
+    auto count = static_cast<std::size_t>(to - from + 1);
+    REQUIRE(on_a.events_until(count).size() == count);
   }
   CHECK(!on_b.next_event(100ms));
   REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging +xread") == "+OK");

@@ -30,10 +30,10 @@ const RedisReply& exec_reply(const std::vector<RedisReply>& replies, std::size_t
 }
 
 // The entries (an array) of an XREAD reply for one stream (nil: none, an empty array). Throws RedisError for an
-// error inside EXEC.
-const RedisReply& xread_entries(const RedisReply& reply) {
+// error inside EXEC, naming `where` (the URL).
+const RedisReply& xread_entries(const RedisReply& reply, const std::string& where) {
   static const RedisReply none{.type = RedisReply::Type::array};
-  if (reply.type == RedisReply::Type::status) throw RedisError("XREAD: " + reply.text);
+  if (reply.type == RedisReply::Type::status) throw RedisError(where + ": " + reply.text);
   if (reply.type != RedisReply::Type::array || reply.elements.empty()) return none;
   const RedisReply& stream = reply.elements[0];
   if (stream.elements.size() != 2) throw RedisError("XREAD: a reply of an unexpected shape");
@@ -81,10 +81,13 @@ std::vector<StreamEntry> Backplane::tail(std::size_t n, std::string& last_id) {
   std::lock_guard lock(append_mutex_);
   if (!appender_) appender_ = open_connection();
   std::vector<RedisReply> replies = appender_->pipeline(
-      {{"MULTI"}, {"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)}, {"XINFO", "STREAM", options_.key}, {"EXEC"}});
+      {{"MULTI"},
+       {"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)},
+       {"XINFO", "STREAM", options_.key},
+       {"EXEC"}});
   const RedisReply& exec = exec_reply(replies, 2);
   const RedisReply& newest = exec.elements[0];
-  if (newest.type != RedisReply::Type::array) throw RedisError("XREVRANGE: " + newest.text);
+  if (newest.type != RedisReply::Type::array) throw RedisError(options_.url.display() + ": " + newest.text);
   // no stream yet: every entry will be new
   tail_position_.at_end(parse_stream_info(exec.elements[1]).value_or(StreamInfo{.entries_added = 0}));
   std::vector<StreamEntry> entries = parse_entries(newest);
@@ -273,7 +276,7 @@ void Backplane::read_loop(ReadState state, Reader reader) {
 bool Backplane::await_entries(RedisConnection& connection, const std::string& last_id) {
   RedisReply reply = connection.command(
       {"XREAD", "COUNT", "1", "BLOCK", std::to_string(kBlock.count()), "STREAMS", options_.key, last_id});
-  return !xread_entries(reply).elements.empty();
+  return !xread_entries(reply, options_.url.display()).elements.empty();
 }
 
 // Waits while idle, else reads the next entries (XREAD and XINFO STREAM in one transaction: a gap is told before
@@ -289,7 +292,8 @@ bool Backplane::read_once(RedisConnection& connection, ReadState& state, Reader&
                                                          {"XINFO", "STREAM", options_.key},
                                                          {"EXEC"}});
   const RedisReply& exec = exec_reply(replies, 2);
-  const std::vector<RedisReply>& read = xread_entries(exec.elements[0]).elements;
+  const RedisReply& read_reply = xread_entries(exec.elements[0], options_.url.display());
+  const std::vector<RedisReply>& read = read_reply.elements;
   state.idle = read.size() < kReadCount;
   std::optional<StreamInfo> info = parse_stream_info(exec.elements[1]);
   if (read.empty()) {
@@ -298,8 +302,8 @@ bool Backplane::read_once(RedisConnection& connection, ReadState& state, Reader&
   }
   Gap gap{.after = state.last_id, .next = parse_entry(read.front()).id};
   if (info) gap.skipped = advance(state.position, *info, gap.next, read.size(), state.idle);
-  std::vector<StreamEntry> entries = parse_entries(xread_entries(exec.elements[0]));  // leaves out entries that
-  state.last_id = parse_entry(read.back()).id;  // could not be sent, and moves past them all the same
+  std::vector<StreamEntry> entries = parse_entries(read_reply);  // leaves out entries that could not be sent,
+  state.last_id = parse_entry(read.back()).id;                   // and moves past them all the same
   read_ += read.size();
   count_own(entries);
   return hand_over(entries, gap, reader);
