@@ -1,9 +1,9 @@
 // Integration tests of `pipe --backplane`: several nodes sharing one stream through a real redis-server started by
 // the test (tests/support/redis_server.hpp) — the same events, order and ids on every node, resume on another node
 // (and the gap event for an id trimmed away; a client ahead of the node it moves to waiting for that node to catch
-// up), the end record, Redis unreachable at start, a Redis restart in
-// the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz answering 503), and
-// nginx round-robin in front of three nodes while one is killed.
+// up; a node falling behind the trimmed stream telling its clients so), the end record, Redis unreachable at
+// start, a Redis restart in the middle of a stream (nothing lost or repeated, the input paused, publish and /healthz
+// answering 503), and nginx round-robin in front of three nodes while one is killed.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -198,6 +198,64 @@ TEST_CASE("pipe --backplane: a client ahead of the node it resumes on waits unti
   REQUIRE(gap);
   CHECK(gap->type == "gap");
   CHECK_THAT(gap->data, Catch::Contains("99999999999999-0"));
+}
+
+TEST_CASE("pipe --backplane: a node that falls behind the trimmed stream tells its clients with a gap event, then "
+          "serves the newest events",
+          "[pipe][backplane]") {
+  RedisServer redis;
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging on >pw ~* +@all") == "+OK");
+  auto a = start_pipe({"--backplane", redis.url(), "--history", "10", "--on-eof", "stay"});
+  auto b = start_pipe({"--backplane", "redis://lagging:pw@127.0.0.1:" + std::to_string(redis.port()), "--history",
+                       "10", "--input", "none"});
+  SseClient on_a(a.port, "/events");
+  SseClient on_b(b.port, "/events");
+  REQUIRE(await_metric(a.port, "clients_connected", 1));
+  REQUIRE(await_metric(b.port, "clients_connected", 1));
+  a.process->write_stdin(numbered_lines(1, 5));
+  auto first = on_b.events_until(5);
+  REQUIRE(data_of(first) == numbers(1, 5));
+
+  // b's reader may no longer read while a appends far more than the stream keeps (--history + 1000 + a batch)
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging -xread") == "+OK");
+  REQUIRE(await_metric(b.port, "backplane_up", 0));
+  // (in batches of 250 at most: an append trims to --history + 1000 + its batch)
+  for (int from = 6; from <= 3000; from += 250) {
+    int to = std::min(from + 249, 3000);
+    a.process->write_stdin(numbered_lines(from, to));
+    auto count = static_cast<std::size_t>(to - from + 1);
+    REQUIRE(on_a.events_until(count).size() == count);
+  }
+  CHECK(!on_b.next_event(100ms));
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging +xread") == "+OK");
+
+  // b reads again: its client is told of the entries trimmed unread, then gets every event kept, in order
+  auto gap = on_b.next_event();
+  REQUIRE(gap);
+  CHECK(gap->type == "gap");
+  auto told = nlohmann::json::parse(gap->data);
+  CHECK(told["last_event_id"] == first.back().last_event_id);
+  CHECK(!gap->id_in_block);  // no id of its own: the client's Last-Event-ID stays the last event it got
+  CHECK(gap->last_event_id == first.back().last_event_id);
+  auto next = on_b.next_event();
+  REQUIRE(next);
+  CHECK(told["oldest_id"] == next->last_event_id);
+  int oldest = std::stoi(next->data);
+  CHECK(oldest > 1500);
+  CHECK(told["skipped"] == oldest - 6);  // exactly the entries 6 .. oldest - 1
+  auto rest = on_b.events_until(static_cast<std::size_t>(3000 - oldest));
+  CHECK(data_of(rest) == numbers(oldest + 1, 3000));
+  CHECK(metric(b.port, "backplane_gaps_total") == 1);
+  CHECK(metric(b.port, "backplane_skipped_total") == oldest - 6);
+  CHECK(metric(a.port, "backplane_gaps_total") == 0);
+  CHECK(b.process->wait_for_stderr("this node fell behind the stream: " + std::to_string(oldest - 6) +
+                                   " entries after " + first.back().last_event_id + " were trimmed"));
+  // and it serves on: a live event, no further gap
+  a.process->write_stdin("3001\n");
+  auto live = on_b.next_event();
+  REQUIRE(live);
+  CHECK(live->data == "3001");
+  CHECK(metric(b.port, "backplane_gaps_total") == 1);
 }
 
 TEST_CASE("pipe --backplane: --id none and --history 0 get one warning line each", "[pipe][backplane]") {

@@ -19,6 +19,26 @@ constexpr std::size_t kTagSearch = 10000;                // newest entries searc
 constexpr std::size_t kReaderSlack = 1000;               // entries kept beyond the history for readers behind
 constexpr std::uint64_t kOwnLag = 500;                   // a patient append waits while its reader is this behind
 constexpr std::chrono::milliseconds kLagWait{2000};      // at most this long (its entries may have been trimmed)
+constexpr std::chrono::seconds kGapLogEvery{10};           // a gap line at most this often (the rest summed up)
+
+// The replies of MULTI, ..., EXEC: EXEC's, with `n` elements. Throws RedisError for another shape.
+const RedisReply& exec_reply(const std::vector<RedisReply>& replies, std::size_t n) {
+  const RedisReply& exec = replies.back();
+  if (exec.type != RedisReply::Type::array || exec.elements.size() != n)
+    throw RedisError("MULTI/EXEC: a reply of an unexpected shape");
+  return exec;
+}
+
+// The entries (an array) of an XREAD reply for one stream (nil: none, an empty array). Throws RedisError for an
+// error inside EXEC, naming `where` (the URL).
+const RedisReply& xread_entries(const RedisReply& reply, const std::string& where) {
+  static const RedisReply none{.type = RedisReply::Type::array};
+  if (reply.type == RedisReply::Type::status) throw RedisError(where + ": " + reply.text);
+  if (reply.type != RedisReply::Type::array || reply.elements.empty()) return none;
+  const RedisReply& stream = reply.elements[0];
+  if (stream.elements.size() != 2) throw RedisError("XREAD: a reply of an unexpected shape");
+  return stream.elements[1];
+}
 
 // A tag prefix unlikely to repeat across nodes and restarts: the pid and 32 random bits.
 std::string node_name() {
@@ -56,10 +76,20 @@ void Backplane::connect() {
   }
 }
 
+// With the stream's size in the same transaction: the reader starts at a known position (see ReadPosition).
 std::vector<StreamEntry> Backplane::tail(std::size_t n, std::string& last_id) {
   std::lock_guard lock(append_mutex_);
   if (!appender_) appender_ = open_connection();
-  RedisReply newest = appender_->command({"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)});
+  std::vector<RedisReply> replies = appender_->pipeline(
+      {{"MULTI"},
+       {"XREVRANGE", options_.key, "+", "-", "COUNT", std::to_string(n + 1)},
+       {"XINFO", "STREAM", options_.key},
+       {"EXEC"}});
+  const RedisReply& exec = exec_reply(replies, 2);
+  const RedisReply& newest = exec.elements[0];
+  if (newest.type != RedisReply::Type::array) throw RedisError(options_.url.display() + ": " + newest.text);
+  // no stream yet: every entry will be new
+  tail_position_.at_end(parse_stream_info(exec.elements[1]).value_or(StreamInfo{.entries_added = 0}));
   std::vector<StreamEntry> entries = parse_entries(newest);
   last_id = newest.elements.empty() ? "0-0" : parse_entry(newest.elements.front()).id;
   std::reverse(entries.begin(), entries.end());
@@ -205,12 +235,13 @@ bool Backplane::await_reader() {
 // ---- reading ----
 
 void Backplane::start_reading(std::string last_id, Reader reader) {
-  reader_thread_ = std::thread([this, last_id = std::move(last_id), reader = std::move(reader)]() mutable {
-    read_loop(std::move(last_id), std::move(reader));
+  ReadState state{.last_id = std::move(last_id), .position = tail_position_};
+  reader_thread_ = std::thread([this, state = std::move(state), reader = std::move(reader)]() mutable {
+    read_loop(std::move(state), std::move(reader));
   });
 }
 
-void Backplane::read_loop(std::string last_id, Reader reader) {
+void Backplane::read_loop(ReadState state, Reader reader) {
   std::unique_ptr<RedisConnection> connection;
   std::chrono::milliseconds backoff = kFirstBackoff;
   for (;;) {
@@ -225,7 +256,7 @@ void Backplane::read_loop(std::string last_id, Reader reader) {
         mark_up();
         backoff = kFirstBackoff;
       }
-      if (!read_once(*connection, last_id, reader)) return;
+      if (!read_once(*connection, state, reader)) return;
       mark_up();  // also after an error reply on a connection kept (a NOPERM lifted, a key type fixed)
       backoff = kFirstBackoff;
       continue;
@@ -240,20 +271,64 @@ void Backplane::read_loop(std::string last_id, Reader reader) {
   }
 }
 
-// One XREAD: false when the reader must stop (told to, or an end record).
-bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Reader& reader) {
-  RedisReply reply = connection.command({"XREAD", "COUNT", std::to_string(kReadCount), "BLOCK",
-                                         std::to_string(kBlock.count()), "STREAMS", options_.key, last_id});
-  if (reply.type != RedisReply::Type::array || reply.elements.empty()) return true;
-  const RedisReply& stream = reply.elements[0];
-  if (stream.elements.size() != 2) throw RedisError("XREAD: a reply of an unexpected shape");
-  const RedisReply& read = stream.elements[1];
-  if (read.elements.empty()) return true;
-  std::vector<StreamEntry> entries = parse_entries(read);  // leaves out entries that could not be sent
-  last_id = parse_entry(read.elements.back()).id;           // and moves past them all the same
-  read_ += read.elements.size();
+// Caught up: one blocking XREAD, which waits (kBlock at most) for an entry after the last one read. Entries there
+// are read by the next call.
+bool Backplane::await_entries(RedisConnection& connection, const std::string& last_id) {
+  RedisReply reply = connection.command(
+      {"XREAD", "COUNT", "1", "BLOCK", std::to_string(kBlock.count()), "STREAMS", options_.key, last_id});
+  return !xread_entries(reply, options_.url.display()).elements.empty();
+}
+
+// Waits while idle, else reads the next entries (XREAD and XINFO STREAM in one transaction: a gap is told before
+// them); false when the reader must stop (told to, or an end record).
+bool Backplane::read_once(RedisConnection& connection, ReadState& state, Reader& reader) {
+  if (state.idle) {
+    state.idle = !await_entries(connection, state.last_id);
+    return true;
+  }
+  std::vector<RedisReply> replies = connection.pipeline({{"MULTI"},
+                                                         {"XREAD", "COUNT", std::to_string(kReadCount), "STREAMS",
+                                                          options_.key, state.last_id},
+                                                         {"XINFO", "STREAM", options_.key},
+                                                         {"EXEC"}});
+  const RedisReply& exec = exec_reply(replies, 2);
+  const RedisReply& read_reply = xread_entries(exec.elements[0], options_.url.display());
+  const std::vector<RedisReply>& read = read_reply.elements;
+  state.idle = read.size() < kReadCount;
+  std::optional<StreamInfo> info = parse_stream_info(exec.elements[1]);
+  if (read.empty()) {
+    if (info) advance(state.position, *info, "", 0, true);
+    return true;
+  }
+  Gap gap{.after = state.last_id, .next = parse_entry(read.front()).id};
+  if (info) gap.skipped = advance(state.position, *info, gap.next, read.size(), state.idle);
+  std::vector<StreamEntry> entries = parse_entries(read_reply);  // leaves out entries that could not be sent,
+  state.last_id = parse_entry(read.back()).id;                   // and moves past them all the same
+  read_ += read.size();
   count_own(entries);
+  return hand_over(entries, gap, reader);
+}
+
+// Moves the reader's position on past what it read; the entries trimmed before it read them. Says once when Redis
+// cannot tell (no entries-added before Redis 7).
+std::uint64_t Backplane::advance(ReadPosition& position, const StreamInfo& info, const std::string& first_id,
+                                 std::size_t count, bool to_end) {
+  std::uint64_t skipped = position.advance(info, first_id, count, to_end);
+  if (!position.known() && !no_detection_logged_ && options_.log) {
+    no_detection_logged_ = true;
+    options_.log("backplane: this Redis does not count the entries added to a stream (Redis 7 does): entries "
+                 "trimmed before this node read them go unnoticed");
+  }
+  return skipped;
+}
+
+// Hands what was read to the reader: the gap event first when entries were skipped; false when it must stop.
+bool Backplane::hand_over(std::vector<StreamEntry>& entries, const Gap& gap, Reader& reader) {
   std::vector<Event> events;
+  if (gap.skipped > 0) {
+    report_gap(gap);
+    if (reader.gap) events.push_back(reader.gap(gap));
+  }
   for (StreamEntry& entry : entries) {
     if (entry.end) {
       if (!events.empty() && !reader.events(events)) return false;
@@ -263,6 +338,23 @@ bool Backplane::read_once(RedisConnection& connection, std::string& last_id, Rea
     events.push_back(std::move(entry.event));
   }
   return events.empty() || reader.events(events);
+}
+
+// Counts a gap and logs it, at most once per kGapLogEvery (the gaps since the last line summed up in the next).
+void Backplane::report_gap(const Gap& gap) {
+  ++gaps_;
+  skipped_ += gap.skipped;
+  ++gaps_unlogged_;
+  skipped_unlogged_ += gap.skipped;
+  auto now = std::chrono::steady_clock::now();
+  if (!options_.log || (gap_logged_ && now - *gap_logged_ < kGapLogEvery)) return;
+  std::string more = gaps_unlogged_ == 1 ? "" : fmt::format(" ({} gaps, {} entries, since the last such line)",
+                                                            gaps_unlogged_, skipped_unlogged_);
+  options_.log(fmt::format("backplane: this node fell behind the stream: {} entries after {} were trimmed before it "
+                           "read them; its clients got a gap event{}",
+                           gap.skipped, gap.after, more));
+  gap_logged_ = now;
+  gaps_unlogged_ = skipped_unlogged_ = 0;
 }
 
 // The reader has read these: this node's own entries among them let a waiting append go on (await_reader).
@@ -337,8 +429,14 @@ std::string Backplane::metrics_text() const {
       "ssetool_backplane_read_total {}\n"
       "# HELP ssetool_backplane_reconnects_total Connections to Redis made again after a loss.\n"
       "# TYPE ssetool_backplane_reconnects_total counter\n"
-      "ssetool_backplane_reconnects_total {}\n",
-      up_.load() ? 1 : 0, appended_.load(), read_.load(), reconnects_.load());
+      "ssetool_backplane_reconnects_total {}\n"
+      "# HELP ssetool_backplane_gaps_total Times entries were trimmed from the stream before this node read them.\n"
+      "# TYPE ssetool_backplane_gaps_total counter\n"
+      "ssetool_backplane_gaps_total {}\n"
+      "# HELP ssetool_backplane_skipped_total Entries trimmed from the stream before this node read them.\n"
+      "# TYPE ssetool_backplane_skipped_total counter\n"
+      "ssetool_backplane_skipped_total {}\n",
+      up_.load() ? 1 : 0, appended_.load(), read_.load(), reconnects_.load(), gaps_.load(), skipped_.load());
 }
 
 }  // namespace ssetool

@@ -3,6 +3,8 @@
 // reads what Redis still holds after the client's id.
 #include <fmt/core.h>
 
+#include <nlohmann/json.hpp>
+
 #include "ssetool/broadcast/broadcast_server.hpp"
 #include "stamp.hpp"
 
@@ -39,6 +41,16 @@ void BroadcastServer::local_input_ended() {
   if (input_fatal_) return loop_.post([this] { shut_down(false); });
   if (stays_at_end()) return;
   backplane_->append_end();
+}
+
+// Reader thread: entries were trimmed before this node read them. Its clients are told in band, in the stream's
+// order, with the gap event of a resume older than the stream (and how many were lost); without an id, so that a
+// client's Last-Event-ID stays the last event it got (a resume from it then gets the gap event again from Redis).
+Event BroadcastServer::gap_event(const Backplane::Gap& gap) {
+  Event event;
+  event.type = "gap";
+  event.data = nlohmann::json{{"last_event_id", gap.after}, {"oldest_id", gap.next}, {"skipped", gap.skipped}}.dump();
+  return event;
 }
 
 // Worker thread: for a Last-Event-ID that is an entry id, what the stream holds after it (nothing when the

@@ -20,9 +20,16 @@ bool is_regular_file(int fd) {
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// With a backplane every event has its entry id; the hub gives none to those without (a gap event).
+HubOptions hub_options(const BroadcastOptions& options) {
+  HubOptions hub = options.hub;
+  if (options.backplane) hub.ids = IdMode::none;
+  return hub;
+}
+
 }  // namespace
 
-BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(options_.hub) {
+BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(options)), hub_(hub_options(options_)) {
   options_.server.application_metrics = [this] {
     return ApplicationMetrics{hub_.published(), hub_.history_length(), metrics_text()};
   };
@@ -65,7 +72,8 @@ BroadcastServer::Outcome BroadcastServer::run() {
   if (backplane_)
     backplane_->start_reading(read_after_,
                               {.events = [this](std::vector<Event>& events) { return publisher_->publish_all(events); },
-                               .end = [this] { publisher_->close(); }});
+                               .end = [this] { publisher_->close(); },
+                               .gap = gap_event});
   if (options_.read_input) start_input();
   if (!options_.stop_signals.empty())
     loop_.watch_signals(options_.stop_signals, [this](int) {

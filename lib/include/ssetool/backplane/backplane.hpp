@@ -13,7 +13,10 @@
 // tag before it is sent again, so it is never stored twice. An impatient append (HTTP publish) throws Unavailable
 // at once while down. A patient append also waits (at most 2 s) while this node's reader is more than 500 of this
 // node's entries behind, so that an input faster than the nodes read does not have its entries trimmed before
-// this node reads them (other nodes further behind than the history plus 1000 entries still miss them).
+// this node reads them. Another node further behind than the history plus 1000 entries misses entries trimmed
+// before it read them: its reader tells so exactly (XREAD and XINFO STREAM in one transaction, see
+// backplane/stream_info.hpp) and hands over a Gap before the entries that follow (counted in /metrics, logged at
+// most once per 10 s). While idle, the reader waits in a blocking XREAD (no polling).
 #pragma once
 
 #include <atomic>
@@ -32,6 +35,7 @@
 #include "ssetool/backplane/redis_connection.hpp"
 #include "ssetool/backplane/redis_url.hpp"
 #include "ssetool/backplane/stream_entry.hpp"
+#include "ssetool/backplane/stream_info.hpp"
 #include "ssetool/wire/event.hpp"
 
 namespace ssetool {
@@ -47,10 +51,19 @@ struct BackplaneOptions {
 
 class Backplane {
  public:
-  // What the reader hands over, on its thread: entries as events (false: stop reading), and an end record.
+  // Entries trimmed from the stream before this node's reader read them: `skipped` entries after `after` (the
+  // last entry read), before `next` (the first one read since).
+  struct Gap {
+    std::string after;
+    std::string next;
+    std::uint64_t skipped = 0;
+  };
+  // What the reader hands over, on its thread: entries as events (false: stop reading), an end record, and the
+  // event that tells clients of a gap (put before the entries that follow it; none when unset).
   struct Reader {
     std::function<bool(std::vector<Event>&)> events;
     std::function<void()> end;
+    std::function<Event(const Gap&)> gap;
   };
   // What a resuming client is owed from Redis: the entries after its id, and whether some were trimmed away
   // (then `oldest` is the first entry still there). `beyond`: the id is past the stream's newest entry (or the
@@ -87,7 +100,7 @@ class Backplane {
 
   bool up() const { return up_.load(); }
   const RedisUrl& url() const { return options_.url; }
-  // Lines for /metrics: state, entries appended and read, reconnects.
+  // Lines for /metrics: state, entries appended and read, reconnects, gaps and the entries they skipped.
   std::string metrics_text() const;
 
  private:
@@ -99,8 +112,19 @@ class Backplane {
                                       std::vector<std::string>& tags);
   bool await_reader();
   void count_own(const std::vector<StreamEntry>& entries);
-  void read_loop(std::string last_id, Reader reader);
-  bool read_once(RedisConnection& connection, std::string& last_id, Reader& reader);
+  // The reader's state, on its thread only.
+  struct ReadState {
+    std::string last_id;    // the last entry read
+    ReadPosition position;  // in entries added: tells entries trimmed unread
+    bool idle = false;      // caught up: wait in a blocking XREAD before reading again
+  };
+  void read_loop(ReadState state, Reader reader);
+  bool read_once(RedisConnection& connection, ReadState& state, Reader& reader);
+  bool await_entries(RedisConnection& connection, const std::string& last_id);
+  std::uint64_t advance(ReadPosition& position, const StreamInfo& info, const std::string& first_id,
+                        std::size_t count, bool to_end);
+  bool hand_over(std::vector<StreamEntry>& entries, const Gap& gap, Reader& reader);
+  void report_gap(const Gap& gap);
   std::unique_ptr<RedisConnection> open_connection();
   void mark_down(const std::string& why);
   void mark_up();
@@ -119,6 +143,11 @@ class Backplane {
   std::atomic<bool> up_{false};
   std::atomic<std::uint64_t> appended_{0}, read_{0}, reconnects_{0};
   std::atomic<std::uint64_t> own_read_{0};  // this node's entries its reader has read
+  std::atomic<std::uint64_t> gaps_{0}, skipped_{0};
+  ReadPosition tail_position_;                         // set by tail(): where the reader starts
+  std::optional<std::chrono::steady_clock::time_point> gap_logged_;  // reader thread: the last gap line
+  std::uint64_t gaps_unlogged_ = 0, skipped_unlogged_ = 0;  // reader thread: since then
+  bool no_detection_logged_ = false;                   // reader thread: said once that Redis cannot tell
 };
 
 }  // namespace ssetool

@@ -100,6 +100,7 @@ class BroadcastServer {
   void local_input_ended();
   std::optional<Backplane::Backlog> backplane_backlog(const Request& req);
   void resume_from_backplane(Session& session, const Backplane::Backlog& backlog);
+  static Event gap_event(const Backplane::Gap& gap);
   void admit_waiting();
   std::vector<std::string> append_published(std::vector<Event>& events);
   Reply publish_reply(const Request& req);
