@@ -49,3 +49,28 @@ export function shutDown(server, responses) {
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 }
+
+// The whole plain Node peer (node_http.mjs, node_https.mjs): `makeServer(handler)` builds the server (http or
+// https) around the SSE handler; stdin lines go to every client of /events, and the end of input ends them.
+export function servePlainPeer(makeServer) {
+  const clients = new Set();
+  const server = makeServer((req, res) => {
+    if (req.url !== "/events") {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    res.flushHeaders();
+    clients.add(res);
+    res.on("close", () => clients.delete(res));
+  });
+  let id = 0;
+  readLines(
+    (line) => {
+      const frame = `id: ${++id}\ndata: @${epochMicros()} ${line}\n\n`;
+      for (const res of clients) res.write(frame);
+    },
+    () => shutDown(server, clients),
+  );
+  listen(server, portFileFromArgs());
+}

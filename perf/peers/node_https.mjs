@@ -4,7 +4,7 @@
 //   node node_https.mjs --port-file FILE --tls-cert CERT.pem --tls-key KEY.pem < lines
 import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
-import { epochMicros, listen, portFileFromArgs, readLines, shutDown } from "./common.mjs";
+import { servePlainPeer } from "./common.mjs";
 
 function fileArg(name) {
   const i = process.argv.indexOf(name);
@@ -15,24 +15,4 @@ function fileArg(name) {
   return readFileSync(process.argv[i + 1]);
 }
 
-const clients = new Set();
-const server = createServer({ cert: fileArg("--tls-cert"), key: fileArg("--tls-key") }, (req, res) => {
-  if (req.url !== "/events") {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
-  res.flushHeaders();
-  clients.add(res);
-  res.on("close", () => clients.delete(res));
-});
-
-let id = 0;
-readLines(
-  (line) => {
-    const frame = `id: ${++id}\ndata: @${epochMicros()} ${line}\n\n`;
-    for (const res of clients) res.write(frame);
-  },
-  () => shutDown(server, clients),
-);
-listen(server, portFileFromArgs());
+servePlainPeer((handler) => createServer({ cert: fileArg("--tls-cert"), key: fileArg("--tls-key") }, handler));

@@ -9,17 +9,10 @@
 #include <openssl/x509v3.h>
 
 #include "ssetool/base/errors.hpp"
+#include "ssetool/loop/transport.hpp"
 
 namespace ssetool {
 namespace {
-
-std::string openssl_error() {
-  unsigned long code = ERR_get_error();
-  if (code == 0) return "unknown TLS error";
-  char text[256];
-  ERR_error_string_n(code, text, sizeof text);
-  return text;
-}
 
 bool is_ip_address(const std::string& host) {
   unsigned char buffer[16];
@@ -30,7 +23,7 @@ bool is_ip_address(const std::string& host) {
 
 BenchTlsContext::BenchTlsContext(const BenchTlsOptions& options) : verify_(!options.insecure) {
   ctx_ = SSL_CTX_new(TLS_client_method());
-  if (!ctx_) throw SystemError("cannot create a TLS context: " + openssl_error());
+  if (!ctx_) throw SystemError("cannot create a TLS context: " + tls_error_text());
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   // A server that closes without close_notify ends the stream (read() returns 0); the response's framing (chunked,
@@ -44,7 +37,7 @@ BenchTlsContext::BenchTlsContext(const BenchTlsOptions& options) : verify_(!opti
   int loaded = options.ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
                                        : SSL_CTX_load_verify_locations(ctx_, options.ca_file.c_str(), nullptr);
   if (loaded != 1) {
-    std::string why = openssl_error();
+    std::string why = tls_error_text();
     SSL_CTX_free(ctx_);
     if (options.ca_file.empty()) throw SystemError("cannot load the system's trusted certificates: " + why);
     throw InvalidArgument("--cacert " + options.ca_file + ": cannot load the certificates (" + why + ")");
@@ -55,7 +48,7 @@ BenchTlsContext::~BenchTlsContext() { SSL_CTX_free(ctx_); }
 
 BenchTlsSession::BenchTlsSession(const BenchTlsContext& context, int fd, const std::string& host)
     : ssl_(SSL_new(context.get())) {
-  if (!ssl_) throw SystemError("cannot create a TLS session: " + openssl_error());
+  if (!ssl_) throw SystemError("cannot create a TLS session: " + tls_error_text());
   SSL_set_fd(ssl_, fd);
   SSL_set_connect_state(ssl_);
   bool ip = is_ip_address(host);
@@ -80,7 +73,7 @@ BenchTlsSession::Step BenchTlsSession::handshake() {
   if (verify != X509_V_OK) error_ = std::string("certificate: ") + X509_verify_cert_error_string(verify);
   else if (error == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
     error_ = ret == 0 ? "connection closed by the server" : std::string(std::strerror(errno));
-  else error_ = openssl_error();
+  else error_ = tls_error_text();
   return last_ = Step::failed;
 }
 

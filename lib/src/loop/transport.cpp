@@ -31,8 +31,6 @@ ssize_t Transport::writev(const iovec* iov, int count) {
   return n;
 }
 
-namespace {
-
 std::string tls_error_text() {
   unsigned long code = ERR_get_error();
   if (code == 0) return "unknown TLS error";
@@ -40,8 +38,6 @@ std::string tls_error_text() {
   ERR_error_string_n(code, text, sizeof text);
   return text;
 }
-
-}  // namespace
 
 TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file) {
   ctx_ = SSL_CTX_new(TLS_server_method());

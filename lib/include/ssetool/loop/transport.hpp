@@ -35,6 +35,9 @@ class Transport {
   IoWait wait_ = IoWait::none;
 };
 
+// The oldest OpenSSL error queued on this thread, as text (taken off the queue); "unknown TLS error" when none.
+std::string tls_error_text();
+
 // A server-side TLS context from a certificate chain and a private key (PEM files).
 class TlsContext {
  public:
