@@ -6,12 +6,14 @@
 // --record-max-size is relayed but not saved, and a request over --record-max-calls gets 503.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "testsupport.hpp"
 
@@ -52,6 +54,19 @@ void wait_for_notes(SsetoolProcess& recorder, std::size_t n) {
     for (std::size_t at = err.find("recorded"); at != std::string::npos; at = err.find("recorded", at + 1)) ++found;
     return found >= n;
   }));
+}
+
+// The upstream's journal once it holds `lines` requests: a stream is journaled when it ends on the upstream's side,
+// which may be after the recorder has seen its end (bounded wait; the file is all there is to watch).
+std::string read_journal(const std::string& path, std::size_t lines) {
+  auto deadline = Clock::now() + 20s;
+  std::string text;
+  do {
+    text = slurp(path);
+    if (static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines) break;
+    std::this_thread::sleep_for(5ms);
+  } while (Clock::now() < deadline);
+  return text;
 }
 
 struct TimedEvent {
@@ -110,14 +125,14 @@ TEST_CASE("replay --record-from relays the upstream's stream live, then replays 
   wait_for_notes(recorder, 1);
 
   // The upstream got the secrets; nothing in DIR has them, and the recorder's journal redacts them.
-  std::string upstream_journal = work.read("upstream.ndjson");
+  std::string upstream_journal = read_journal(work.file("upstream.ndjson"), 1);
   CHECK_THAT(upstream_journal, Catch::Contains("Bearer s3cret-token"));
   CHECK_THAT(upstream_journal, Catch::Contains("k3y-s3cret"));
   CHECK_THAT(upstream_journal, Catch::Contains("\"path\":\"/events\"") && Catch::Contains("\"room\":\"1\""));
   std::string recorded = everything_in(dir);
   CHECK_THAT(recorded, !Catch::Contains("s3cret"));
   CHECK_THAT(recorded, Catch::Contains("\"tape\":1"));
-  std::string recorder_journal = work.read("recorder.ndjson");
+  std::string recorder_journal = read_journal(work.file("recorder.ndjson"), 1);
   CHECK_THAT(recorder_journal, Catch::Contains("--record-from"));
   CHECK_THAT(recorder_journal, !Catch::Contains("s3cret"));
   recorder.process->signal(SIGTERM);
@@ -164,7 +179,7 @@ TEST_CASE("replay --record-from with --token: replay's own token is neither forw
   wait_for_notes(recorder, 2);
   CHECK(http_request(recorder.port, "GET", "/a?x=1").status == 401);  // replay still asks for its token
 
-  std::string upstream_journal = work.read("upstream.ndjson");
+  std::string upstream_journal = read_journal(work.file("upstream.ndjson"), 2);
   CHECK_THAT(upstream_journal, Catch::Contains("up-key") && Catch::Contains("\"x\":\"1\"") &&
                                    Catch::Contains("\"y\":\"2\""));
   CHECK_THAT(upstream_journal, !Catch::Contains("r3play-own") && !Catch::Contains("access_token"));
