@@ -7,6 +7,7 @@
 #include "ssetool/loop/loop.hpp"
 #include "ssetool/mcp/mcp_session.hpp"
 #include "ssetool/sources/process.hpp"
+#include "python_child.hpp"
 
 using namespace ssetool;
 using namespace std::chrono_literals;
@@ -40,14 +41,7 @@ struct HeldFixture {
   Loop::Clock::time_point sent, readied;
 
   explicit HeldFixture(std::chrono::microseconds hold_head) {
-    ProcessOptions o{.argv = {"python3", "-c", kChild},
-                     .program = find_executable("python3", "/usr/bin:/bin:/usr/local/bin"),
-                     .in = StreamMode::pipe,
-                     .out = StreamMode::pipe,
-                     .err = StreamMode::pipe,
-                     .grouping = Grouping::session,
-                     .pidfd = true,
-                     .nonblocking = true};
+    ProcessOptions o = testsupport::python_child(kChild);
     McpSessionOptions options;
     options.kill_grace = 1s;
     options.hold_head = hold_head;

@@ -10,6 +10,7 @@
 #include "ssetool/mcp/stateless_call.hpp"
 #include "ssetool/mcp/stateless_pool.hpp"
 #include "ssetool/sources/process.hpp"
+#include "python_child.hpp"
 
 using namespace ssetool;
 using namespace std::chrono_literals;
@@ -45,14 +46,7 @@ struct PoolFixture {
       : pool(options, [this](McpSession::Hooks hooks) { return spawn(std::move(hooks)); }, [this] { ++reaped; }) {}
 
   std::shared_ptr<McpSession> spawn(McpSession::Hooks hooks) {
-    ProcessOptions o{.argv = {"python3", "-c", kChild},
-                     .program = find_executable("python3", "/usr/bin:/bin:/usr/local/bin"),
-                     .in = StreamMode::pipe,
-                     .out = StreamMode::pipe,
-                     .err = StreamMode::pipe,
-                     .grouping = Grouping::session,
-                     .pidfd = true,
-                     .nonblocking = true};
+    ProcessOptions o = testsupport::python_child(kChild);
     McpSessionOptions session;
     session.kill_grace = 1s;
     return std::make_shared<McpSession>(loop, Process::spawn(o), std::move(*slots.try_acquire()), ++number,
