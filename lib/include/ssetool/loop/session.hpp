@@ -61,7 +61,8 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
 
   // A chunked stream whose connection outlives it: once it ends cleanly (final chunk written), the transport and
   // the bytes the client sent meanwhile (its next request, up to 64 KiB; more, and the connection closes) go to
-  // `take`, after the on_close callbacks, instead of being closed. Before start().
+  // `take`, after the on_close callbacks, instead of being closed. Set before start(): nothing the client sends is
+  // dropped then.
   using HandBack = std::function<void(std::unique_ptr<Transport>, std::string input)>;
   void hand_back_at_end(HandBack take) { hand_back_ = std::move(take); }
 
