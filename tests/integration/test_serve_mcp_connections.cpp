@@ -1,6 +1,6 @@
 // Integration tests of the connections of `serve --mcp`: a POST whose answer had to open a stream keeps its
 // connection for the client's next request once the stream has ended, and a client that hangs up while the
-// child is still working is released at once (the child told with notifications/cancelled).
+// child is still working is released at once (the child told with notifications/cancelled); --answer-wait.
 #include <catch2/catch.hpp>
 #include <csignal>
 
@@ -26,8 +26,10 @@ struct McpBridge : SsetoolProcess {
   }
 };
 
-McpBridge start_bridge() {
-  std::vector<std::string> args{"serve", "--mcp", "--"};
+McpBridge start_bridge(std::vector<std::string> options = {}) {
+  std::vector<std::string> args{"serve", "--mcp"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.emplace_back("--");
   for (const auto& word : streaming_server()) args.push_back(word);
   return McpBridge(start_ssetool(args));
 }
@@ -116,4 +118,35 @@ TEST_CASE("serve --mcp: a client that hangs up while the child works is released
   release_held(server.port, session);
   CHECK(next.read_until(R"({"jsonrpc":"2.0","id":8,"result":{"released":true}})"));
   CHECK(next.received().find(R"("id":7)") == std::string::npos);
+}
+
+TEST_CASE("serve --mcp --answer-wait 0: every SSE answer opens as a stream at once, the connection kept",
+          "[serve][mcp]") {
+  auto server = start_bridge({"--answer-wait", "0"});
+  std::string session = open_session(server.port);
+  RawConnection c(server.port);
+  REQUIRE(c.send_all(call_bytes(session, 20, "quiet", "application/json, text/event-stream")));
+  // The head comes before the command has answered (it holds the call until released).
+  auto head_end = c.read_until("\r\n\r\n");
+  REQUIRE(head_end);
+  CHECK(c.received().find("Transfer-Encoding: chunked\r\n") < *head_end);
+  CHECK(c.received().find("Connection: close") == std::string::npos);
+  release_held(server.port, session);
+  auto response = c.read_until(R"("id":20,"result":{"released":true})");
+  REQUIRE(response);
+  REQUIRE(c.read_until("\r\n0\r\n\r\n", kDefaultTimeout, *response));
+  CHECK_FALSE(c.closed_by_peer());
+}
+
+TEST_CASE("serve --answer-wait: a bad duration, or without --mcp, is a usage error naming the flag", "[serve][mcp]") {
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--mcp", "--answer-wait", "soon"}, "--answer-wait"},
+           {{"--answer-wait", "1ms"}, "--answer-wait: applies to --mcp"}}) {
+    std::vector<std::string> argv{ssetool_binary(), "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--", "cat"});
+    Process p(argv);
+    CHECK(p.wait(10s) == 2);
+    CHECK(p.stderr_text().find(message) != std::string::npos);
+  }
 }
