@@ -22,7 +22,7 @@ constexpr const char* kNotWithMcp[] = {"--format", "--event", "--stderr-events",
 
 // The flags only --mcp has.
 constexpr const char* kMcpOnly[] = {"--session-timeout", "--max-sessions", "--allow-host", "--stateless",
-                                    "--stateless-pool"};
+                                    "--stateless-pool", "--answer-wait"};
 
 std::string search_path() {
   const char* path = std::getenv("PATH");
@@ -61,6 +61,7 @@ McpServerOptions mcp_options(const McpFlags& flags, const McpCommand& command, S
   o.session.max_line = size_flag("--max-line", command.max_line, 1);
   o.session.stdin_limit = size_flag("--stdin-buffer", command.stdin_buffer, 1);
   o.session_timeout = duration_flag("--session-timeout", flags.session_timeout, false);
+  o.session.hold_head = duration_flag("--answer-wait", flags.answer_wait);
   o.max_sessions = count_flag("--max-sessions", flags.max_sessions, 1);
   for (const auto& host : flags.allow_hosts)
     if (host.empty() || host.find_first_of(" \t\r\n/,") != std::string::npos)
@@ -96,6 +97,10 @@ void McpFlags::add_to(CLI::App& app) {
                "Serve every request statelessly (MCP 2026-07-28 style: no sessions, POST only) from the pool of "
                "initialised children; without it only requests whose _meta names 2026-07-28 are")
       ->group(group);
+  app.add_option("--answer-wait", answer_wait,
+                 "How long the head of a POST answered as SSE waits for the command: a response alone within it "
+                 "goes as one body; else (or on progress) the stream opens then. 0: open at once")
+      ->type_name("DURATION")->capture_default_str()->group(group);
   app.add_option("--stateless-pool", stateless_pool,
                  "Children per server that serve stateless requests, each up to 16 at once; beyond that: 503 + "
                  "Retry-After")

@@ -19,6 +19,7 @@ struct McpFlags {
   std::string config;  // --mcp-config FILE (implies --mcp)
   bool stateless = false;
   std::string stateless_pool = "4";
+  std::string answer_wait = "5ms";  // --answer-wait: how long an SSE answer's head waits for a lone response
 
   void add_to(CLI::App& app);
   bool active() const { return enabled || !config.empty(); }

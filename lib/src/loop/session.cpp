@@ -14,6 +14,7 @@ constexpr std::size_t kEagerWriteBytes = 64 * 1024;
 constexpr char kChunkTrailer[] = "\r\n";
 constexpr char kFinalChunk[] = "0\r\n\r\n";
 constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
+constexpr std::size_t kMaxKeptInput = 64 * 1024;  // hand_back_at_end: the client's next request, read early
 
 const Frame& heartbeat_frame() {
   static const Frame frame = std::make_shared<const std::string>(":\n\n");
@@ -241,12 +242,13 @@ void Session::on_io(std::uint32_t events) {
     return;
   }
   if (events & EPOLLIN) {
-    char scratch[4096];  // a stream's client has nothing more to say; read and ignore
+    char scratch[4096];  // a stream's client has nothing more to say (ignored), or its next request (kept)
     ssize_t n = transport_->read(scratch, sizeof scratch);
     if (n == 0 || (n < 0 && errno != EAGAIN)) {
       finish(SessionEnd::peer_gone);
       return;
     }
+    if (n > 0 && hand_back_) keep_input(scratch, static_cast<std::size_t>(n));
   }
   if (events & EPOLLOUT) {
     writing_blocked_ = false;
@@ -255,11 +257,23 @@ void Session::on_io(std::uint32_t events) {
   }
 }
 
+void Session::keep_input(const char* data, std::size_t size) {
+  if (kept_input_.size() + size > kMaxKeptInput) {
+    hand_back_ = nullptr;  // not a client's next request: the connection closes at the end
+    kept_input_.clear();
+    kept_input_.shrink_to_fit();
+    return;
+  }
+  kept_input_.append(data, size);
+}
+
 void Session::finish(SessionEnd why) {
   state_ = State::closed;
   end_reason_ = why;
   loop_.unwatch(transport_->fd());
-  if (why == SessionEnd::clean) transport_->shutdown();
+  std::unique_ptr<Transport> reusable;
+  if (why == SessionEnd::clean && chunked_ && hand_back_) reusable = std::move(transport_);
+  else if (why == SessionEnd::clean) transport_->shutdown();
   transport_.reset();
   frames_dropped_ = queue_.size();
   for (const Segment& s : inflight_) frames_dropped_ += s.owner ? 1 : 0;
@@ -270,6 +284,9 @@ void Session::finish(SessionEnd why) {
   auto callbacks = std::move(on_close_);
   on_close_.clear();
   for (auto& fn : callbacks) fn(why);
+  auto take = std::move(hand_back_);
+  hand_back_ = nullptr;
+  if (reusable && take) take(std::move(reusable), std::move(kept_input_));
 }
 
 }  // namespace ssetool

@@ -104,6 +104,11 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
           if (stopping_ && children_alive() == 0) shutdown_server();
         }));
   }
+  // A POST of a session (a tool call...) only parses its body before its reply is deferred: the loop answers it,
+  // sparing two thread hand-offs per call; initialize (which starts a child) and the rest go to the workers.
+  options_.server.answer_on_loop = [](const std::string& method, const Headers& headers) {
+    return method == "POST" && find_header(headers, kSessionHeader).has_value();
+  };
   server_ = std::make_unique<Server>(loop_, options_.server, [this](const Request& r) { return handle(r); });
 }
 
@@ -234,25 +239,36 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
       if (!session->to_child(message)) return busy("the MCP server is not reading its input");
       return Reply::text(202, "");
     });
+  // A client that leaves before the answer: the child is told the request is cancelled.
+  auto asked = std::make_shared<std::weak_ptr<McpSession>>();
+  Reply reply;
   if (!sse)
-    return json_answer([this, req, endpoint, message](std::function<void(std::string)> reply) {
+    reply = json_answer([this, req, endpoint, message, asked](std::function<void(std::string)> reply) {
       Reply refused;
       auto session = session_for(req, endpoint, refused);
       if (!session) return refused;
+      *asked = session;
       session->request_for_json(message, std::move(reply));
       return Reply::text(200, "");
     });
-  return Reply::deferred([this, req, endpoint, message](Answer answer) {
-    Reply refused;
-    auto session = session_for(req, endpoint, refused);
-    if (!session) return answer(std::move(refused));
-    answer_held(session, message, primes(req, *session), std::move(answer));
-  });
+  else
+    reply = Reply::deferred([this, req, endpoint, message, asked](Answer answer) {
+      Reply refused;
+      auto session = session_for(req, endpoint, refused);
+      if (!session) return answer(std::move(refused));
+      *asked = session;
+      answer_held(session, message, primes(req, *session), std::move(answer));
+    });
+  reply.abandoned = [asked, id = *message.id] {
+    if (auto session = asked->lock()) session->cancel_request(id);
+  };
+  return reply;
 }
 
 // A request answered as SSE, its head written once the child has said something for it: a response alone goes
 // as one text/event-stream body (its length known, the connection kept for the client's next request); anything
-// else first (progress, a request of the child) opens the stream at once, as a stream.
+// else first (progress, a request of the child) opens the stream at once, as a stream, whose connection takes the
+// client's next request once the stream has ended.
 void McpServer::answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
                             Answer answer) {
   std::weak_ptr<McpSession> weak = session;
@@ -265,10 +281,12 @@ void McpServer::answer_held(const std::shared_ptr<McpSession>& session, const Js
       reply.headers.emplace_back("Cache-Control", "no-cache");
       return answer(std::move(reply));
     }
-    answer(Reply::stream([weak, number](Session& connection) {
+    Reply stream = Reply::stream([weak, number](Session& connection) {
       if (auto s = weak.lock()) s->open_held(connection, number);
       else connection.end();
-    }));
+    });
+    stream.keep_connection = true;  // the client's next request comes on this connection once the stream ends
+    answer(std::move(stream));
   });
 }
 

@@ -214,6 +214,18 @@ bool McpSession::to_child(const JsonRpcMessage& message) {
   return !ending_ && stdin_->write(message.line + "\n");
 }
 
+void McpSession::cancel_request(const std::string& id) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return;
+  auto stream = streams_.find(it->second.stream);
+  if (stream == streams_.end() || stream->first == 0) return;
+  loop_.cancel_timer(stream->second.hold_timer);
+  streams_.erase(stream);  // waiting_ keeps the id until the child answers it (or the session ends)
+  if (!ending_)
+    stdin_->write(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":)" + id +
+                  R"(,"reason":"the client disconnected"}})" "\n");
+}
+
 McpSession::GetCheck McpSession::check_get(const std::optional<std::string>& last_event_id) const {
   std::uint64_t number = 0;
   if (last_event_id) {
@@ -300,7 +312,10 @@ void McpSession::refuse_child_request(const JsonRpcMessage& request) {
 }
 
 std::uint64_t McpSession::route(const JsonRpcMessage& message) const {
-  auto sse = [this](std::uint64_t stream) { return !streams_.at(stream).json_reply; };
+  auto sse = [this](std::uint64_t stream) {  // a cancelled request's stream is gone: what is routed there is dropped
+    auto it = streams_.find(stream);
+    return it == streams_.end() || !it->second.json_reply;
+  };
   if (message.progress_token)
     for (const auto& [id, waiting] : waiting_)
       if (waiting.progress_token == message.progress_token && sse(waiting.stream)) return waiting.stream;

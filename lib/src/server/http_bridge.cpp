@@ -30,14 +30,14 @@ thread_local Exchange* current_exchange = nullptr;
 // (then end of input): a worker never waits for a client. Writes go to the transport, with poll timeouts.
 class TransportStream final : public httplib::Stream {
  public:
-  TransportStream(Transport& t, std::string& input, const PeerInfo& peer, int timeout_ms)
-      : t_(t), input_(input), peer_(peer), timeout_ms_(timeout_ms) {}
+  TransportStream(Transport& t, std::string& input, const PeerInfo& peer, int timeout_ms, std::string* output)
+      : t_(t), input_(input), peer_(peer), timeout_ms_(timeout_ms), output_(output) {}
   ~TransportStream() override { input_.erase(0, consumed_); }  // pipelined bytes stay for the next request
   TransportStream(const TransportStream&) = delete;
   TransportStream& operator=(const TransportStream&) = delete;
 
   bool is_readable() const override { return consumed_ < input_.size(); }
-  bool is_writable() const override { return wait_for(POLLOUT); }
+  bool is_writable() const override { return output_ || wait_for(POLLOUT); }
 
   ssize_t read(char* ptr, size_t size) override {
     size_t n = input_.copy(ptr, size, consumed_);
@@ -47,6 +47,10 @@ class TransportStream final : public httplib::Stream {
 
   ssize_t write(const char* ptr, size_t size) override {
     if (current_exchange && current_exchange->deferred) return static_cast<ssize_t>(size);
+    if (output_) {
+      output_->append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
     size_t done = 0;
     while (done < size) {
       iovec iov{const_cast<char*>(ptr + done), size - done};
@@ -85,6 +89,7 @@ class TransportStream final : public httplib::Stream {
   size_t consumed_ = 0;
   const PeerInfo& peer_;
   int timeout_ms_;
+  std::string* output_;  // set: writes are collected here, the caller writes them
 };
 
 // httplib reads a form-urlencoded body into its query parameters (refusing one over 8 KiB with 413) and a
@@ -127,6 +132,7 @@ void apply_reply(Reply&& reply, const httplib::Request& req, httplib::Response& 
     exchange->deferred = true;
     exchange->outcome->request = to_request(req);
     exchange->outcome->later = std::move(reply.later);
+    exchange->outcome->abandoned = std::move(reply.abandoned);
     exchange->outcome->chunked = req.version != "HTTP/1.0";
     exchange->outcome->head = req.method == "HEAD";
     return;
@@ -176,9 +182,9 @@ class HttpBridge::Impl : public httplib::Server {
   }
   ~Impl() override { svr_sock_ = INVALID_SOCKET; }  // the descriptor is ours; httplib must not close it
 
-  BridgeOutcome process(Transport& t, std::string& input, const PeerInfo& peer) {
+  BridgeOutcome process(Transport& t, std::string& input, const PeerInfo& peer, std::string* output) {
     hide_content_type(input);
-    TransportStream stream(t, input, peer, timeout_ms_);
+    TransportStream stream(t, input, peer, timeout_ms_, output);
     BridgeOutcome outcome;
     Exchange exchange{&outcome};
     current_exchange = &exchange;
@@ -207,8 +213,9 @@ HttpBridge::HttpBridge(Handler handler, int listen_fd, std::chrono::milliseconds
 
 HttpBridge::~HttpBridge() = default;
 
-BridgeOutcome HttpBridge::process(Transport& transport, std::string& input, const PeerInfo& peer) {
-  return impl_->process(transport, input, peer);
+BridgeOutcome HttpBridge::process(Transport& transport, std::string& input, const PeerInfo& peer,
+                                  std::string* output) {
+  return impl_->process(transport, input, peer, output);
 }
 
 }  // namespace ssetool

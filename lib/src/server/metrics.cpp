@@ -62,6 +62,10 @@ std::string metrics_text(const ServerStats& stats, const ApplicationMetrics& app
          metric("bytes_delivered_total", "counter", "Bytes written to event streams.", bytes) +
          metric("clients_dropped_slow_total", "counter", "Clients dropped for falling behind.",
                 v(stats.clients_dropped_slow)) +
+         metric("replies_waiting", "gauge", "Requests waiting for a reply given later (serve --mcp).",
+                v(stats.replies_waiting)) +
+         metric("replies_abandoned_total", "counter", "Requests whose client left before their reply was ready.",
+                v(stats.replies_abandoned)) +
          metric("history_length", "gauge", "Events kept for Last-Event-ID resume.", application.history_length) +
          metric("stream_loops", "gauge", "Stream loops (--threads).", stats.loops.size()) +
          loop_lines(stats) + refusals_text(stats.refused) + application.more;

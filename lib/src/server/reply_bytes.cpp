@@ -25,10 +25,11 @@ std::string reply_bytes(const Reply& reply, bool keep_alive, bool head) {
   return out;
 }
 
-std::string stream_head_bytes(const Reply& reply, bool chunked) {
+std::string stream_head_bytes(const Reply& reply, bool chunked, bool keep_alive) {
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", reply.status, reason_phrase(reply.status));
   out += header_lines(reply.headers);
-  out += "Connection: close\r\nContent-Type: text/event-stream\r\n";
+  if (!(keep_alive && chunked)) out += "Connection: close\r\n";
+  out += "Content-Type: text/event-stream\r\n";
   if (chunked) out += "Transfer-Encoding: chunked\r\n";
   out += "\r\n";
   return out;

@@ -82,6 +82,7 @@ struct Server::Connection {
   std::size_t output_done = 0;
   bool output_watched = false;
   std::function<void()> after_output;
+  std::function<void()> abandoned;  // the handler's, run if the client leaves before the reply (Reply::abandoned)
 };
 
 Server::Server(Loop& loop, ServerOptions options, Handler handler)
@@ -255,7 +256,13 @@ void Server::watch_connection(const ConnectionPtr& c) {
     }
   });
   c->framer = std::make_unique<RequestFramer>(FramingLimits{kMaxHeaderBytes, options_.max_body});
-  if (!c->input.empty()) advance(c);
+  if (c->input.empty()) return;
+  // Pipelined bytes: framed at the end of the iteration, so that requests answered on the loop (answer_here)
+  // come back here one after another rather than nested.
+  loop_.defer([this, weak, id = c->id] {
+    auto conn = weak.lock();
+    if (conn && conn->framer && connections_.count(id)) advance(conn);
+  });
 }
 
 void Server::on_connection_io(const ConnectionPtr& c, std::uint32_t events) {
@@ -302,10 +309,14 @@ bool Server::advance(const ConnectionPtr& c) {
       case RequestFramer::Status::head_ready:
         if (!accept_head(c)) return false;
         continue;
-      case RequestFramer::Status::complete:
+      case RequestFramer::Status::complete: {
+        const RequestHead& head = c->framer->head();
+        bool here = options_.answer_on_loop && options_.answer_on_loop(head.method, head.headers);
         c->request = c->framer->take_request();
-        dispatch(c);
+        if (here) answer_here(c);
+        else dispatch(c);
         return false;
+      }
       case RequestFramer::Status::refused:
         refuse(c, c->framer->error_status(), c->framer->error_reason(), "", c->framer->error_why());
         return false;
@@ -409,6 +420,7 @@ void Server::request_timed_out(const ConnectionPtr& c) {
 void Server::dispatch(const ConnectionPtr& c) {
   loop_.unwatch(c->transport->fd());
   loop_.cancel_timer(c->timer);
+  c->timer = 0;
   connections_.erase(c->id);
   ++in_workers_;
   // The worker hands its reference back with the outcome: a connection is only ever destroyed on the loop.
@@ -417,6 +429,25 @@ void Server::dispatch(const ConnectionPtr& c) {
     loop_.post([this, conn = std::move(conn), outcome = std::move(outcome)]() mutable {
       on_worker_done(conn, std::move(outcome));
     });
+  });
+}
+
+// A request of ServerOptions::answer_on_loop: answered here, what httplib writes collected and written by the
+// loop (never waiting for the client), then on as if a worker had answered it.
+void Server::answer_here(const ConnectionPtr& c) {
+  loop_.unwatch(c->transport->fd());
+  loop_.cancel_timer(c->timer);
+  c->timer = 0;
+  connections_.erase(c->id);
+  ++in_workers_;  // counted as at a worker until on_worker_done
+  std::string output;
+  BridgeOutcome outcome = bridge_->process(*c->transport, c->request, c->peer, &output);
+  if (output.empty()) return on_worker_done(c, std::move(outcome));
+  waiting_[c->id] = c;
+  auto written = std::make_shared<BridgeOutcome>(std::move(outcome));
+  write_reply(c, std::move(output), [this, c, written] {
+    if (!c->transport) written->kind = BridgeOutcome::close;  // the write failed: c was closed
+    on_worker_done(c, std::move(*written));
   });
 }
 
@@ -438,18 +469,58 @@ void Server::on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome) {
   check_shutdown_done();
 }
 
-// The handler gives its reply later (Reply::later): the connection waits, unwatched and holding no worker, until
-// the handler's Answer runs on this loop (at most once; never after the server is gone).
+// The handler gives its reply later (Reply::later): the connection waits, holding no worker, until the handler's
+// Answer runs on this loop (at most once; never after the server is gone), watched only for the client leaving.
 void Server::wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome) {
   waiting_[c->id] = c;
+  stats_.replies_waiting.store(waiting_.size(), std::memory_order_relaxed);
+  c->abandoned = std::move(outcome.abandoned);
+  watch_for_hangup(c);
   auto later = std::move(outcome.later);
   auto waiting = std::make_shared<BridgeOutcome>(std::move(outcome));
   auto answered = std::make_shared<bool>(false);  // this request's (a kept-alive connection takes more)
   later([this, alive = std::weak_ptr<int>(alive_), c, waiting, answered](Reply reply) {
     if (alive.expired() || *answered || !c->transport) return;
     *answered = true;
+    c->abandoned = nullptr;
     give_reply(c, std::move(*waiting), std::move(reply));
   });
+}
+
+// EPOLLRDHUP (the client shut its side, or reset) while no reply is being written: it has left, the connection is
+// released now rather than when the reply comes. Bytes it sends meanwhile (a pipelined request) wait in the socket.
+// Once the reply is being written, the same watch carries EPOLLOUT for flush_reply.
+void Server::watch_for_hangup(const ConnectionPtr& c) {
+  c->output_watched = true;
+  std::weak_ptr<Connection> weak = c;
+  loop_.watch(c->transport->fd(), EPOLLRDHUP, [this, weak](std::uint32_t events) {
+    auto conn = weak.lock();
+    if (!conn || !conn->transport) return;
+    if (conn->after_output) return flush_reply(conn);
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_left(conn);
+  });
+}
+
+void Server::client_left(const ConnectionPtr& c) {
+  stats_.replies_abandoned.fetch_add(1, std::memory_order_relaxed);
+  log(Verbosity::verbose,
+      fmt::format("{}:{} left before its reply was ready", c->peer.remote_addr, c->peer.remote_port));
+  stop_waiting(c);
+  c->transport.reset();
+  auto abandoned = std::move(c->abandoned);
+  c->abandoned = nullptr;
+  if (abandoned) abandoned();
+  check_shutdown_done();
+}
+
+// The connection no longer waits (answered and written, failed, left, or cut): unwatched, its timer cancelled.
+void Server::stop_waiting(const ConnectionPtr& c) {
+  waiting_.erase(c->id);
+  stats_.replies_waiting.store(waiting_.size(), std::memory_order_relaxed);
+  if (c->output_watched && c->transport) loop_.unwatch(c->transport->fd());
+  c->output_watched = false;
+  if (c->timer) loop_.cancel_timer(c->timer);
+  c->timer = 0;
 }
 
 // Writes a deferred reply: a short one (then the connection reads its next request, or closes), or an event
@@ -457,7 +528,8 @@ void Server::wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome) {
 void Server::give_reply(const ConnectionPtr& c, BridgeOutcome outcome, Reply reply) {
   policy_->finish(outcome.request, reply);
   if (reply.open_stream) {
-    std::string head = stream_head_bytes(reply, outcome.chunked);
+    outcome.keep_connection = reply.keep_connection && outcome.reusable && outcome.chunked && !stopping_;
+    std::string head = stream_head_bytes(reply, outcome.chunked, outcome.keep_connection);
     outcome.kind = BridgeOutcome::stream;
     outcome.open_stream = std::move(reply.open_stream);
     return write_reply(c, std::move(head), [this, c, outcome = std::move(outcome)]() mutable {
@@ -512,11 +584,8 @@ void Server::flush_reply(const ConnectionPtr& c) {
 }
 
 void Server::reply_written(const ConnectionPtr& c, bool ok) {
-  if (!waiting_.erase(c->id)) return;
-  if (c->output_watched) loop_.unwatch(c->transport->fd());
-  c->output_watched = false;
-  if (c->timer) loop_.cancel_timer(c->timer);
-  c->timer = 0;
+  if (!waiting_.count(c->id)) return;
+  stop_waiting(c);
   c->output.clear();
   c->output.shrink_to_fit();
   if (!ok) c->transport.reset();
@@ -530,14 +599,21 @@ void Server::reply_written(const ConnectionPtr& c, bool ok) {
 void Server::cut_waiting() {
   auto left = waiting_;
   for (auto& [id, c] : left) {
-    if (c->output_watched) loop_.unwatch(c->transport->fd());
-    c->output_watched = false;
-    if (c->timer) loop_.cancel_timer(c->timer);
-    c->timer = 0;
+    stop_waiting(c);
     c->after_output = nullptr;
+    c->abandoned = nullptr;
     c->transport.reset();
-    waiting_.erase(id);
   }
+}
+
+// A stream that ended cleanly gave its connection back (Reply::keep_connection): it reads the client's next
+// request, under a new id (the stream's may still be in its shard's table), the bytes read meanwhile first.
+void Server::take_back(const ConnectionPtr& c, std::unique_ptr<Transport> transport, std::string input) {
+  if (stopping_) return;  // transport closes here
+  c->transport = std::move(transport);
+  c->input += input;
+  c->id = next_id_++;
+  watch_connection(c);
 }
 
 // Places the stream on the next loop in turn; it lives there until it ends.
@@ -555,6 +631,13 @@ void Server::start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome o
   auto session = std::make_shared<Session>(shard.loop, std::move(c->transport), std::move(outcome.request), id,
                                            options_.client_buffer, &stats_.loops[shard.index].delivered);
   session->set_chunked(outcome.chunked);
+  if (outcome.keep_connection)
+    session->hand_back_at_end([this, &shard, c](std::unique_ptr<Transport> transport, std::string input) {
+      auto back = std::make_shared<std::unique_ptr<Transport>>(std::move(transport));
+      auto take = [this, c, back, input = std::move(input)]() mutable { take_back(c, std::move(*back), std::move(input)); };
+      if (&shard.loop == &loop_) take();
+      else loop_.post(std::move(take));
+    });
   shard.sessions[id] = session;
   stats_.clients_connected.fetch_add(1, std::memory_order_relaxed);
   stats_.loops[shard.index].clients.fetch_add(1, std::memory_order_relaxed);

@@ -1,8 +1,9 @@
 // Unit tests for a client's stream over a socket pair: frames written as HTTP chunks, end() with the final
 // chunk, end_abruptly() without it, abort() dropping what waits, the slow-client drop at max_queued_bytes,
-// a peer that hangs up, and the low-water (drained) callback.
+// a peer that hangs up, the low-water (drained) callback, and the socket handed back after a clean end.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdio>
 #include <fcntl.h>
 #include <optional>
@@ -220,4 +221,43 @@ TEST_CASE("session: on_drained is not called for a queue that never rose above t
   h.run();
   REQUIRE(h.ended);
   CHECK(calls == 0);
+}
+
+TEST_CASE("session: hand_back_at_end gives the socket and what the client sent meanwhile back after a clean end",
+          "[session]") {
+  Harness h;
+  std::unique_ptr<Transport> returned;
+  std::string kept;
+  h.session->hand_back_at_end([&](std::unique_ptr<Transport> transport, std::string input) {
+    returned = std::move(transport);
+    kept = std::move(input);
+  });
+  const std::string next = "POST /next HTTP/1.1\r\n";
+  REQUIRE(::write(h.client, next.data(), next.size()) == static_cast<ssize_t>(next.size()));
+  h.session->push(frame_of("data: a\n\n"));
+  h.session->end();  // its flush runs at the end of the loop's first iteration, after the client's bytes are read
+  h.run();
+  REQUIRE(h.ended);
+  CHECK(*h.ended == SessionEnd::clean);
+  REQUIRE(returned);
+  CHECK(kept == next);
+  bool eof = true;
+  CHECK(h.read_available(&eof) == chunk("data: a\n\n") + "0\r\n\r\n");
+  CHECK_FALSE(eof);  // still open: the socket is the caller's now
+  const std::string more = "more";
+  CHECK(returned->writev(std::array<iovec, 1>{iovec{const_cast<char*>(more.data()), more.size()}}.data(), 1) == 4);
+}
+
+TEST_CASE("session: a stream that does not end cleanly closes its socket even with hand_back_at_end", "[session]") {
+  Harness h;
+  bool taken = false;
+  h.session->hand_back_at_end([&](std::unique_ptr<Transport>, std::string) { taken = true; });
+  h.session->push(frame_of("data: a\n\n"));
+  h.session->end_abruptly();
+  h.run();
+  REQUIRE(h.ended);
+  CHECK_FALSE(taken);
+  bool eof = false;
+  h.read_available(&eof);
+  CHECK(eof);
 }

@@ -29,3 +29,11 @@ TEST_CASE("stream_head_bytes: an event stream's head, chunked unless HTTP/1.0", 
         "Transfer-Encoding: chunked\r\n\r\n");
   CHECK(stream_head_bytes(stream, false).find("Transfer-Encoding") == std::string::npos);
 }
+
+TEST_CASE("stream_head_bytes: a stream whose connection is kept says no Connection: close (chunked only)",
+          "[server][reply]") {
+  Reply stream = Reply::stream([](Session&) {});
+  CHECK(stream_head_bytes(stream, true, true) ==
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+  CHECK(stream_head_bytes(stream, false, true).find("Connection: close\r\n") != std::string::npos);
+}

@@ -59,6 +59,13 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   // Closes at once, dropping what is queued.
   void abort(SessionEnd why = SessionEnd::aborted);
 
+  // A chunked stream whose connection outlives it: once it ends cleanly (final chunk written), the transport and
+  // the bytes the client sent meanwhile (its next request, up to 64 KiB; more, and the connection closes) go to
+  // `take`, after the on_close callbacks, instead of being closed. Set before start(): nothing the client sends is
+  // dropped then.
+  using HandBack = std::function<void(std::unique_ptr<Transport>, std::string input)>;
+  void hand_back_at_end(HandBack take) { hand_back_ = std::move(take); }
+
   // Called once when the session is over, for whatever reason (at once if it is already over).
   void on_close(std::function<void(SessionEnd)> fn) {
     if (state_ == State::closed) fn(end_reason_);
@@ -105,6 +112,7 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   void notify_drained();
   void on_io(std::uint32_t events);
   void want_write(bool on);
+  void keep_input(const char* data, std::size_t size);
   void finish(SessionEnd why);
 
   Loop& loop_;
@@ -132,6 +140,8 @@ class Session final : public FrameSink, public std::enable_shared_from_this<Sess
   Loop::Clock::time_point last_activity_;
   std::vector<std::function<void(SessionEnd)>> on_close_;
   std::function<void()> on_drained_;
+  HandBack hand_back_;
+  std::string kept_input_;  // with hand_back_: what the client sent while the stream was open
   std::size_t low_water_ = 0;
   bool above_low_water_ = false;  // queued_bytes_ rose above low_water_ since on_drained_ was last due
 };

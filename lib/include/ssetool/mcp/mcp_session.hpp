@@ -86,6 +86,9 @@ class McpSession : public std::enable_shared_from_this<McpSession> {
                         Rewrite rewrite = {});
   // A POSTed notification or response: false when the child's stdin cannot take it now.
   bool to_child(const JsonRpcMessage& message);
+  // The client of request `id` (JSON text) left before its answer: the child is told (notifications/cancelled)
+  // and its answer, if it still comes, goes nowhere.
+  void cancel_request(const std::string& id);
 
   enum class GetCheck { ok, busy, unknown };
   // Whether a GET may open the GET stream (no Last-Event-ID) or resume the stream its Last-Event-ID names.

@@ -28,10 +28,12 @@ struct BridgeOutcome {
   Request request;                                // for a stream or a deferred reply: the request
   std::function<void(Session&)> open_stream;      // for a stream
   std::function<void(Answer)> later;              // for a deferred reply: run it on the loop
+  std::function<void()> abandoned;                // deferred: the client left before the reply (Reply::abandoned)
   bool stream_offered = false;                    // the handler answered with a stream (even if not taken)
   bool chunked = true;                            // for a stream: false for an HTTP/1.0 client (ends at close)
   bool reusable = false;                          // deferred: the connection may take another request after
   bool head = false;                              // deferred: a HEAD request (no body in the answer)
+  bool keep_connection = false;                   // a deferred reply's stream: the connection outlives it
 };
 
 class HttpBridge {
@@ -42,8 +44,10 @@ class HttpBridge {
   ~HttpBridge();
 
   // Answers one request on the calling thread: reads it from `input` only (bytes already received; their end
-  // is the end of input), writes the response to the transport. Leftover pipelined bytes stay in `input`.
-  BridgeOutcome process(Transport& transport, std::string& input, const PeerInfo& peer);
+  // is the end of input), writes the response to the transport (or, given `output`, appends it there for the
+  // caller to write: nothing then waits for the client). Leftover pipelined bytes stay in `input`.
+  BridgeOutcome process(Transport& transport, std::string& input, const PeerInfo& peer,
+                        std::string* output = nullptr);
 
  private:
   class Impl;

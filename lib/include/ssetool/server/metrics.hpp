@@ -34,6 +34,8 @@ struct ServerStats {
   std::atomic<std::uint64_t> connections_total{0};
   std::atomic<std::uint64_t> clients_connected{0};
   std::atomic<std::uint64_t> clients_dropped_slow{0};
+  std::atomic<std::uint64_t> replies_waiting{0};    // connections waiting for a deferred reply (or writing it)
+  std::atomic<std::uint64_t> replies_abandoned{0};  // clients that left before their deferred reply came
   RefusalCounters refused;
   // Per stream loop (--threads), the server's own first: each loop writes its own, on a cache line of its own.
   // Sized once, before any worker or loop reads it; /metrics sums them.

@@ -22,11 +22,17 @@ struct Reply {
   std::string body;
   Headers headers;
   std::function<void(Session&)> open_stream;  // set: a text/event-stream response, opened on the loop
+  // A stream given as a deferred reply's answer: once it ends cleanly, its connection takes the client's next
+  // request (HTTP/1.1 only) instead of closing (the session hands the socket back: Session::hand_back_at_end).
+  bool keep_connection = false;
   bool admitted = false;  // a stream whose handler already holds its max_clients place (Server::reserve_stream)
   // set: the reply comes later. The server runs it on its loop with an Answer, which gives the real reply (text
   // or stream, never deferred again), once, on the loop; until then the connection waits and no worker is held.
   // An Answer never called leaves the connection waiting until shutdown cuts it.
   std::function<void(Answer)> later;
+  // For a deferred reply, optional: run on the loop when the client leaves before the Answer (its connection is
+  // closed at once; an Answer given afterwards does nothing).
+  std::function<void()> abandoned;
 
   static Reply text(int status, std::string body);
   static Reply stream(std::function<void(Session&)> open);

@@ -14,8 +14,9 @@ namespace ssetool {
 std::string reply_bytes(const Reply& reply, bool keep_alive, bool head);
 
 // Status line and headers of an event stream; the stream's frames follow (chunked unless `chunked` is false:
-// an HTTP/1.0 client, whose stream ends with the connection). A stream's connection is always closed at its end.
-std::string stream_head_bytes(const Reply& reply, bool chunked);
+// an HTTP/1.0 client, whose stream ends with the connection). `keep_alive` (chunked only): the connection takes
+// another request once the stream has ended, else "Connection: close".
+std::string stream_head_bytes(const Reply& reply, bool chunked, bool keep_alive = false);
 
 // "OK", "Not Found", ...: the reason phrase of an HTTP status ("Unknown" for one not listed).
 const char* reason_phrase(int status);

@@ -81,13 +81,18 @@ class Server {
   void release_body(const ConnectionPtr& c);
   bool accept_head(const ConnectionPtr& c);
   void dispatch(const ConnectionPtr& c);
+  void answer_here(const ConnectionPtr& c);
   void on_worker_done(const ConnectionPtr& c, BridgeOutcome outcome);
   void wait_for_reply(const ConnectionPtr& c, BridgeOutcome outcome);
+  void watch_for_hangup(const ConnectionPtr& c);
+  void client_left(const ConnectionPtr& c);
+  void stop_waiting(const ConnectionPtr& c);
   void give_reply(const ConnectionPtr& c, BridgeOutcome outcome, Reply reply);
   void write_reply(const ConnectionPtr& c, std::string bytes, std::function<void()> then);
   void flush_reply(const ConnectionPtr& c);
   void reply_written(const ConnectionPtr& c, bool ok);
   void cut_waiting();
+  void take_back(const ConnectionPtr& c, std::unique_ptr<Transport> transport, std::string input);
   void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
   void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
   void session_closed(Shard& shard, std::uint64_t id);

@@ -74,6 +74,10 @@ struct ServerOptions {
   // Whether a request to this (decoded) path may carry a body the application reads; one that may not is
   // answered 404 before its body is read. Runs on the loop. Empty: every path may.
   std::function<bool(const std::string& path)> body_path;
+  // Requests whose handler never blocks (it answers at once or with Reply::later): answered on the loop itself,
+  // its bytes written by the loop, instead of on a worker (two thread hand-offs less: serve --mcp's tool calls).
+  // Asked on the loop with the complete request's method and headers. Empty: every request goes to a worker.
+  std::function<bool(const std::string& method, const Headers& headers)> answer_on_loop;
   std::function<void(const std::string&)> log;     // one line, no newline; stderr in the CLI
   // Asked for on each GET /metrics, on a worker thread: it must be thread-safe (read atomics). May be empty.
   std::function<ApplicationMetrics()> application_metrics;
