@@ -48,6 +48,8 @@ class Server {
   std::size_t session_count() const { return shards_.empty() ? 0 : shards_[0]->sessions.size() + remote_sessions_; }
   // The stream loops, the server's own first (one before start()).
   std::size_t loop_count() const { return shards_.size(); }
+  // Stream loop `i` (< loop_count()), for a deferred reply that names where its stream lives (Reply::loop).
+  Loop& stream_loop(std::size_t i) const { return shards_[i]->loop; }
 
   // Graceful shutdown, on the loop's thread: stop accepting, let every stream flush and end cleanly
   // within the grace period (then cut the rest), and call `done` once nothing is left.
@@ -88,7 +90,7 @@ class Server {
   void flush_reply(const ConnectionPtr& c);
   void reply_written(const ConnectionPtr& c, bool ok);
   void cut_waiting();
-  void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
+  void open_session(const ConnectionPtr& c, BridgeOutcome outcome, Loop* on = nullptr);
   void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
   void session_closed(Shard& shard, std::uint64_t id);
   void on_shard(Shard& shard, std::function<void()> fn);
