@@ -4,7 +4,9 @@
 // there too; DELETE, --session-timeout and SIGTERM leave no process behind on any loop.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
+#include <sched.h>
 #include <future>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -277,7 +279,10 @@ TEST_CASE("serve --mcp --threads 3: SIGTERM kills and reaps the children of ever
   for (int i = 0; i < 2 * kLoops; ++i) ids.push_back(open_session(port));
   SseClient get(port, "/mcp", {{"Mcp-Session-Id", ids[2]}});  // a stream open on loop 2
   REQUIRE(get.status() == 200);
-  SseClient legacy(port, "/sse");  // and an old-transport session (on loop 0)
+  SseClient legacy(port, "/sse");  // and an old-transport session (on loop 0), initialized: its sleep runs
+  auto endpoint = legacy.next_event();
+  REQUIRE(endpoint);
+  REQUIRE(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kInitialize).status == 202);
   REQUIRE(legacy.next_event());
   auto children = descendants(server.process->pid());
   CHECK(children.size() == 2 * (2 * kLoops + 1));
@@ -286,4 +291,20 @@ TEST_CASE("serve --mcp --threads 3: SIGTERM kills and reaps the children of ever
   CHECK(all_dead(children));
   get.wait_end();
   CHECK(get.ended());  // the stream was ended (or cut) by the shutdown
+}
+
+TEST_CASE("serve --mcp: --threads defaults to the CPUs the process may use, bad values exit 2", "[serve][mcp][threads]") {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+  {
+    std::vector<std::string> args{"serve", "--mcp", "--", "cat"};
+    McpBridge server(start_ssetool(args));
+    CHECK(metric(server.port, "stream_loops") == std::clamp(CPU_COUNT(&set), 1, 16));
+  }
+  for (std::string bad : {"0", "many", "257"}) {
+    Process p({ssetool_binary(), "serve", "--mcp", "--threads", bad, "--", "cat"});
+    CHECK(p.wait() == 2);
+    CHECK(p.stderr_text().find("--threads") != std::string::npos);
+  }
 }
