@@ -500,13 +500,15 @@ void McpServer::session_ended(const std::string& id) {
 }
 
 void McpServer::session_done(std::size_t number) {
-  auto session = table_->release(number);
+  auto session = table_->release(number);  // dropped when this returns: on its loop, outside the table's lock
   metrics_.children_alive--;
-  if (stopping_) loop_.post([this] {
-      if (children_alive() == 0) shutdown_server();
-    });
+  if (!stopping_) return;
+  loop_.post([this] {
+    if (children_alive() == 0) shutdown_server();
+  });
 }
 
+// After the server's loop has stopped (the other loops still run): each loop drops its own sessions.
 void McpServer::drop_sessions() {
   table_->close();
   for (Loop* loop : table_->loops()) {

@@ -47,7 +47,7 @@ class SessionTable {
   std::shared_ptr<McpSession> release(std::size_t number);
   // Any thread: every session not released yet.
   std::vector<Ref> all() const;
-  // After the loops have stopped serving: no session is added any more; then drop_on(loop), on each loop, hands
+  // After the loops have stopped serving: no session is added any more; then take_on(loop), on each loop, hands
   // out (to be dropped by the caller, there) the sessions living on it: their children are killed and reaped.
   void close();
   std::vector<std::shared_ptr<McpSession>> take_on(Loop& loop);

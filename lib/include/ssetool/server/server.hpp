@@ -7,8 +7,9 @@
 // of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
 //
 // Stream loops (ServerOptions::stream_loops, --threads): the server's own loop accepts and reads requests; with N
-// loops, N - 1 more run on threads of their own, and each new stream is placed on the next loop in turn, where it
-// lives until it ends. A stream's handler (the Reply's opener), its session and its on_close callbacks run on
+// loops, N - 1 more run on threads of their own, and each new stream is placed on the next loop in turn (or on the
+// one a deferred reply names, Reply::loop: `serve --mcp` keeps a session's streams with it), where it lives until
+// it ends. A stream's handler (the Reply's opener), its session and its on_close callbacks run on
 // that stream's loop (Session::loop()). Heartbeats run on each loop for its own streams; shutdown ends every
 // loop's streams and calls `done` on the server's loop once all of them are over.
 #pragma once
