@@ -24,6 +24,11 @@ struct TwoLoops {
   SessionTable table{a.loop(), 20ms};
   std::promise<void> a_done, b_done;
 
+  ~TwoLoops() {  // the loops stop before the table goes (their sweep timers name it)
+    a.stop_and_join();
+    b.stop_and_join();
+  }
+
   // On `loop`: a session with a quiet child, added as `id`; false when the table refused it.
   bool add(Loop& loop, const std::string& id, std::size_t number, std::promise<void>& done) {
     std::promise<bool> added;
@@ -83,6 +88,4 @@ TEST_CASE("SessionTable: found from any thread with its loop, swept and released
   std::promise<void> never;
   CHECK_FALSE(t.add(t.b.loop(), "late", 3, never));
   CHECK(t.table.alive() == 0);
-  t.a.stop_and_join();  // the loops stop before the table goes (their sweep timers name it)
-  t.b.stop_and_join();
 }
