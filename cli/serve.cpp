@@ -87,12 +87,9 @@ CommandServerOptions serve_options(const ServeFlags& flags) {
 int run_serve(ServeFlags& flags, const CLI::App& sub) {
   flags.stdin_buffer_given = sub.count("--stdin-buffer") > 0;
   if (flags.mcp.active()) {
-    // MCP sessions live on the engine's loop: one stream loop.
-    if (!flags.server.threads.empty() && flags.server.threads != "1")
-      throw InvalidArgument("--threads " + flags.server.threads + ": serve --mcp runs on one stream loop");
+    // Each MCP session lives on one of the stream loops (--threads), chosen in turn.
     McpCommand command{flags.command, flags.kill_grace, flags.max_line, flags.stdin_buffer, flags.env_clear};
     ServerOptions server_options = flags.server.options("serve");
-    server_options.stream_loops = 1;
     return run_serve_mcp(flags.mcp, command, server_options, sub);
   }
   refuse_mcp_flags_without_mcp(sub);
@@ -132,7 +129,7 @@ Runner add_serve_command(CLI::App& app) {
       "Exit status: 0 after SIGINT/SIGTERM, 1 on a run-time failure (busy port), 2 on a usage error\n"
       "(including a COMMAND that cannot be found or executed). See ssetool-serve(1); server options: ssetool(1).");
   flags->server.max_body = "1MiB";  // serve's default: the largest POST to a stdin endpoint
-  flags->server.offers_threads = true;  // each child lives on its client's stream loop (not with --mcp)
+  flags->server.offers_threads = true;  // a child lives on its stream loop (--mcp: on its session's loop)
   flags->server.add_to(*sub);
   sub->add_option("-f,--format", flags->format, "How stdout becomes events: lines, ndjson or sse (as in pipe)")
       ->type_name("FORMAT")->capture_default_str();

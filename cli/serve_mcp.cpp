@@ -79,7 +79,7 @@ void McpFlags::add_to(CLI::App& app) {
   const char* group = "MCP (--mcp)";
   app.add_flag("--mcp", enabled,
                "Serve COMMAND, a stdio MCP server, over MCP's Streamable HTTP transport (and the old HTTP+SSE one at "
-               "/sse): one COMMAND per session")
+               "/sse): one COMMAND per session, living with its streams on one of the --threads loops")
       ->group(group);
   app.add_option("--session-timeout", session_timeout,
                  "End an MCP session (and stop its COMMAND) after this long without a request or open stream")

@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <dirent.h>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -94,34 +93,6 @@ std::string open_session(int port, Headers extra = {}, const std::string& initia
   extra.emplace_back("Mcp-Session-Id", *id);
   REQUIRE(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", extra).status == 202);
   return *id;
-}
-
-// Every process below `root` in /proc (children, grandchildren...).
-std::set<pid_t> descendants(pid_t root) {
-  std::map<pid_t, pid_t> parent;
-  DIR* proc = ::opendir("/proc");
-  while (dirent* entry = ::readdir(proc)) {
-    pid_t pid = std::atoi(entry->d_name);
-    if (pid <= 0) continue;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    std::size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    char state;
-    pid_t ppid = 0;
-    std::istringstream(line.substr(close + 2)) >> state >> ppid;
-    parent[pid] = ppid;
-  }
-  ::closedir(proc);
-  std::set<pid_t> found{root};
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const auto& [pid, ppid] : parent)
-      if (found.count(ppid) && found.insert(pid).second) grew = true;
-  }
-  found.erase(root);
-  return found;
 }
 
 bool all_dead(const std::set<pid_t>& pids) {

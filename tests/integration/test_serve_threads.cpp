@@ -174,7 +174,7 @@ TEST_CASE("serve --threads 2: --max-procs counts the commands of every loop", "[
   CHECK(server.process->wait() == 0);
 }
 
-TEST_CASE("serve --threads: the default is the CPUs the process may use, bad values and --mcp exit 2",
+TEST_CASE("serve --threads: the default is the CPUs the process may use, bad values exit 2",
           "[serve][threads]") {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -188,7 +188,4 @@ TEST_CASE("serve --threads: the default is the CPUs the process may use, bad val
     CHECK(p.wait() == 2);
     CHECK(p.stderr_text().find("--threads") != std::string::npos);
   }
-  Process mcp({ssetool_binary(), "serve", "--mcp", "--threads", "2", "--", "cat"});
-  CHECK(mcp.wait() == 2);
-  CHECK(mcp.stderr_text().find("--threads 2: serve --mcp runs on one stream loop") != std::string::npos);
 }

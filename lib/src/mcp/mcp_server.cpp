@@ -2,6 +2,7 @@
 #include "ssetool/mcp/mcp_server.hpp"
 
 #include <algorithm>
+#include <future>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,15 @@ std::vector<std::string> merged_environment(std::vector<std::string> base, const
     base.push_back(entry);
   }
   return base;
+}
+
+// An application/json answer: the response line the session gives, as the reply's body.
+std::function<void(std::string)> json_reply(Answer answer) {
+  return [answer = std::move(answer)](std::string line) {
+    Reply reply = Reply::text(200, line + "\n");
+    reply.content_type = "application/json";
+    answer(std::move(reply));
+  };
 }
 
 std::string html_escape(const std::string& text) {
@@ -114,7 +124,10 @@ McpServer::McpServer(McpServerOptions options) : options_(std::move(options)) {
 
 McpServer::~McpServer() = default;
 
-void McpServer::start() { server_->start(); }
+void McpServer::start() {
+  server_->start();
+  for (std::size_t i = 0; i < server_->loop_count(); ++i) loops_.push_back(&server_->stream_loop(i));
+}
 
 std::vector<std::string> McpServer::endpoint_names() const {
   std::vector<std::string> names;
@@ -125,9 +138,10 @@ std::vector<std::string> McpServer::endpoint_names() const {
 void McpServer::run() {
   if (!options_.stop_signals.empty())
     loop_.watch_signals(options_.stop_signals, [this](int) { stop_serving(); });
-  table_->start_sweeping();
+  for (Loop* loop : loops_) run_on(*loop, [this, loop] { table_->start_sweeping(*loop); });
   loop_.run();
-  server_.reset();  // joins the workers
+  drop_sessions();
+  server_.reset();  // joins the workers and the other stream loops
   pools_.clear();   // whatever is left is killed and reaped
   table_.reset();
 }
@@ -232,35 +246,26 @@ Reply McpServer::post(const Request& req, std::size_t endpoint) {
   }
   if (message.is_initialize()) return refusal(400, "this session is already initialized");
   if (message.kind != JsonRpcMessage::Kind::request)
-    return on_loop([this, req, endpoint, message] {
-      Reply refused;
-      auto session = session_for(req, endpoint, refused);
-      if (!session) return refused;
-      if (!session->to_child(message)) return busy("the MCP server is not reading its input");
-      return Reply::text(202, "");
+    return at_session(req, *id, false, endpoint, [message](const std::shared_ptr<McpSession>& session, Answer answer) {
+      if (!session->to_child(message)) return answer(busy("the MCP server is not reading its input"));
+      answer(Reply::text(202, ""));
     });
-  // A client that leaves before the answer: the child is told the request is cancelled.
-  auto asked = std::make_shared<std::weak_ptr<McpSession>>();
-  Reply reply;
-  if (!sse)
-    reply = json_answer([this, req, endpoint, message, asked](std::function<void(std::string)> reply) {
-      Reply refused;
-      auto session = session_for(req, endpoint, refused);
-      if (!session) return refused;
-      *asked = session;
-      session->request_for_json(message, std::move(reply));
-      return Reply::text(200, "");
+  Reply reply = !sse ? at_session(req, *id, false, endpoint,
+                                  [message](const std::shared_ptr<McpSession>& session, Answer answer) {
+                                    session->request_for_json(message, json_reply(std::move(answer)));
+                                  })
+                     : at_session(req, *id, false, endpoint,
+                                  [this, req, message](const std::shared_ptr<McpSession>& session, Answer answer) {
+                                    answer_held(session, message, primes(req, *session), std::move(answer));
+                                  });
+  // A client that leaves before the answer: the child is told the request is cancelled (on the session's loop,
+  // after the request itself: posts run in order).
+  reply.abandoned = [this, session_id = *id, request_id = *message.id] {
+    SessionTable::Ref ref;
+    if (!table_->find(session_id, ref)) return;
+    run_on(*ref.loop, [weak = ref.session, request_id] {
+      if (auto session = weak.lock()) session->cancel_request(request_id);
     });
-  else
-    reply = Reply::deferred([this, req, endpoint, message, asked](Answer answer) {
-      Reply refused;
-      auto session = session_for(req, endpoint, refused);
-      if (!session) return answer(std::move(refused));
-      *asked = session;
-      answer_held(session, message, primes(req, *session), std::move(answer));
-    });
-  reply.abandoned = [asked, id = *message.id] {
-    if (auto session = asked->lock()) session->cancel_request(id);
   };
   return reply;
 }
@@ -335,14 +340,16 @@ std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, 
   std::string id = make_session_id();
   std::size_t number = next_number_++;
   std::string who = fmt::format("{}:{}", req.remote_addr, req.remote_port);
-  auto open = [this, process, place, id, number, who, endpoint, version, credential = credential_of(req)] {
+  Loop& loop = *loops_[next_loop_++ % loops_.size()];
+  auto open = [this, &loop, process, place, id, number, who, endpoint, version, credential = credential_of(req)] {
     McpSession::Hooks hooks{.ended = [this, id](const std::string&) { session_ended(id); },
                             .done = [this, number] { session_done(number); }};
-    auto session = std::make_shared<McpSession>(loop_, std::move(*process), std::move(*place), number, credential,
+    auto session = std::make_shared<McpSession>(loop, std::move(*process), std::move(*place), number, credential,
                                                 options_.session, std::move(hooks));
     session->set_client_version(version);
     session->set_endpoint(endpoint);
-    table_->add(id, session);
+    // In the table before stopping_ is read: stop_serving() either sees the session or was not yet under way.
+    if (!table_->add(id, session, loop)) throw SystemError("the server has stopped");
     metrics_.sessions_open++;
     metrics_.children_alive++;
     session->start();
@@ -353,36 +360,32 @@ std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, 
     if (stopping_) session->end("shutdown");
     return session;
   };
-  return NewSession{id, open};
+  return NewSession{id, &loop, open};
 }
 
 Reply McpServer::initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
   Reply refused;
   auto created = new_session(req, endpoint, message.protocol_version.value_or(kAssumedVersion), refused);
   if (!created) return refused;
-  auto open = created->open;
-  std::string id = created->id;
   bool priming = message.protocol_version.value_or(kAssumedVersion) >= kFirstPrimingVersion;
-  Reply reply;
-  if (sse) {
-    reply = on_loop([open, message, priming] {
-      std::weak_ptr<McpSession> weak = open();
-      return Reply::stream([weak, message, priming](Session& connection) {
-        if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
-        else connection.end();
-      });
-    });
-  } else {
-    reply = json_answer([open, message](std::function<void(std::string)> answer) {
-      open()->request_for_json(message, std::move(answer));
-      return Reply::text(200, "");
-    });
-  }
-  // The session's id goes with its successful answer.
-  return Reply::deferred([start = std::move(reply.later), id](Answer answer) {
-    start([answer = std::move(answer), id](Reply given) {
+  return Reply::deferred([this, created = std::move(*created), message, sse, priming](Answer answer) {
+    // The session's id goes with its successful answer.
+    Answer with_id = answer_from(*created.loop, [answer = std::move(answer), id = created.id](Reply given) {
       if (given.status == 200) given.headers.emplace_back(kSessionHeader, id);
       answer(std::move(given));
+    });
+    run_on(*created.loop, [this, open = created.open, with_id, message, sse, priming] {
+      std::shared_ptr<McpSession> session;
+      Reply refused = guarded([&] {
+        session = open();
+        return Reply::text(200, "");
+      });
+      if (!session) return with_id(std::move(refused));
+      if (!sse) return session->request_for_json(message, json_reply(with_id));
+      with_id(Reply::stream([weak = std::weak_ptr<McpSession>(session), message, priming](Session& connection) {
+        if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
+        else connection.end();
+      }));
     });
   });
 }
@@ -391,39 +394,78 @@ Reply McpServer::get(const Request& req, std::size_t endpoint) {
   if (!accepts(req, "text/event-stream")) return refusal(406, "Accept must include text/event-stream");
   if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
   auto last = req.header("Last-Event-ID");
-  return on_loop([this, req, endpoint, last] {
-    Reply refused;
-    auto session = session_for(req, endpoint, refused);
-    if (!session) return refused;
-    bool priming = primes(req, *session);
-    switch (session->check_get(last)) {
-      case McpSession::GetCheck::busy: return refusal(409, "this stream is already open for this session");
-      case McpSession::GetCheck::unknown: return refusal(400, "Last-Event-ID names no stream of this session");
-      case McpSession::GetCheck::ok: break;
-    }
-    session->touch();
-    std::weak_ptr<McpSession> weak = session;
-    return Reply::stream([weak, last, priming](Session& connection) {
-      if (auto s = weak.lock()) s->open_get(connection, last, priming);
-      else connection.end();
-    });
-  });
+  return at_session(req, *req.header(kSessionHeader), false, endpoint,
+                    [req, last](const std::shared_ptr<McpSession>& session, Answer answer) {
+                      bool priming = primes(req, *session);
+                      switch (session->check_get(last)) {
+                        case McpSession::GetCheck::busy:
+                          return answer(refusal(409, "this stream is already open for this session"));
+                        case McpSession::GetCheck::unknown:
+                          return answer(refusal(400, "Last-Event-ID names no stream of this session"));
+                        case McpSession::GetCheck::ok: break;
+                      }
+                      session->touch();
+                      std::weak_ptr<McpSession> weak = session;
+                      answer(Reply::stream([weak, last, priming](Session& connection) {
+                        if (auto s = weak.lock()) s->open_get(connection, last, priming);
+                        else connection.end();
+                      }));
+                    });
 }
 
 Reply McpServer::remove(const Request& req, std::size_t endpoint) {
   if (!req.header(kSessionHeader)) return refusal(400, "missing Mcp-Session-Id");
-  return on_loop([this, req, endpoint] {
-    Reply refused;
-    auto session = session_for(req, endpoint, refused);
-    if (!session) return refused;
-    session->end("DELETE");
-    return Reply::text(204, "");
+  return at_session(req, *req.header(kSessionHeader), false, endpoint,
+                    [](const std::shared_ptr<McpSession>& session, Answer answer) {
+                      session->end("DELETE");
+                      answer(Reply::text(204, ""));
+                    });
+}
+
+// A reply given on the server's loop by fn (the worker that ran the request is not held: Reply::later); a stream
+// lives there too (the stateless pools' streams).
+Reply McpServer::on_loop(std::function<Reply()> fn) {
+  return Reply::deferred([this, fn = std::move(fn)](Answer answer) {
+    Reply reply = guarded(fn);
+    if (reply.open_stream) reply.loop = &loop_;
+    answer(std::move(reply));
   });
 }
 
-// A reply given on the loop by fn (the worker that ran the request is not held: Reply::later).
-Reply McpServer::on_loop(std::function<Reply()> fn) {
-  return Reply::deferred([this, fn = std::move(fn)](Answer answer) { answer(guarded(fn)); });
+// The session's lookup (any thread: the table's mutex) on the server's loop, its work on the session's loop.
+Reply McpServer::at_session(const Request& req, const std::string& id, bool legacy, std::size_t endpoint,
+                            SessionWork work) {
+  return Reply::deferred([this, req, id, legacy, endpoint, work = std::move(work)](Answer answer) {
+    SessionTable::Ref ref;
+    if (!table_->find(id, ref)) {
+      metrics_.errors++;
+      return answer(refusal(404, "no such session (it ended, or never existed): initialize a new one"));
+    }
+    run_on(*ref.loop, [this, ref, req, legacy, endpoint, work, back = answer_from(*ref.loop, std::move(answer))] {
+      auto session = ref.session.lock();
+      Reply refused;
+      if (!admits(session.get(), legacy, req, endpoint, refused)) return back(std::move(refused));
+      try {
+        work(session, back);
+      } catch (const std::exception& e) {
+        log(std::string("mcp: ") + e.what());
+        back(busy("the request could not be handled"));
+      }
+    });
+  });
+}
+
+void McpServer::run_on(Loop& loop, std::function<void()> fn) {
+  if (&loop == &loop_) return fn();
+  loop.post(std::move(fn));
+}
+
+Answer McpServer::answer_from(Loop& stream_loop, Answer answer) {
+  return [this, &stream_loop, answer = std::move(answer)](Reply reply) {
+    if (reply.open_stream) reply.loop = &stream_loop;
+    if (loop_.in_loop_thread()) return answer(std::move(reply));
+    loop_.post([answer, reply = std::move(reply)] { answer(reply); });
+  };
 }
 
 // A request answered as application/json: `send` runs on the loop and hands the request to a session with a
@@ -450,29 +492,24 @@ Reply McpServer::guarded(const std::function<Reply()>& fn) {
   }
 }
 
-// ---- loop thread ----
+// ---- a session's loop ----
 
-std::shared_ptr<McpSession> McpServer::session_for(const Request& req, std::size_t endpoint, Reply& refused) {
-  return session_by_id(req.header(kSessionHeader).value_or(""), false, req, endpoint, refused);
-}
-
-// The session `id` if it is one of `endpoint` and of this transport (old or Streamable), else a refusal: 404, or
-// 401 when the request's credential is not the one that created it.
-std::shared_ptr<McpSession> McpServer::session_by_id(const std::string& id, bool legacy, const Request& req,
-                                                     std::size_t endpoint, Reply& refused) {
-  auto session = table_->find(id);
-  if (!session || session->endpoint() != endpoint || session->legacy() != legacy) {
+// Whether the request may use `session` (null: it went): one of `endpoint` and of this transport (old or
+// Streamable), or else a refusal: 404, or 401 when the request's credential is not the one that created it.
+bool McpServer::admits(const McpSession* session, bool legacy, const Request& req, std::size_t endpoint,
+                       Reply& refused) {
+  if (!session || session->ending() || session->endpoint() != endpoint || session->legacy() != legacy) {
     metrics_.errors++;
     refused = refusal(404, "no such session (it ended, or never existed): initialize a new one");
-    return nullptr;
+    return false;
   }
   if (!same_secret(credential_of(req), session->credential())) {
     metrics_.errors++;
     refused = refusal(401, "this session belongs to another credential");
     refused.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return nullptr;
+    return false;
   }
-  return session;
+  return true;
 }
 
 void McpServer::session_ended(const std::string& id) {
@@ -481,19 +518,45 @@ void McpServer::session_ended(const std::string& id) {
 }
 
 void McpServer::session_done(std::size_t number) {
-  table_->release(number);
+  auto session = table_->release(number);  // dropped when this returns: on its loop, outside the table's lock
   metrics_.children_alive--;
-  if (stopping_ && children_alive() == 0) shutdown_server();
+  if (!stopping_) return;
+  loop_.post([this] {
+    if (children_alive() == 0) shutdown_server();
+  });
 }
+
+// After the server's loop has stopped (the other loops still run): each loop drops its own sessions.
+void McpServer::drop_sessions() {
+  table_->close();
+  for (Loop* loop : table_->loops()) {
+    if (loop == &loop_) {
+      table_->take_on(loop_);
+      continue;
+    }
+    std::promise<void> dropped;
+    loop->post([this, loop, &dropped] {
+      table_->take_on(*loop);
+      dropped.set_value();
+    });
+    dropped.get_future().wait();
+  }
+}
+
+// ---- the server's loop ----
 
 // stop() or a stop signal: every session ends (children asked to finish, then killed); the server stops once
 // every child is reaped, or after the kill grace (+1s) anyway.
 void McpServer::stop_serving() {
   if (stopping_) return;
   stopping_ = true;
-  if (options_.server.verbosity != Verbosity::quiet && table_->alive() > 0)
-    log(fmt::format("stopping: {} MCP session(s) open", table_->alive()));
-  table_->end_all("shutdown");
+  auto sessions = table_->all();
+  if (options_.server.verbosity != Verbosity::quiet && !sessions.empty())
+    log(fmt::format("stopping: {} MCP session(s) open", sessions.size()));
+  for (auto& ref : sessions)
+    run_on(*ref.loop, [weak = ref.session] {
+      if (auto session = weak.lock()) session->end("shutdown");
+    });
   for (auto& pool : pools_) pool->end_all("shutdown");
   if (children_alive() == 0) {
     shutdown_server();

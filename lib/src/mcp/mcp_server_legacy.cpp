@@ -16,11 +16,15 @@ Reply McpServer::legacy_stream(const Request& req, std::size_t endpoint) {
   auto created = new_session(req, endpoint, "2024-11-05", refused);
   if (!created) return refused;
   std::string url = folder_of(endpoints_[endpoint].path) + "message?sessionId=" + created->id;
-  return on_loop([open = created->open, url] {
-    std::weak_ptr<McpSession> weak = open();
-    return Reply::stream([weak, url](Session& connection) {
-      if (auto s = weak.lock()) s->open_legacy(connection, url);
-      else connection.end();
+  return Reply::deferred([this, created = std::move(*created), url](Answer answer) {
+    run_on(*created.loop, [this, open = created.open, url, back = answer_from(*created.loop, std::move(answer))] {
+      back(guarded([&] {
+        std::weak_ptr<McpSession> weak = open();
+        return Reply::stream([weak, url](Session& connection) {
+          if (auto s = weak.lock()) s->open_legacy(connection, url);
+          else connection.end();
+        });
+      }));
     });
   });
 }
@@ -32,12 +36,9 @@ Reply McpServer::legacy_post(const Request& req, std::size_t endpoint) {
   if (auto refused = read_message(req, message)) return std::move(*refused);
   auto id = req.param("sessionId");
   if (!id) return refusal(400, "missing sessionId: use the URL of the SSE stream's endpoint event");
-  return on_loop([this, req, endpoint, message, id = *id] {
-    Reply refused;
-    auto session = session_by_id(id, true, req, endpoint, refused);
-    if (!session) return refused;
-    if (!session->to_child(message)) return busy("the MCP server is not reading its input");
-    return Reply::text(202, "Accepted\n");
+  return at_session(req, *id, true, endpoint, [message](const std::shared_ptr<McpSession>& session, Answer answer) {
+    if (!session->to_child(message)) return answer(busy("the MCP server is not reading its input"));
+    answer(Reply::text(202, "Accepted\n"));
   });
 }
 

@@ -532,8 +532,8 @@ void Server::give_reply(const ConnectionPtr& c, BridgeOutcome outcome, Reply rep
     std::string head = stream_head_bytes(reply, outcome.chunked, outcome.keep_connection);
     outcome.kind = BridgeOutcome::stream;
     outcome.open_stream = std::move(reply.open_stream);
-    return write_reply(c, std::move(head), [this, c, outcome = std::move(outcome)]() mutable {
-      if (c->transport) open_session(c, std::move(outcome));
+    return write_reply(c, std::move(head), [this, c, outcome = std::move(outcome), on = reply.loop]() mutable {
+      if (c->transport) open_session(c, std::move(outcome), on);
       else policy_->release_stream();
     });
   }
@@ -616,9 +616,11 @@ void Server::take_back(const ConnectionPtr& c, std::unique_ptr<Transport> transp
   watch_connection(c);
 }
 
-// Places the stream on the next loop in turn; it lives there until it ends.
-void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome) {
-  Shard& shard = *shards_[next_shard_++ % shards_.size()];
+// Places the stream on loop `on` (when it is one of the server's), else on the next loop in turn; it lives there
+// until it ends.
+void Server::open_session(const ConnectionPtr& c, BridgeOutcome outcome, Loop* on) {
+  auto named = std::find_if(shards_.begin(), shards_.end(), [on](const auto& s) { return &s->loop == on; });
+  Shard& shard = named != shards_.end() ? **named : *shards_[next_shard_++ % shards_.size()];
   if (&shard.loop == &loop_) return start_session(shard, c, std::move(outcome));
   ++remote_sessions_;
   shard.loop.post([this, &shard, c, outcome = std::move(outcome)]() mutable { start_session(shard, c, std::move(outcome)); });

@@ -18,8 +18,16 @@
 // ever made) is served by the endpoint's pool of children that ssetool initialised itself, its id remapped;
 // server/discover is answered from the child's initialize result; a notification is accepted (202) and dropped.
 // Sessions end on DELETE, after --session-timeout idle, when their child exits, and at shutdown (mcp_session.hpp);
-// --max-sessions children at most (503 + Retry-After beyond). Workers decide what needs no session; everything
-// about sessions runs on the loop, the worker waiting for its answer.
+// --max-sessions children at most (503 + Retry-After beyond), counted across loops.
+// Threads (ServerOptions::stream_loops, --threads N): workers decide what needs no session and start children;
+// a session (its child's pipes, pidfd and timers, its streams, held answers and history) lives on one stream loop
+// for life, chosen in turn when initialize (or the old transport's GET) creates it: the server's loop reads every
+// request, so "the loop the request came on" would put every session on it. Everything about a session runs on
+// its loop: the session table (session_table.hpp) tells a request's loop from its Mcp-Session-Id; the deferred
+// reply (Reply::later) is started on the server's loop, the work posted to the session's loop, the reply posted
+// back, and a stream reply opens on the session's loop (Reply::loop). The stateless pools stay on the server's
+// loop, their streams too. Each loop sweeps its own idle sessions; shutdown ends every loop's sessions and stops
+// once every child is reaped (or after the kill grace + 1 s); what is left is dropped on its loop.
 #pragma once
 
 #include <atomic>
@@ -90,7 +98,8 @@ class McpServer {
   Reply initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse);
   struct NewSession {
     std::string id;
-    std::function<std::shared_ptr<McpSession>()> open;  // on the loop
+    Loop* loop;                                          // the session's
+    std::function<std::shared_ptr<McpSession>()> open;  // on `loop`
   };
   std::optional<NewSession> new_session(const Request& req, std::size_t endpoint, const std::string& version,
                                         Reply& refused);
@@ -111,15 +120,22 @@ class McpServer {
   Reply json_answer(JsonSend send);
   Reply on_loop(std::function<Reply()> fn);
   Reply guarded(const std::function<Reply()>& fn);
-  // Loop thread.
+  // A request for session `id` (of this transport, at `endpoint`): `work` runs on the session's loop with the
+  // session and an Answer that may be called there (it reaches the server's loop); a refusal (404, 401) else.
+  using SessionWork = std::function<void(const std::shared_ptr<McpSession>& session, Answer answer)>;
+  Reply at_session(const Request& req, const std::string& id, bool legacy, std::size_t endpoint, SessionWork work);
+  // Runs `fn` on `loop` (now when this is it). `answer`, callable on any loop: the reply given on the server's
+  // loop, its stream opened on `stream_loop`.
+  void run_on(Loop& loop, std::function<void()> fn);
+  Answer answer_from(Loop& stream_loop, Answer answer);
+  // The session's loop.
   void answer_held(const std::shared_ptr<McpSession>& session, const JsonRpcMessage& message, bool priming,
                    Answer answer);
-  // Loop thread.
-  std::shared_ptr<McpSession> session_for(const Request& req, std::size_t endpoint, Reply& refusal);
-  std::shared_ptr<McpSession> session_by_id(const std::string& id, bool legacy, const Request& req,
-                                            std::size_t endpoint, Reply& refusal);
+  bool admits(const McpSession* session, bool legacy, const Request& req, std::size_t endpoint, Reply& refused);
   void session_ended(const std::string& id);
   void session_done(std::size_t number);
+  // After the server's loop has stopped: every session left is dropped on its own loop (its child killed, reaped).
+  void drop_sessions();
   void stop_serving();
   void shutdown_server();
   void log(const std::string& line) const;
@@ -131,13 +147,15 @@ class McpServer {
   McpMetrics metrics_;
   std::unique_ptr<ProcessSlots> slots_;
   std::atomic<std::size_t> next_number_{1};
+  std::atomic<std::size_t> next_loop_{0};
   Loop loop_;
+  std::vector<Loop*> loops_;  // the server's stream loops, loop_ first (from start())
   std::unique_ptr<SessionTable> table_;
   std::vector<std::unique_ptr<ProcessSlots>> pool_slots_;  // one per endpoint
   std::vector<std::unique_ptr<StatelessPool>> pools_;      // one per endpoint, loop thread
   std::unique_ptr<Server> server_;
-  bool stopping_ = false;  // loop thread
-  bool server_stopping_ = false;
+  std::atomic<bool> stopping_{false};  // written on the server's loop, read on every loop
+  bool server_stopping_ = false;       // the server's loop
 };
 
 }  // namespace ssetool

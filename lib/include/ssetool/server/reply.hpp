@@ -26,6 +26,8 @@ struct Reply {
   // request (HTTP/1.1 only) instead of closing (the session hands the socket back: Session::hand_back_at_end).
   bool keep_connection = false;
   bool admitted = false;  // a stream whose handler already holds its max_clients place (Server::reserve_stream)
+  // A deferred reply's stream: the stream loop it lives on (one of Server::stream_loop); null: the next in turn.
+  Loop* loop = nullptr;
   // set: the reply comes later. The server runs it on its loop with an Answer, which gives the real reply (text
   // or stream, never deferred again), once, on the loop; until then the connection waits and no worker is held.
   // An Answer never called leaves the connection waiting until shutdown cuts it.

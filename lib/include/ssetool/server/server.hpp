@@ -7,8 +7,9 @@
 // of policy.hpp (auth, CORS, /healthz, /metrics, admission) around the handler.
 //
 // Stream loops (ServerOptions::stream_loops, --threads): the server's own loop accepts and reads requests; with N
-// loops, N - 1 more run on threads of their own, and each new stream is placed on the next loop in turn, where it
-// lives until it ends. A stream's handler (the Reply's opener), its session and its on_close callbacks run on
+// loops, N - 1 more run on threads of their own, and each new stream is placed on the next loop in turn (or on the
+// one a deferred reply names, Reply::loop: `serve --mcp` keeps a session's streams with it), where it lives until
+// it ends. A stream's handler (the Reply's opener), its session and its on_close callbacks run on
 // that stream's loop (Session::loop()). Heartbeats run on each loop for its own streams; shutdown ends every
 // loop's streams and calls `done` on the server's loop once all of them are over.
 #pragma once
@@ -48,6 +49,8 @@ class Server {
   std::size_t session_count() const { return shards_.empty() ? 0 : shards_[0]->sessions.size() + remote_sessions_; }
   // The stream loops, the server's own first (one before start()).
   std::size_t loop_count() const { return shards_.size(); }
+  // Stream loop `i` (< loop_count()), for a deferred reply that names where its stream lives (Reply::loop).
+  Loop& stream_loop(std::size_t i) const { return shards_[i]->loop; }
 
   // Graceful shutdown, on the loop's thread: stop accepting, let every stream flush and end cleanly
   // within the grace period (then cut the rest), and call `done` once nothing is left.
@@ -93,7 +96,7 @@ class Server {
   void reply_written(const ConnectionPtr& c, bool ok);
   void cut_waiting();
   void take_back(const ConnectionPtr& c, std::unique_ptr<Transport> transport, std::string input);
-  void open_session(const ConnectionPtr& c, BridgeOutcome outcome);
+  void open_session(const ConnectionPtr& c, BridgeOutcome outcome, Loop* on = nullptr);
   void start_session(Shard& shard, const ConnectionPtr& c, BridgeOutcome outcome);
   void session_closed(Shard& shard, std::uint64_t id);
   void on_shard(Shard& shard, std::function<void()> fn);
