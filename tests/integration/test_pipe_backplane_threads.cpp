@@ -41,6 +41,26 @@ std::unique_ptr<SseClient> add_client(const SsetoolProcess& node, const Headers&
 
 Headers resume_from(const ssetool::ParsedEvent& event) { return {{"Last-Event-ID", event.last_event_id}}; }
 
+// The URL of a Redis user whose reader the test stops and lets go on (reading(redis, false)): its node falls behind.
+std::string lagging_url(const RedisServer& redis) {
+  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging on >pw ~* +@all") == "+OK");
+  return "redis://lagging:pw@127.0.0.1:" + std::to_string(redis.port());
+}
+
+// The lagging user may XREAD or not (its resume lookups, XRANGE, still may).
+void reading(const RedisServer& redis, bool allowed) {
+  REQUIRE(redis_command(redis.port(), std::string("ACL SETUSER lagging ") + (allowed ? "+xread" : "-xread")) == "+OK");
+}
+
+// Each client's next event carries `data`.
+void expect_next(const std::vector<SseClient*>& clients, const std::string& data) {
+  for (SseClient* client : clients) {
+    auto next = client->next_event();
+    REQUIRE(next);
+    CHECK(next->data == data);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("pipe --backplane --threads 3: clients on every loop of two nodes get every event once, in order, with the "
@@ -95,25 +115,18 @@ TEST_CASE("pipe --backplane --threads 3: resumes older than the node's history, 
   CHECK(data_of(from_150->events_until(1850, 30s)) == numbers(151, 2000));
   CHECK(data_of(fresh->events_until(1700, 30s)) == numbers(301, 2000));
   a.process->write_stdin("2001\n");
-  for (auto* client : {&fresh, &from_50, &from_150}) {
-    auto next = (*client)->next_event();
-    REQUIRE(next);
-    CHECK(next->data == "2001");
-  }
+  expect_next({fresh.get(), from_50.get(), from_150.get()}, "2001");
 }
 
 TEST_CASE("pipe --backplane --threads 3: clients ahead of the node, on loops 1 and 2, wait until it has read up to "
           "their id, then get exactly what follows",
           "[pipe][backplane][threads][concurrency]") {
   RedisServer redis;
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging on >pw ~* +@all") == "+OK");
   auto a = start_pipe({"--backplane", redis.url(), "--on-eof", "stay"});
-  auto b = start_pipe({"--backplane", "redis://lagging:pw@127.0.0.1:" + std::to_string(redis.port()), "--threads",
-                       "3", "--input", "none"});
+  auto b = start_pipe({"--backplane", lagging_url(redis), "--threads", "3", "--input", "none"});
   auto on_a = add_client(a);
   auto on_b = add_client(b);  // loop 0
-  // b's reader may no longer XREAD (its resume lookups, XRANGE, still may): b stays behind a
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging -xread") == "+OK");
+  reading(redis, false);  // b stays behind a
   REQUIRE(await_metric(b.port, "backplane_up", 0));
   a.process->write_stdin(lines_from(1, 10));
   auto seen = on_a->events_until(10);
@@ -125,34 +138,28 @@ TEST_CASE("pipe --backplane --threads 3: clients ahead of the node, on loops 1 a
   CHECK(clients_on_loop(b, 2) == 1);
   CHECK(!from_5->next_event(200ms));  // waiting, its stream open
   CHECK(!from_8->next_event(1ms));
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging +xread") == "+OK");
+  reading(redis, true);
   auto after_5 = from_5->events_until(5);
   CHECK(ids_of(after_5) == ids_of(std::vector(seen.begin() + 5, seen.end())));
   CHECK(data_of(after_5) == numbers(6, 10));
   CHECK(data_of(from_8->events_until(2)) == numbers(9, 10));
   CHECK(data_of(on_b->events_until(10)) == numbers(1, 10));
   a.process->write_stdin("11\n");
-  for (auto* client : {&on_b, &from_5, &from_8}) {
-    auto next = (*client)->next_event();
-    REQUIRE(next);
-    CHECK(next->data == "11");
-  }
+  expect_next({on_b.get(), from_5.get(), from_8.get()}, "11");
 }
 
 TEST_CASE("pipe --backplane --threads 3: a node that fell behind the trimmed stream tells the clients of every loop "
           "with one gap event, then serves on",
           "[pipe][backplane][threads][concurrency]") {
   RedisServer redis;
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging on >pw ~* +@all") == "+OK");
   auto a = start_pipe({"--backplane", redis.url(), "--history", "10", "--on-eof", "stay"});
-  auto b = start_pipe({"--backplane", "redis://lagging:pw@127.0.0.1:" + std::to_string(redis.port()), "--history",
-                       "10", "--threads", "3", "--input", "none"});
+  auto b = start_pipe({"--backplane", lagging_url(redis), "--history", "10", "--threads", "3", "--input", "none"});
   auto on_a = add_client(a);
   std::vector<std::unique_ptr<SseClient>> on_b;
   for (int loop = 0; loop < 3; ++loop) on_b.push_back(add_client(b));
   a.process->write_stdin(lines_from(1, 5));
   for (auto& client : on_b) REQUIRE(data_of(client->events_until(5)) == numbers(1, 5));
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging -xread") == "+OK");
+  reading(redis, false);
   REQUIRE(await_metric(b.port, "backplane_up", 0));
   // an append trims to about --history + 1000 + its batch: batches of 250 up to 2000 trim entries b has not read
   for (int from = 6; from <= 2000; from += 250) {
@@ -161,7 +168,7 @@ TEST_CASE("pipe --backplane --threads 3: a node that fell behind the trimmed str
     auto count = static_cast<std::size_t>(to - from + 1);
     REQUIRE(on_a->events_until(count).size() == count);
   }
-  REQUIRE(redis_command(redis.port(), "ACL SETUSER lagging +xread") == "+OK");
+  reading(redis, true);
   for (auto& client : on_b) {
     auto gap = client->next_event();
     REQUIRE(gap);
