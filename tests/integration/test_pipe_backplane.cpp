@@ -52,15 +52,6 @@ std::vector<std::string> numbers(int from, int to) {
   return out;
 }
 
-// Sends one command to Redis in its inline form ("ACL SETUSER ..."); its reply line ("+OK").
-std::string redis_command(int port, const std::string& line) {
-  RawConnection redis(port);
-  REQUIRE(redis.send_all(line + "\r\n"));
-  auto end = redis.read_until("\r\n");
-  REQUIRE(end);
-  return redis.received().substr(0, *end);
-}
-
 }  // namespace
 
 TEST_CASE("pipe --backplane: three nodes serve the same events in the same order with the same ids, and end together",

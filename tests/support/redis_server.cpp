@@ -1,6 +1,8 @@
 // A redis-server for tests (see redis_server.hpp).
 #include "redis_server.hpp"
 
+#include "raw_connection.hpp"
+
 #include <csignal>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -22,6 +24,13 @@ int free_tcp_port() {
   }
   ::close(fd);
   return ntohs(address.sin_port);
+}
+
+std::string redis_command(int port, const std::string& line) {
+  RawConnection redis(port);
+  auto end = redis.send_all(line + "\r\n") ? redis.read_until("\r\n") : std::nullopt;
+  if (!end) throw std::runtime_error("redis_command: no reply to " + line);
+  return redis.received().substr(0, *end);
 }
 
 RedisServer::RedisServer(int port) : port_(port ? port : free_tcp_port()) { start(); }

@@ -34,6 +34,10 @@ class RedisServer {
   std::unique_ptr<Process> process_;
 };
 
+// Sends one command to the Redis on `port` in its inline form ("ACL SETUSER ..."): its reply line ("+OK"). Throws
+// std::runtime_error when no reply line comes.
+std::string redis_command(int port, const std::string& line);
+
 // A loopback TCP port free when asked (bound and released: for servers that cannot be told to take port 0).
 int free_tcp_port();
 

@@ -9,6 +9,15 @@
 #include "stamp.hpp"
 
 namespace ssetool {
+namespace {
+
+// Runs `fn` on `target`: now when the caller is on it (`here`), else posted.
+void on_loop(Loop& target, Loop& here, std::function<void()> fn) {
+  if (&target == &here) return fn();
+  target.post(std::move(fn));
+}
+
+}  // namespace
 
 // The backplane, its /healthz state, and its log lines (state changes).
 void BroadcastServer::use_backplane(BackplaneOptions options) {
@@ -68,34 +77,56 @@ std::optional<Backplane::Backlog> BroadcastServer::backplane_backlog(const Reque
   }
 }
 
-// On the loop: a resume with what Redis holds after the client's id. Entries this node has published already come
-// from the backlog (a gap event first when some were trimmed away), the rest from the hub; a client ahead of this
-// node (it was reading a faster one) waits until this node has caught up with it.
-void BroadcastServer::resume_from_backplane(Session& session, const Backplane::Backlog& backlog) {
+// On the stream's loop (any of them): a resume with what Redis holds after the client's id, worked out on the hub's
+// loop (its newest id and the clients waiting are the hub's loop's state).
+void BroadcastServer::resume_from_backplane(Session& session, Backplane::Backlog backlog) {
   ++clients_seen_;
+  Loop& loop = session.loop();
+  std::weak_ptr<Session> weak = session.weak_from_this();
+  session.on_close([this, weak, &loop](SessionEnd) { on_loop(loop_, loop, [this, weak] { forget_waiting(weak); }); });
   std::string cursor = session.request().last_event_id().value_or("");
-  if (backlog.gap) session.push(Hub::gap_frame(cursor, backlog.oldest));
+  on_loop(loop_, loop, [this, &loop, weak, cursor = std::move(cursor), backlog = std::move(backlog)]() mutable {
+    resume_on_hub_loop(loop, weak, std::move(cursor), backlog);
+  });
+}
+
+// On the hub's loop. Entries this node has published already come from the backlog (a gap event first when some
+// were trimmed away), the rest from the hub through the fan-out: at once, or, for a client ahead of this node (it
+// was reading a faster one), once this node has caught up with it (admit_waiting).
+void BroadcastServer::resume_on_hub_loop(Loop& loop, const std::weak_ptr<Session>& session, std::string cursor,
+                                         const Backplane::Backlog& backlog) {
+  std::vector<Frame> frames;
+  if (backlog.gap) frames.push_back(Hub::gap_frame(cursor, backlog.oldest));
   const std::string& newest = hub_.last_id();
   for (const StreamEntry& entry : backlog.entries) {
     if (newest.empty() || entry_id_before(newest, entry.id)) break;  // the hub publishes it soon
-    session.push(std::make_shared<const std::string>(encode(entry.event)));
+    frames.push_back(std::make_shared<const std::string>(encode(entry.event)));
     cursor = entry.id;
   }
-  session.on_close([this, s = &session](SessionEnd) {
-    hub_.unsubscribe(s);
-    std::erase_if(waiting_, [s](const auto& w) { return w.first == s; });
+  // queued on the session's loop before its join (posted after this, or done at once on this loop)
+  on_loop(loop, loop_, [session, frames = std::move(frames)] {
+    auto s = session.lock();
+    if (!s || !s->is_open()) return;
+    for (const Frame& f : frames) s->push(f);
   });
-  if (newest.empty() || entry_id_before(newest, cursor)) waiting_.emplace_back(&session, cursor);
-  else hub_.subscribe(&session, cursor, 0);
+  if (newest.empty() || entry_id_before(newest, cursor)) waiting_.push_back({session, &loop, cursor});
+  else fanout_.subscribe_now(session, loop, cursor);
 }
 
-// After a batch: the clients waiting for this node to reach their id are subscribed from it.
+// Hub's loop, after a batch: the clients waiting for this node to reach their id join the fan-out from it.
 void BroadcastServer::admit_waiting() {
   const std::string& newest = hub_.last_id();
-  std::erase_if(waiting_, [&](const std::pair<Session*, std::string>& w) {
-    if (newest.empty() || entry_id_before(newest, w.second)) return false;
-    hub_.subscribe(w.first, w.second, 0);
+  std::erase_if(waiting_, [&](const Waiting& w) {
+    if (newest.empty() || entry_id_before(newest, w.cursor)) return false;
+    fanout_.subscribe_now(w.session, *w.loop, w.cursor);
     return true;
+  });
+}
+
+// Hub's loop: a waiting client went away.
+void BroadcastServer::forget_waiting(const std::weak_ptr<Session>& session) {
+  std::erase_if(waiting_, [&](const Waiting& w) {
+    return !w.session.owner_before(session) && !session.owner_before(w.session);
   });
 }
 

@@ -39,12 +39,7 @@ BroadcastServer::BroadcastServer(BroadcastOptions options) : options_(std::move(
     options_.server.max_body = options_.publish.max_body;
     options_.server.own_auth = [this](const Request& r) { return publish_auth(r); };
   }
-  if (options_.backplane) {
-    // A resume from the backplane and the clients waiting for this node to catch up use the hub's loop's state:
-    // one stream loop (--threads has no effect; see ssetool-pipe(1), BACKPLANE).
-    options_.server.stream_loops = 1;
-    use_backplane(*options_.backplane);
-  }
+  if (options_.backplane) use_backplane(*options_.backplane);
   if (!options_.command.empty()) {
     try {
       command_ = Process::spawn({.argv = options_.command});
@@ -128,8 +123,8 @@ Reply BroadcastServer::handle(const Request& req) {
       return Reply::text(400, fmt::format("bad request: {}\n", e.what()));
     }
     std::optional<Backplane::Backlog> backlog = backplane_backlog(req);
-    return Reply::stream([this, published, replay_last, backlog = std::move(backlog)](Session& s) {
-      if (backlog) return resume_from_backplane(s, *backlog);
+    return Reply::stream([this, published, replay_last, backlog = std::move(backlog)](Session& s) mutable {
+      if (backlog) return resume_from_backplane(s, std::move(*backlog));
       open_stream(s, published, replay_last);
     });
   }

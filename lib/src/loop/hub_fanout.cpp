@@ -99,4 +99,26 @@ void HubFanout::subscribe(Session& session, const std::optional<std::string>& la
   });
 }
 
+void HubFanout::subscribe_now(const std::weak_ptr<Session>& weak, Loop& loop, const std::string& last_event_id) {
+  if (&loop == &hub_loop_) {
+    auto session = weak.lock();
+    if (session && session->is_open()) subscribe(*session, last_event_id, 0, std::nullopt);
+    return;
+  }
+  Relay& relay = relay_for(loop);
+  if (!relay.subscribed) {
+    hub_.subscribe(&relay, std::nullopt, 0);
+    relay.subscribed = true;
+  }
+  Collector history;
+  hub_.subscribe(&history, last_event_id, 0);
+  hub_.unsubscribe(&history);
+  relay.flush();
+  loop.post([&relay, weak, frames = std::move(history.frames)] {
+    relay.join(weak, frames);
+    auto session = weak.lock();
+    if (session && session->is_open()) session->on_close([&relay, s = session.get()](SessionEnd) { relay.leave(s); });
+  });
+}
+
 }  // namespace ssetool

@@ -99,9 +99,12 @@ class BroadcastServer {
   bool append_input(std::vector<Event>& events);
   void local_input_ended();
   std::optional<Backplane::Backlog> backplane_backlog(const Request& req);
-  void resume_from_backplane(Session& session, const Backplane::Backlog& backlog);
+  void resume_from_backplane(Session& session, Backplane::Backlog backlog);
+  void resume_on_hub_loop(Loop& loop, const std::weak_ptr<Session>& session, std::string cursor,
+                          const Backplane::Backlog& backlog);
   static Event gap_event(const Backplane::Gap& gap);
   void admit_waiting();
+  void forget_waiting(const std::weak_ptr<Session>& session);
   std::vector<std::string> append_published(std::vector<Event>& events);
   Reply publish_reply(const Request& req);
   std::vector<std::string> publish_on_loop(std::vector<Event> events);
@@ -126,7 +129,13 @@ class BroadcastServer {
   std::unique_ptr<FdSource> source_;
   std::unique_ptr<Backplane> backplane_;
   std::string read_after_;  // the entry the backplane's reader starts after
-  std::vector<std::pair<Session*, std::string>> waiting_;  // resuming clients ahead of this node, and their ids
+  // A resuming client ahead of this node (hub's loop): its stream, on `loop`, joins once the hub reaches `cursor`.
+  struct Waiting {
+    std::weak_ptr<Session> session;  // locked on its own loop only
+    Loop* loop;
+    std::string cursor;
+  };
+  std::vector<Waiting> waiting_;  // hub's loop
   bool stopping_ = false;        // stopping: reading stopped, waiting for the input's last events
   std::atomic<bool> input_closed_ = false;    // the input ended and its last event was published
   std::atomic<bool> streams_ending_ = false;  // the server is shutting down

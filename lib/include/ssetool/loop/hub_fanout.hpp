@@ -35,6 +35,12 @@ class HubFanout {
   void subscribe(Session& session, const std::optional<std::string>& last_event_id, std::size_t replay_last,
                  std::optional<std::uint64_t> published_before);
 
+  // On the hub's loop: subscribe() with a Last-Event-ID for a session on `loop` (any loop, this one included),
+  // settled there and then: the session gets what the hub holds after `last_event_id` now, then every later frame.
+  // For a caller whose decision depends on the hub's state (pipe --backplane's resume). A session already closed
+  // or gone is skipped; one on another loop is only locked on its loop.
+  void subscribe_now(const std::weak_ptr<Session>& session, Loop& loop, const std::string& last_event_id);
+
  private:
   class Relay;
   Relay& relay_for(Loop& loop);
