@@ -17,6 +17,7 @@ import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { backplaneScenario } from "./backplane.mjs";
 import { mcpBridge } from "./mcp.mjs";
+import { mergeBenchReports, scaleMaxLoad, splitClients } from "./scale.mjs";
 import { tlsCertificate, tlsVia } from "./tls.mjs";
 import { writeReport } from "./report.mjs";
 import { disconnectDetection, slowConnections } from "./responsiveness.mjs";
@@ -188,7 +189,19 @@ function startBench(port, clients, extra = [], scheme = "http") {
       throw new Error(`bench gave no report (exit: ${how}; ${stdout.length} bytes on stdout): ${stderr.text.trim()}`);
     }
   };
-  return { child, ready, report };
+  return { child, ready, report, kill: () => child.kill("SIGKILL") };
+}
+
+// The load client split over `processes` `ssetool bench` processes (scale_max: more streams than one holds well);
+// the same interface as startBench, its report merged (perf/scale.mjs).
+function startLoad(port, clients, processes = 1, extra = [], scheme = "http") {
+  if (processes === 1) return startBench(port, clients, extra, scheme);
+  const benches = splitClients(clients, processes).map((n) => startBench(port, n, extra, scheme));
+  return {
+    ready: async (timeoutMs) => (await Promise.all(benches.map((b) => b.ready(timeoutMs)))).reduce((a, b) => a + b, 0),
+    report: async (timeoutMs) => mergeBenchReports(await Promise.all(benches.map((b) => b.report(timeoutMs)))),
+    kill: () => benches.forEach((b) => b.kill()),
+  };
 }
 
 // Runs the paced generator into the server's stdin; resolves when it has written everything.
@@ -217,9 +230,10 @@ function rssSampler(pid) {
 // ---------------------------------------------------------------------------------------------------- scenarios
 // Paced fan-out: `clients` streams (of which `stalled` never read), `rate` events per second for `seconds`.
 // `via` (TLS, perf/tls.mjs): the server's command line, the URL scheme and the load client's extra flags.
-async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }, via = null) {
+// `loadProcesses`: `ssetool bench` processes sharing the clients (scale_max).
+async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0, loadProcesses = 1, ...more }, via = null) {
   const server = await startServer(kind, [], { fixedArgv: via?.argv });
-  const bench = startBench(server.port, clients,
+  const bench = startLoad(server.port, clients, loadProcesses,
     [...(stalled ? ["--stalled", String(stalled)] : []), ...(via?.benchArgs ?? [])], via?.scheme);
   try {
     const open = await bench.ready();
@@ -240,9 +254,10 @@ async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }, v
       streams: b.streams, cpu_s: cpu1 - cpu0, us_per_delivery: received ? ((cpu1 - cpu0) * 1e6) / received : null,
       latency_ms: b.latency_ms, rss_kb: mem.rss_kb, max_rss_kb: maxRss, threads: mem.threads,
       dropped_slow: metricValue(metrics, "clients_dropped_slow_total"),
+      ...(b.load_processes ? { load_processes: b.load_processes, latency_bound: b.latency_bound } : {}), ...more,
     };
   } catch (e) {
-    bench.child.kill("SIGKILL");
+    bench.kill();
     server.child.kill("SIGKILL");
     throw e;
   }
@@ -428,6 +443,8 @@ function plan(quick) {
   // Issue 15: the same load on one stream loop and on two, in the same run.
   fan.push({ name: "scale_10000x10", servers: ["ssetool_t1", "ssetool_t2"],
     load: { clients: 10000, rate: 10, seconds: s } });
+  // Issue 15: the most clients one server process holds here (perf/scale.mjs), on one stream loop and on two.
+  fan.push({ name: "scale_max", servers: ["ssetool_t1", "ssetool_t2"], load: scaleMaxLoad(s) });
   // TLS (perf/tls.mjs): the 1,000 x 100/s load over HTTPS, against Node `https`.
   fan.push({ name: "tls_1000x100", servers: ["ssetool", "node_https"], load: { clients: 1000, rate: 100, seconds: s },
     tls: true });

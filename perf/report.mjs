@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backplaneSection, evaluateBackplaneTargets } from "./backplane_report.mjs";
 import { evaluateMcpTargets, mcpSection } from "./mcp_report.mjs";
+import { scaleSection } from "./scale.mjs";
 import { tlsSection } from "./tls.mjs";
 
 const TARGETS = {
@@ -129,25 +130,6 @@ function fanOutTable(results, scenario) {
   return md + "\n";
 }
 
-// Issue 15: 10,000 clients x 10/s on one stream loop and on two, with the issue's targets as ratios.
-function scaleSection(results) {
-  const table = fanOutTable(results, "scale_10000x10");
-  if (!table) return "";
-  const find = finder(results);
-  const one = find("scale_10000x10", "ssetool_t1");
-  const two = find("scale_10000x10", "ssetool_t2");
-  let md = "## Stream loops: `--threads 1` and `--threads 2` (issue 15)\n\n" + table;
-  if (one && two) {
-    const p99 = two.latency_ms.p99 / one.latency_ms.p99;
-    const cpu = two.us_per_delivery / one.us_per_delivery;
-    md += head("<target", ">measured", "") +
-      `| p99 with 2 loops <= 0.65 x 1 loop | ${num(p99)} | ${ok(p99 <= 0.65)} |\n` +
-      `| CPU per delivery with 2 loops <= 1.15 x 1 loop | ${num(cpu)} | ${ok(cpu <= 1.15)} |\n` +
-      `| 0 lost | ${one.lost + two.lost} | ${ok(one.lost + two.lost === 0)} |\n\n`;
-  }
-  return md;
-}
-
 function slowTable(results) {
   const rows = results.filter((r) => r.scenario === "slow_consumers" && !r.error);
   if (!rows.length) return "";
@@ -242,7 +224,7 @@ function markdown(report, targets) {
     md += "`raw` is perf/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
     md += fan;
   }
-  md += scaleSection(report.results);
+  md += scaleSection(report.results, fanOutTable);
   md += tlsSection(report.results, fanOutTable(report.results, "tls_1000x100"));
   const slow = slowTable(report.results);
   if (slow) md += "## Slow consumers (scenario 5)\n\n" + slow;
