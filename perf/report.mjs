@@ -130,6 +130,35 @@ function fanOutTable(results, scenario) {
   return md + "\n";
 }
 
+// Issue 15 at 1,000 x 100/s: who pays for a delivery — the server as measured (nchan: its worker), its whole process
+// tree (nchan: the feeder and nginx's master too) and the load client — and the issue's targets against nchan.
+function deliveryCostSection(results) {
+  const rows = results.filter((r) => r.scenario === "fanout_1000x100" && !r.error && r.tree_us_per_delivery != null);
+  if (!rows.length) return "";
+  let md = "### CPU per delivery by process, 1,000 x 100/s (issue 15)\n\n" +
+    head("<server", ">server us", ">its process tree us", ">processes", ">load client us", ">server + load client us");
+  for (const r of rows)
+    md += `| ${r.server} | ${num(r.us_per_delivery)} | ${num(r.tree_us_per_delivery)} | ${r.tree_processes} | ` +
+      `${num(r.load_us_per_delivery)} | ${num(r.us_per_delivery + r.load_us_per_delivery)} |\n`;
+  const find = finder(results);
+  const [sse, raw, nchan] = ["ssetool", "raw", "nchan"].map((k) => find("fanout_1000x100", k));
+  if (!sse) return md + "\n";
+  md += "\n" + head("<target", ">measured", "<");
+  if (raw) {
+    const x = sse.us_per_delivery / raw.us_per_delivery;
+    md += `| CPU per delivery <= 1.2 x raw write | ${num(x)} | ${ok(x <= 1.2)} |\n`;
+  }
+  if (nchan) {
+    const x = sse.us_per_delivery / nchan.us_per_delivery;
+    const tree = sse.tree_us_per_delivery / nchan.tree_us_per_delivery;
+    md += `| CPU per delivery <= 0.7 x nchan's (worker) | ${num(x)} | ${ok(x <= 0.7)} |\n` +
+      `| (the same, nchan's feeder and master counted) | ${num(tree)} | |\n`;
+    md += `| p99 <= nchan's | ${num(sse.latency_ms.p99)} vs ${num(nchan.latency_ms.p99)} ms | ` +
+      `${ok(sse.latency_ms.p99 <= nchan.latency_ms.p99)} |\n`;
+  }
+  return md + "\n";
+}
+
 function slowTable(results) {
   const rows = results.filter((r) => r.scenario === "slow_consumers" && !r.error);
   if (!rows.length) return "";
@@ -222,7 +251,7 @@ function markdown(report, targets) {
   if (fan) {
     md += "\n## Paced fan-out through `ssetool pipe --stamp` and the peers (scenarios 1 and 2)\n\n";
     md += "`raw` is perf/raw_write.cpp: the same sockets and frames written with one send() each, nothing else.\n\n";
-    md += fan;
+    md += fan + deliveryCostSection(report.results);
   }
   md += scaleSection(report.results, fanOutTable);
   md += tlsSection(report.results, fanOutTable(report.results, "tls_1000x100"));
