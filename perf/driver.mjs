@@ -202,6 +202,8 @@ function startBench(port, clients, extra = [], scheme = "http") {
   const child = spawn(opts.ssetool, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (c) => (stdout += c));
+  // "exit" may come before the last of stdout is read; "close" comes after it.
+  const closed = new Promise((resolve) => child.once("close", resolve));
   const stderr = tail(child.stderr);
   const ready = async (timeoutMs = 120000) => {
     await waitFor(() => existsSync(readyFile) || child.exitCode !== null, timeoutMs, "the clients to connect");
@@ -215,6 +217,7 @@ function startBench(port, clients, extra = [], scheme = "http") {
       child.kill("SIGINT");
       how = `SIGINT after ${timeoutMs} ms, then ${await exitWithin(child, 10000)}`;
     }
+    await Promise.race([closed, sleep(5000)]);
     rmSync(dir, { recursive: true, force: true });
     try {
       return JSON.parse(stdout);
