@@ -11,12 +11,13 @@
 // The `mcp` scenario (issue 14) is perf/mcp.mjs: `ssetool serve --mcp` and supergateway as stdio MCP bridges.
 // The `backplane` scenario (issue 16) is perf/backplane.mjs: pipe nodes on one redis-server.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from "node:fs";
 import { request } from "node:http";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { backplaneScenario } from "./backplane.mjs";
 import { mcpBridge } from "./mcp.mjs";
+import { mergeBenchReports, scaleMaxLoad, splitClients } from "./scale.mjs";
 import { tlsCertificate, tlsVia } from "./tls.mjs";
 import { writeReport } from "./report.mjs";
 import { disconnectDetection, slowConnections } from "./responsiveness.mjs";
@@ -71,6 +72,30 @@ function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime and stime: fields 14 and 15
+}
+
+// A process and its descendants (nchan: the feeder, nginx's master and its worker), from /proc/PID/task/*/children.
+function processTree(pid) {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; ++i) {
+    try {
+      for (const task of readdirSync(`/proc/${pids[i]}/task`))
+        pids.push(...readFileSync(`/proc/${pids[i]}/task/${task}/children`, "utf8").trim().split(/\s+/)
+          .filter(Boolean).map(Number));
+    } catch {} // gone meanwhile
+  }
+  return pids;
+}
+
+// CPU seconds of several processes, summed (0 for one that has exited).
+function cpuSecondsOf(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {}
+  }
+  return total;
 }
 
 // Resident memory (KiB) and thread count from /proc/PID/status.
@@ -154,9 +179,18 @@ async function startServer(kind, extra = [], { fixedArgv = null } = {}) {
 }
 
 // Ends the server's input (every server then ends its streams and exits) and waits for it.
+// One that does not is killed with its descendants (nchan's feeder leaves nginx running otherwise).
 async function stopServer(server) {
+  const tree = processTree(server.child.pid);
   server.child.stdin.end();
-  if ((await exitWithin(server.child, 15000)) === "timeout") log(`${server.kind} did not exit at end of input`);
+  if ((await exitWithin(server.child, 15000)) === "timeout") {
+    log(`${server.kind} did not exit at end of input`);
+    for (const pid of tree.slice(1)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {} // gone already
+    }
+  }
   rmSync(server.dir, { recursive: true, force: true });
 }
 
@@ -168,6 +202,8 @@ function startBench(port, clients, extra = [], scheme = "http") {
   const child = spawn(opts.ssetool, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout.on("data", (c) => (stdout += c));
+  // "exit" may come before the last of stdout is read; "close" comes after it.
+  const closed = new Promise((resolve) => child.once("close", resolve));
   const stderr = tail(child.stderr);
   const ready = async (timeoutMs = 120000) => {
     await waitFor(() => existsSync(readyFile) || child.exitCode !== null, timeoutMs, "the clients to connect");
@@ -181,6 +217,7 @@ function startBench(port, clients, extra = [], scheme = "http") {
       child.kill("SIGINT");
       how = `SIGINT after ${timeoutMs} ms, then ${await exitWithin(child, 10000)}`;
     }
+    await Promise.race([closed, sleep(5000)]);
     rmSync(dir, { recursive: true, force: true });
     try {
       return JSON.parse(stdout);
@@ -188,7 +225,20 @@ function startBench(port, clients, extra = [], scheme = "http") {
       throw new Error(`bench gave no report (exit: ${how}; ${stdout.length} bytes on stdout): ${stderr.text.trim()}`);
     }
   };
-  return { child, ready, report };
+  return { child, pids: [child.pid], ready, report, kill: () => child.kill("SIGKILL") };
+}
+
+// The load client split over `processes` `ssetool bench` processes (scale_max: more streams than one holds well);
+// the same interface as startBench, its report merged (perf/scale.mjs).
+function startLoad(port, clients, processes = 1, extra = [], scheme = "http") {
+  if (processes === 1) return startBench(port, clients, extra, scheme);
+  const benches = splitClients(clients, processes).map((n) => startBench(port, n, extra, scheme));
+  return {
+    ready: async (timeoutMs) => (await Promise.all(benches.map((b) => b.ready(timeoutMs)))).reduce((a, b) => a + b, 0),
+    report: async (timeoutMs) => mergeBenchReports(await Promise.all(benches.map((b) => b.report(timeoutMs)))),
+    pids: benches.map((b) => b.child.pid),
+    kill: () => benches.forEach((b) => b.kill()),
+  };
 }
 
 // Runs the paced generator into the server's stdin; resolves when it has written everything.
@@ -217,16 +267,21 @@ function rssSampler(pid) {
 // ---------------------------------------------------------------------------------------------------- scenarios
 // Paced fan-out: `clients` streams (of which `stalled` never read), `rate` events per second for `seconds`.
 // `via` (TLS, perf/tls.mjs): the server's command line, the URL scheme and the load client's extra flags.
-async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }, via = null) {
+// `loadProcesses`: `ssetool bench` processes sharing the clients (scale_max).
+async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0, loadProcesses = 1, ...more }, via = null) {
   const server = await startServer(kind, [], { fixedArgv: via?.argv });
-  const bench = startBench(server.port, clients,
+  const bench = startLoad(server.port, clients, loadProcesses,
     [...(stalled ? ["--stalled", String(stalled)] : []), ...(via?.benchArgs ?? [])], via?.scheme);
   try {
     const open = await bench.ready();
-    const cpu0 = cpuSeconds(server.pid);
+    // Besides the server (nchan: its worker), the CPU of its whole process tree and of the load client, over the
+    // same window: who pays for a delivery (issue 15's nchan ratio).
+    const tree = processTree(server.child.pid);
+    const [cpu0, tree0, load0] = [cpuSeconds(server.pid), cpuSecondsOf(tree), cpuSecondsOf(bench.pids)];
     const stopSampling = rssSampler(server.pid);
     await feed(server, ["--rate", String(rate), "--seconds", String(seconds), "--size", String(LINE_SIZE)]);
     const cpu1 = await settledCpu(server.pid);
+    const [tree1, load1] = [cpuSecondsOf(tree), cpuSecondsOf(bench.pids)];
     const maxRss = stopSampling();
     const mem = memory(server.pid);
     const metrics = kind.startsWith("ssetool") && !via ? await httpGet(server.port, "/metrics") : "";
@@ -238,11 +293,14 @@ async function fanOut(scenario, kind, { clients, rate, seconds, stalled = 0 }, v
       scenario, server: kind, clients, rate, seconds, stalled, streams_open: open, published,
       expected: (clients - stalled) * published, received, lost: b.ids.lost, reordered: b.ids.reordered,
       streams: b.streams, cpu_s: cpu1 - cpu0, us_per_delivery: received ? ((cpu1 - cpu0) * 1e6) / received : null,
+      tree_processes: tree.length, tree_us_per_delivery: received ? ((tree1 - tree0) * 1e6) / received : null,
+      load_us_per_delivery: received ? ((load1 - load0) * 1e6) / received : null,
       latency_ms: b.latency_ms, rss_kb: mem.rss_kb, max_rss_kb: maxRss, threads: mem.threads,
       dropped_slow: metricValue(metrics, "clients_dropped_slow_total"),
+      ...(b.load_processes ? { load_processes: b.load_processes, latency_bound: b.latency_bound } : {}), ...more,
     };
   } catch (e) {
-    bench.child.kill("SIGKILL");
+    bench.kill();
     server.child.kill("SIGKILL");
     throw e;
   }
@@ -428,6 +486,8 @@ function plan(quick) {
   // Issue 15: the same load on one stream loop and on two, in the same run.
   fan.push({ name: "scale_10000x10", servers: ["ssetool_t1", "ssetool_t2"],
     load: { clients: 10000, rate: 10, seconds: s } });
+  // Issue 15: the most clients one server process holds here (perf/scale.mjs), on one stream loop and on two.
+  fan.push({ name: "scale_max", servers: ["ssetool_t1", "ssetool_t2"], load: scaleMaxLoad(s) });
   // TLS (perf/tls.mjs): the 1,000 x 100/s load over HTTPS, against Node `https`.
   fan.push({ name: "tls_1000x100", servers: ["ssetool", "node_https"], load: { clients: 1000, rate: 100, seconds: s },
     tls: true });
