@@ -504,7 +504,7 @@ TEST_CASE("serve --mcp: SIGTERM to ssetool leaves no child behind", "[serve][mcp
   CHECK(all_dead(children));
 }
 
-TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens, one at a time",
+TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it opens, one at a time, a resume takes it over",
           "[serve][mcp]") {
   // After notifications/initialized the child logs a message of its own, with no request in flight.
   auto server = start_mcp({}, sh_server("read line; echo '{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\","
@@ -524,6 +524,11 @@ TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it
   CHECK(second.status() == 409);
   SseClient unknown(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "99-1"}});
   CHECK(unknown.status() == 400);
+  // A resume takes the open stream over (its client has lost it, whether or not ssetool has seen that yet).
+  SseClient resumed(server.port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "0-1"},
+                                          {"MCP-Protocol-Version", "2025-11-25"}});
+  CHECK(resumed.status() == 200);
+  CHECK(get.wait_end());
 }
 
 TEST_CASE("serve --mcp -v: one line per session, the child's stderr prefixed, never the session id", "[serve][mcp]") {

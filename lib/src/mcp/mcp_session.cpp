@@ -233,6 +233,9 @@ McpSession::GetCheck McpSession::check_get(const std::optional<std::string>& las
     if (!parsed || !streams_.count(parsed->first)) return GetCheck::unknown;
     number = parsed->first;
   }
+  // A resume takes over a stream the server still thinks open: the client has lost it (a connection whose end the
+  // server has not seen yet, or never will, as behind a NAT that dropped it). A second plain GET is refused.
+  if (last_event_id) return GetCheck::ok;
   return is_open(streams_.at(number).connection) ? GetCheck::busy : GetCheck::ok;
 }
 
@@ -246,6 +249,8 @@ void McpSession::open_get(Session& connection, const std::optional<std::string>&
     if (parsed && streams_.count(parsed->first)) std::tie(number, after) = *parsed;
   }
   auto it = streams_.find(number);
+  if (it != streams_.end() && last_event_id && is_open(it->second.connection))
+    it->second.connection.lock()->end();  // taken over by the resume (check_get)
   if (it == streams_.end() || is_open(it->second.connection) || ending_) {
     connection.end();  // lost a race with another GET, or the session ended meanwhile
     return;
