@@ -35,17 +35,8 @@ std::vector<std::string> sh_server(const std::string& after_initialize = "exec c
           "\"capabilities\":{},\"serverInfo\":{\"name\":\"sh\",\"version\":\"1\"}}}'; " + after_initialize};
 }
 
-// `serve --mcp` under test, stopped with SIGTERM at the end of the test so that it stops its children (a SIGKILL,
-// as the test support's own clean-up sends, would leave their grandchildren behind: nothing survives to kill them).
-struct McpBridge : SsetoolProcess {
-  explicit McpBridge(SsetoolProcess p) : SsetoolProcess(std::move(p)) {}
-  McpBridge(McpBridge&&) = default;
-  ~McpBridge() {
-    if (!process) return;
-    process->signal(SIGTERM);
-    process->wait(15s);
-  }
-};
+// `serve --mcp` under test, stopped with SIGTERM at the end so that it stops its children.
+using McpBridge = TerminatedSsetool;
 
 McpBridge start_mcp(std::vector<std::string> options, const std::vector<std::string>& command) {
   std::vector<std::string> args{"serve", "--mcp"};

@@ -15,16 +15,8 @@ std::vector<std::string> streaming_server() {
   return {"python3", std::string(SSETOOL_TEST_DATA) + "/serve/mcp_streaming_server.py"};
 }
 
-// `serve --mcp` under test, stopped with SIGTERM at the end (so that it stops its child).
-struct McpBridge : SsetoolProcess {
-  explicit McpBridge(SsetoolProcess p) : SsetoolProcess(std::move(p)) {}
-  McpBridge(McpBridge&&) = default;
-  ~McpBridge() {
-    if (!process) return;
-    process->signal(SIGTERM);
-    process->wait(15s);
-  }
-};
+// `serve --mcp` under test, stopped with SIGTERM at the end so that it stops its children.
+using McpBridge = TerminatedSsetool;
 
 McpBridge start_bridge(std::vector<std::string> options = {}) {
   std::vector<std::string> args{"serve", "--mcp"};

@@ -55,16 +55,8 @@ std::vector<std::string> stubborn_server() {
 
 constexpr int kLoops = 3;
 
-// `serve --mcp --threads 3` under test, stopped with SIGTERM at the end so that it stops its children.
-struct McpBridge : SsetoolProcess {
-  explicit McpBridge(SsetoolProcess p) : SsetoolProcess(std::move(p)) {}
-  McpBridge(McpBridge&&) = default;
-  ~McpBridge() {
-    if (!process) return;
-    process->signal(SIGTERM);
-    process->wait(15s);
-  }
-};
+// `serve --mcp` under test, stopped with SIGTERM at the end so that it stops its children.
+using McpBridge = TerminatedSsetool;
 
 McpBridge start_mcp(std::vector<std::string> options, const std::vector<std::string>& command) {
   std::vector<std::string> args{"serve", "--mcp", "--threads", std::to_string(kLoops)};

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include <charconv>
+#include <csignal>
 #include <stdexcept>
 #include <thread>
 
@@ -62,6 +63,12 @@ SsetoolProcess start_ssetool(const std::vector<std::string>& args, const Ssetool
   if (options.close_stdin) started.process->close_stdin();
   if (options.listen) started.port = wait_for_port(started, "port", options.startup_timeout);
   return started;
+}
+
+TerminatedSsetool::~TerminatedSsetool() {
+  if (!process) return;
+  process->signal(SIGTERM);
+  process->wait(std::chrono::seconds(15));
 }
 
 SsetoolProcess start_pipe(std::vector<std::string> extra) {

@@ -34,6 +34,14 @@ struct SsetoolProcess {
   int port = 0;                        // 0 unless options.listen
 };
 
+// An ssetool stopped with SIGTERM (and waited for, up to 15 s) when it goes out of scope, so that it stops its own
+// children (serve, serve --mcp): the support's SIGKILL clean-up would leave their grandchildren behind.
+struct TerminatedSsetool : SsetoolProcess {
+  explicit TerminatedSsetool(SsetoolProcess p) : SsetoolProcess(std::move(p)) {}
+  TerminatedSsetool(TerminatedSsetool&&) = default;
+  ~TerminatedSsetool();
+};
+
 // The path of the built binary.
 std::string ssetool_binary();
 
