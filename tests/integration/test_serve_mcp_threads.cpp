@@ -180,23 +180,11 @@ TEST_CASE("serve --mcp --threads 3: a dropped stream resumes with Last-Event-ID 
     // The call's stream (stream 2: initialize was 1) is dropped after its priming event.
     std::string body = R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo",)"
                        R"("arguments":{"ms":300,"text":"late )" + std::to_string(i) + R"("}}})";
-    {
-      RawConnection c(port);
-      REQUIRE(c.send_all("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                         "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n"
-                         "Mcp-Session-Id: " + id + "\r\nContent-Length: " + std::to_string(body.size()) +
-                         "\r\n\r\n" + body));
-      REQUIRE(c.read_until("id: 2-0\n"));
-    }
+    REQUIRE(post_then_drop(port, id, body, "id: 2-0\n"));
     SseClient resumed(port, "/mcp", {{"Mcp-Session-Id", id}, {"Last-Event-ID", "2-0"},
                                      {"MCP-Protocol-Version", "2025-11-25"}});
     REQUIRE(resumed.status() == 200);
-    std::optional<ssetool::ParsedEvent> answer;
-    while (auto e = resumed.next_event()) {
-      if (e->data.empty()) continue;  // the priming event
-      answer = e;
-      break;
-    }
+    auto answer = first_message(resumed);
     REQUIRE(answer);
     CHECK(answer->last_event_id == "2-1");
     json response = json::parse(answer->data);

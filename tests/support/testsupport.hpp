@@ -16,6 +16,7 @@
 
 #include "certificate.hpp"
 #include "fixture_server.hpp"
+#include "mcp_streams.hpp"
 #include "process.hpp"
 #include "nginx_server.hpp"
 #include "process_state.hpp"
