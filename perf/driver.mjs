@@ -449,6 +449,7 @@ async function mcp(results, load) {
   const out = resolve(opts.out);
   const sgPackage = join(out, "node_modules", "supergateway", "package.json");
   const tools = { ssetool: resolve(opts.ssetool), echoServer: join(out, "mcp_echo_server"),
+    mcpClient: join(out, "mcp_client"),
     loopbackPreload: join(out, "peers", "loopback_listen.mjs") };
   let sgMissing = null;
   if (existsSync(sgPackage)) {

@@ -6,7 +6,8 @@
 //   - the processes left a fixed time after those 100 sessions end with DELETE: the bridge's descendants (from
 //     the parent links in /proc) and, wherever they were reparented, processes still running the echo server;
 //   - then the tool-call round trip (POST tools/call until its response has arrived), p50/p99, one session, in
-//     sequence, on kept-alive connections and again with a new connection per request.
+//     sequence, on kept-alive connections and again with a new connection per request, timed by a C++ client
+//     (perf/mcp_client.cpp); and once more by the Node client here, as a Node client (the SDKs') sees it.
 // Everything on 127.0.0.1; every process this starts is stopped before the scenario returns.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
@@ -271,23 +272,61 @@ async function stopBridge(bridge, echoServer) {
 }
 
 // ---------------------------------------------------------------------------------------------------- measures
-// `calls` tool calls in sequence on one session, after `warmup` more; keep-alive connections (as the SDK client
-// uses), or a new connection for every request.
-async function roundTrips(port, pid, calls, warmup, keepAlive) {
-  const session = new Session(port, keepAlive);
+// `calls` tool calls in sequence on one session, after `warmup` more, timed by perf/mcp_client.cpp (a C++ client:
+// a Node client's own pauses added 1-3 ms at p99 on these two cores); keep-alive connections (as the SDK clients use),
+// or a new connection for every request. The bridge's CPU time is read over exactly the timed calls: the client
+// says "warm" after its warm-up and waits for a line on its stdin.
+function clientRoundTrips(tools, port, pid, calls, warmup, keepAlive) {
+  return new Promise((resolve, reject) => {
+    const args = [String(port), String(warmup), String(calls), ...(keepAlive ? [] : ["--new-connection"])];
+    const client = spawn(tools.mcpClient, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let ticks0 = null;
+    let ticks = null;
+    const timer = setTimeout(() => client.kill("SIGKILL"), 120000);
+    client.stdout.setEncoding("utf8");
+    client.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (ticks0 === null && out.startsWith("warm\n")) {
+        ticks0 = cpuTicks(pid);
+        client.stdin.write("\n");
+      } else if (ticks === null && ticks0 !== null && out.endsWith("}\n")) {
+        ticks = cpuTicks(pid);
+      }
+    });
+    client.stderr.on("data", (chunk) => (err += chunk));
+    client.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${tools.mcpClient}: ${e.message}`));
+    });
+    client.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0 || ticks === null) {
+        return reject(new Error(`mcp_client ${code === null ? signal : `exit ${code}`}: ` +
+          `${err.trim() || "no result"}`));
+      }
+      const r = JSON.parse(out.slice("warm\n".length));
+      const mean = r.ms.reduce((a, b) => a + b, 0) / r.ms.length;
+      resolve({ round_trip_ms: { ...summary(r.ms), mean }, bridge_cpu_ticks: ticks - ticks0, resent_posts: r.resent });
+    });
+  });
+}
+
+// The same calls made by the Node raw-HTTP client above (keep-alive connections): what a Node client, as the SDK
+// clients are, sees of each bridge, its own pauses included.
+async function nodeRoundTrips(port, calls, warmup) {
+  const session = new Session(port, true);
   await session.open();
   try {
     for (let i = 0; i < warmup; ++i) await session.call(`warm-up ${i}`);
     const times = [];
-    const ticks0 = cpuTicks(pid);
     for (let i = 0; i < calls; ++i) {
       const r = await session.call(`call ${i}`);
       if (r.answer.result?.content?.[0]?.text !== `call ${i}`) throw new Error(`call ${i}: wrong echo`);
       times.push(r.ms);
     }
-    const ticks = cpuTicks(pid) - ticks0;
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
-    return { round_trip_ms: { ...summary(times), mean }, bridge_cpu_ticks: ticks, resent_posts: session.retries };
+    return summary(times);
   } finally {
     await session.close();
   }
@@ -338,8 +377,9 @@ export async function mcpBridge(kind, tools, load, clkTck) {
     const leftServers = processesRunning(tools.echoServer);
     const waited = Date.now() - t0;
     const rss = rssKb(bridge.pid);
-    const rt = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, true);
-    const fresh = await roundTrips(bridge.port, bridge.pid, load.calls, load.warmup, false);
+    const rt = await clientRoundTrips(tools, bridge.port, bridge.pid, load.calls, load.warmup, true);
+    const fresh = await clientRoundTrips(tools, bridge.port, bridge.pid, load.calls, load.warmup, false);
+    const node = await nodeRoundTrips(bridge.port, load.calls, load.warmup);
     const stop = await stopBridge(bridge, tools.echoServer);
     const statuses = {};
     for (const s of deleteStatuses) statuses[s] = (statuses[s] || 0) + 1;
@@ -348,6 +388,7 @@ export async function mcpBridge(kind, tools, load, clkTck) {
       bridge_cpu_us_per_call: (rt.bridge_cpu_ticks / clkTck) * 1e6 / load.calls,
       new_connection: { round_trip_ms: fresh.round_trip_ms,
         bridge_cpu_us_per_call: (fresh.bridge_cpu_ticks / clkTck) * 1e6 / load.calls },
+      node_client_round_trip_ms: node,
       sessions: load.sessions, rss_idle_kb: rssIdle, rss_sessions_kb: rssSessions,
       rss_per_session_kb: (rssSessions - rssIdle) / load.sessions, processes_with_sessions: children,
       delete_statuses: statuses, left_after_ms: waited, left_descendants: leftDescendants.length,
