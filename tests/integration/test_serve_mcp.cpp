@@ -350,6 +350,36 @@ TEST_CASE("serve --mcp: answers written by the loop keep the connection for the 
   CHECK_FALSE(c.closed_by_peer());
 }
 
+// An initialize answered as SSE whose response comes at once goes as one body (its length known) on a kept
+// connection, which then carries the session's next request: a client's first call needs no new connection.
+TEST_CASE("serve --mcp: an initialize answered as SSE keeps its connection for the session's next request",
+          "[serve][mcp]") {
+  auto server = start_mcp({}, sh_server("while read line; do case \"$line\" in *'\"id\"'*) "
+                                        "echo '{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"ok\":true}}';; esac; done"));
+  auto post = [](const std::string& session, const std::string& body) {
+    return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Accept: application/json, text/event-stream\r\n" +
+           (session.empty() ? "" : "Mcp-Session-Id: " + session + "\r\n") +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  RawConnection c(server.port);
+  REQUIRE(c.send_all(post("", kInitialize)));
+  auto initialized = c.read_until(R"("serverInfo":{"name":"sh","version":"1"}}})");
+  REQUIRE(initialized);
+  std::string head = c.received().substr(0, c.received().find("\r\n\r\n"));
+  CHECK(head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(head.find("Content-Type: text/event-stream") != std::string::npos);
+  CHECK(head.find("Content-Length: ") != std::string::npos);
+  CHECK(head.find("Connection: close") == std::string::npos);
+  auto id_at = head.find("Mcp-Session-Id: ");
+  REQUIRE(id_at != std::string::npos);
+  std::string id = head.substr(id_at + 16, head.find("\r\n", id_at) - id_at - 16);
+  const std::string answer = R"({"jsonrpc":"2.0","id":2,"result":{"ok":true}})";
+  REQUIRE(c.send_all(post(id, R"({"jsonrpc":"2.0","id":2,"method":"ping"})")));
+  REQUIRE(c.read_until(answer, kDefaultTimeout, *initialized));
+  CHECK_FALSE(c.closed_by_peer());
+}
+
 TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS rebinding)", "[serve][mcp]") {
   auto server = start_mcp({"--allow-host", "mcp.test"}, sh_server());
   int port = server.port;

@@ -363,6 +363,9 @@ std::optional<McpServer::NewSession> McpServer::new_session(const Request& req, 
   return NewSession{id, &loop, open};
 }
 
+// A POST initialize without a session: the session and its child start on the loop chosen for them; the answer
+// carries the new Mcp-Session-Id, as JSON or as any other request's SSE answer (answer_held: one body on a kept
+// connection when the child's response comes alone and soon).
 Reply McpServer::initialize(const Request& req, std::size_t endpoint, const JsonRpcMessage& message, bool sse) {
   Reply refused;
   auto created = new_session(req, endpoint, message.protocol_version.value_or(kAssumedVersion), refused);
@@ -382,10 +385,7 @@ Reply McpServer::initialize(const Request& req, std::size_t endpoint, const Json
       });
       if (!session) return with_id(std::move(refused));
       if (!sse) return session->request_for_json(message, json_reply(with_id));
-      with_id(Reply::stream([weak = std::weak_ptr<McpSession>(session), message, priming](Session& connection) {
-        if (auto s = weak.lock()) s->request_on_stream(connection, message, priming);
-        else connection.end();
-      }));
+      answer_held(session, message, priming, with_id);
     });
   });
 }
