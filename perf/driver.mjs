@@ -503,7 +503,7 @@ function plan(quick) {
     readyRuns: quick ? 5 : 20,
     replay: { events: quick ? 200 : 1000, gapMs: 5 },
     responsivenessSamples: quick ? 10 : 50,
-    mcp: quick ? { calls: 500, warmup: 300, sessions: 100, leftAfterMs: 5000 }
+    mcp: quick ? { calls: 2000, warmup: 500, sessions: 100, leftAfterMs: 5000 }
       : { calls: 5000, warmup: 1000, sessions: 100, leftAfterMs: 10000 }, // warm-up: Node's JIT, for supergateway
     // issue 16: the same clients on one node and on three; one stream's throughput read by three nodes
     backplane: { fanout: { nodes: [1, 3], clients: quick ? 300 : 900, rate: 100, seconds: s },
