@@ -46,46 +46,6 @@ McpBridge start_mcp(std::vector<std::string> options, const std::vector<std::str
   return McpBridge(start_ssetool(args));
 }
 
-const std::string kInitialize =
-    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
-    R"("clientInfo":{"name":"raw","version":"1"}}})";
-
-// The headers of a POST: JSON, accepting both answers (unless `extra` has its own Accept), then `extra`.
-Headers mcp_headers(Headers extra = {}) {
-  Headers h{{"Content-Type", "application/json"}};
-  if (!find_header(extra, "Accept")) h.emplace_back("Accept", "application/json, text/event-stream");
-  h.insert(h.end(), extra.begin(), extra.end());
-  return h;
-}
-
-HttpResponse mcp_post(int port, const std::string& body, Headers extra = {}) {
-  return http_request(port, "POST", "/mcp", mcp_headers(std::move(extra)), body);
-}
-
-// The data of every event of an SSE body that has data.
-std::vector<json> messages_of(const std::string& body) {
-  std::vector<json> out;
-  std::size_t pos = 0;
-  while ((pos = body.find("data: ", pos)) != std::string::npos) {
-    std::size_t end = body.find('\n', pos);
-    std::string data = body.substr(pos + 6, end - pos - 6);
-    if (!data.empty()) out.push_back(json::parse(data));
-    pos = end;
-  }
-  return out;
-}
-
-// Initializes a session and sends notifications/initialized: its id.
-std::string open_session(int port, Headers extra = {}, const std::string& initialize = kInitialize) {
-  auto init = mcp_post(port, initialize, extra);
-  REQUIRE(init.status == 200);
-  auto id = init.header("Mcp-Session-Id");
-  REQUIRE(id);
-  extra.emplace_back("Mcp-Session-Id", *id);
-  REQUIRE(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", extra).status == 202);
-  return *id;
-}
-
 bool all_dead(const std::set<pid_t>& pids) {
   for (pid_t pid : pids)
     if (!wait_dead(pid, 10s)) return false;
@@ -176,7 +136,7 @@ TEST_CASE("serve --mcp: the old transport's message URL is bound to its stream, 
   CHECK(id.size() == 32);
 
   Headers json_auth{{"Content-Type", "application/json"}, {"Authorization", "Bearer s3cret"}};
-  auto accepted = http_request(port, "POST", endpoint->data, json_auth, kInitialize);
+  auto accepted = http_request(port, "POST", endpoint->data, json_auth, kMcpInitialize);
   CHECK(accepted.status == 202);
   auto answer = stream->next_event();
   REQUIRE(answer);
@@ -191,9 +151,9 @@ TEST_CASE("serve --mcp: the old transport's message URL is bound to its stream, 
   CHECK(json::parse(progress->data)["method"] == "notifications/progress");
   CHECK(json::parse(response->data)["id"] == 2);
 
-  CHECK(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kInitialize).status == 401);
-  CHECK(http_request(port, "POST", "/message?sessionId=" + std::string(32, 'a'), json_auth, kInitialize).status == 404);
-  CHECK(http_request(port, "POST", "/message", json_auth, kInitialize).status == 400);
+  CHECK(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kMcpInitialize).status == 401);
+  CHECK(http_request(port, "POST", "/message?sessionId=" + std::string(32, 'a'), json_auth, kMcpInitialize).status == 404);
+  CHECK(http_request(port, "POST", "/message", json_auth, kMcpInitialize).status == 400);
   // Not a Streamable HTTP session.
   CHECK(mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
                  {{"Mcp-Session-Id", id}, {"Authorization", "Bearer s3cret"}}).status == 404);
@@ -202,7 +162,7 @@ TEST_CASE("serve --mcp: the old transport's message URL is bound to its stream, 
   CHECK(children.size() >= 2);  // sh and its sleep
   stream.reset();  // the client goes away
   CHECK(all_dead(children));  // the stream closed: the session ended, grandchild included
-  CHECK(http_request(port, "POST", endpoint->data, json_auth, kInitialize).status == 404);
+  CHECK(http_request(port, "POST", endpoint->data, json_auth, kMcpInitialize).status == 404);
 }
 
 TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clients, DELETE",
@@ -213,7 +173,7 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
   int port = server.port;
 
   SECTION("initialize answers on an event stream with a fresh session id and a priming event") {
-    auto init = mcp_post(port, kInitialize);
+    auto init = mcp_post(port, kMcpInitialize);
     REQUIRE(init.status == 200);
     CHECK(init.header("Content-Type")->rfind("text/event-stream", 0) == 0);
     auto id = init.header("Mcp-Session-Id");
@@ -224,7 +184,7 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
     auto messages = messages_of(init.body);
     REQUIRE(messages.size() == 1);
     CHECK(messages[0]["result"]["serverInfo"]["name"] == "sh");
-    CHECK(mcp_post(port, kInitialize).header("Mcp-Session-Id") != id);  // every session its own id
+    CHECK(mcp_post(port, kMcpInitialize).header("Mcp-Session-Id") != id);  // every session its own id
   }
   SECTION("without a session: 400; an unknown one: 404") {
     auto missing = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
@@ -248,7 +208,7 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
     CHECK(messages_of(good.body).at(0)["result"]["ok"] == true);
   }
   SECTION("a client of an older revision gets no priming event") {
-    std::string old_initialize = kInitialize;
+    std::string old_initialize = kMcpInitialize;
     old_initialize.replace(old_initialize.find("2025-11-25"), 10, "2025-06-18");
     std::string id = open_session(port, {{"MCP-Protocol-Version", "2025-06-18"}}, old_initialize);
     auto reply = mcp_post(port, R"({"jsonrpc":"2.0","id":2,"method":"ping"})",
@@ -269,7 +229,7 @@ TEST_CASE("serve --mcp: session header rules, protocol versions, JSON-only clien
   }
   SECTION("batches and malformed bodies: 400 with the reason") {
     std::string id = open_session(port);
-    auto batch = mcp_post(port, "[" + kInitialize + "]", {{"Mcp-Session-Id", id}});
+    auto batch = mcp_post(port, "[" + kMcpInitialize + "]", {{"Mcp-Session-Id", id}});
     CHECK(batch.status == 400);
     CHECK(batch.body.find("batch") != std::string::npos);
     CHECK(mcp_post(port, "{not json", {{"Mcp-Session-Id", id}}).status == 400);
@@ -363,7 +323,7 @@ TEST_CASE("serve --mcp: an initialize answered as SSE keeps its connection for t
            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   };
   RawConnection c(server.port);
-  REQUIRE(c.send_all(post("", kInitialize)));
+  REQUIRE(c.send_all(post("", kMcpInitialize)));
   auto initialized = c.read_until(R"("serverInfo":{"name":"sh","version":"1"}}})");
   REQUIRE(initialized);
   std::string head = c.received().substr(0, c.received().find("\r\n\r\n"));
@@ -383,14 +343,14 @@ TEST_CASE("serve --mcp: an initialize answered as SSE keeps its connection for t
 TEST_CASE("serve --mcp: Host and Origin are checked before a child starts (DNS rebinding)", "[serve][mcp]") {
   auto server = start_mcp({"--allow-host", "mcp.test"}, sh_server());
   int port = server.port;
-  auto evil = mcp_post(port, kInitialize, {{"Host", "evil.example"}});
+  auto evil = mcp_post(port, kMcpInitialize, {{"Host", "evil.example"}});
   CHECK(evil.status == 403);
   CHECK(evil.body.find("evil.example") != std::string::npos);
-  auto origin = mcp_post(port, kInitialize, {{"Origin", "http://evil.example"}});
+  auto origin = mcp_post(port, kMcpInitialize, {{"Origin", "http://evil.example"}});
   CHECK(origin.status == 403);
   CHECK(descendants(server.process->pid()).empty());  // no child was started for either
-  CHECK(mcp_post(port, kInitialize, {{"Host", "mcp.test:80"}}).status == 200);
-  CHECK(mcp_post(port, kInitialize, {{"Origin", "http://localhost:1234"}}).status == 200);
+  CHECK(mcp_post(port, kMcpInitialize, {{"Host", "mcp.test:80"}}).status == 200);
+  CHECK(mcp_post(port, kMcpInitialize, {{"Origin", "http://localhost:1234"}}).status == 200);
 }
 
 TEST_CASE("serve --mcp --cors: the preflight allows DELETE and the MCP headers, which responses expose",
@@ -406,18 +366,18 @@ TEST_CASE("serve --mcp --cors: the preflight allows DELETE and the MCP headers, 
   auto allowed = preflight.header("Access-Control-Allow-Headers").value_or("");
   for (const char* name : {"Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID", "Authorization"})
     CHECK(allowed.find(name) != std::string::npos);
-  auto init = mcp_post(port, kInitialize, {{"Origin", "http://app.test"}});
+  auto init = mcp_post(port, kMcpInitialize, {{"Origin", "http://app.test"}});
   REQUIRE(init.status == 200);
   auto exposed = init.header("Access-Control-Expose-Headers").value_or("");
   CHECK(exposed.find("Mcp-Session-Id") != std::string::npos);
   CHECK(exposed.find("MCP-Protocol-Version") != std::string::npos);
-  CHECK(!mcp_post(port, kInitialize, {{"Origin", "http://other.test"}}).header("Access-Control-Expose-Headers"));
+  CHECK(!mcp_post(port, kMcpInitialize, {{"Origin", "http://other.test"}}).header("Access-Control-Expose-Headers"));
 }
 
 TEST_CASE("serve --mcp: a session is bound to the token that created it", "[serve][mcp]") {
   auto server = start_mcp({"--token", "t0k"}, sh_server());
   int port = server.port;
-  CHECK(mcp_post(port, kInitialize).status == 401);
+  CHECK(mcp_post(port, kMcpInitialize).status == 401);
   std::string id = open_session(port, {{"Authorization", "Bearer t0k"}});
   auto without = mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/x"})", {{"Mcp-Session-Id", id}});
   CHECK(without.status == 401);
@@ -432,7 +392,7 @@ TEST_CASE("serve --mcp: a session is bound to the token that created it", "[serv
 TEST_CASE("serve --mcp: --max-sessions turns further sessions away with 503", "[serve][mcp]") {
   auto server = start_mcp({"--max-sessions", "1"}, sh_server());
   open_session(server.port);
-  auto refused = mcp_post(server.port, kInitialize);
+  auto refused = mcp_post(server.port, kMcpInitialize);
   CHECK(refused.status == 503);
   CHECK(refused.header("Retry-After"));
   CHECK(refused.body.find("--max-sessions 1") != std::string::npos);
@@ -542,7 +502,7 @@ TEST_CASE("serve --mcp: the GET stream takes unsolicited messages, kept until it
 
 TEST_CASE("serve --mcp -v: one line per session, the child's stderr prefixed, never the session id", "[serve][mcp]") {
   auto server = start_mcp({"-v"}, sh_server("echo 'a line on stderr' >&2; exec cat >/dev/null"));
-  auto init = mcp_post(server.port, kInitialize, {{"Accept", "application/json"}});  // JSON-only initialize
+  auto init = mcp_post(server.port, kMcpInitialize, {{"Accept", "application/json"}});  // JSON-only initialize
   REQUIRE(init.status == 200);
   CHECK(json::parse(init.body)["result"]["serverInfo"]["name"] == "sh");
   std::string id = init.header("Mcp-Session-Id").value();
@@ -756,7 +716,7 @@ TEST_CASE("serve --mcp --stateless: every request goes to the pool, initialize i
           "[serve][mcp][stateless]") {
   auto server = start_mcp({"--stateless", "--stateless-pool", "1"}, kPoolChild);
   int port = server.port;
-  auto init = mcp_post(port, kInitialize);
+  auto init = mcp_post(port, kMcpInitialize);
   REQUIRE(init.status == 200);
   CHECK_FALSE(init.header("Mcp-Session-Id"));
   json result = messages_of(init.body).at(0)["result"];

@@ -14,10 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kInitialize =
-    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
-    R"("clientInfo":{"name":"raw","version":"1"}}})";
-
 // A stdio MCP server in sh whose serverInfo name is `name_expression` (expanded by sh: $VAR, $(pwd)).
 json sh_entry(const std::string& name_expression) {
   return {{"command", "sh"},
@@ -55,10 +51,10 @@ TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd, GE
   auto server = start_ssetool({"serve", "--mcp-config", file});
   int port = server.port;
 
-  auto alpha = post(port, "/alpha/mcp", kInitialize);
+  auto alpha = post(port, "/alpha/mcp", kMcpInitialize);
   REQUIRE(alpha.status == 200);
   CHECK(json::parse(alpha.body)["result"]["serverInfo"]["name"] == "alpha hello");
-  auto beta = post(port, "/beta/mcp", kInitialize);
+  auto beta = post(port, "/beta/mcp", kMcpInitialize);
   REQUIRE(beta.status == 200);
   CHECK(json::parse(beta.body)["result"]["serverInfo"]["name"] == "beta " + files.path());
 
@@ -69,7 +65,7 @@ TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd, GE
              {{"Mcp-Session-Id", *alpha_id}}).status == 404);
   CHECK(post(port, "/alpha/mcp", R"({"jsonrpc":"2.0","method":"notifications/initialized"})",
              {{"Mcp-Session-Id", *alpha_id}}).status == 202);
-  CHECK(post(port, "/mcp", kInitialize).status == 404);
+  CHECK(post(port, "/mcp", kMcpInitialize).status == 404);
 
   {  // the old HTTP+SSE transport too, at /NAME/sse
     SseClient legacy(port, "/beta/sse");
@@ -77,7 +73,7 @@ TEST_CASE("serve --mcp-config: each server at /NAME/mcp with its env and cwd, GE
     REQUIRE(endpoint);
     CHECK(endpoint->type == "endpoint");
     CHECK(endpoint->data.rfind("/beta/message?sessionId=", 0) == 0);
-    CHECK(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kInitialize).status == 202);
+    CHECK(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kMcpInitialize).status == 202);
     auto answer = legacy.next_event();
     REQUIRE(answer);
     CHECK(json::parse(answer->data)["result"]["serverInfo"]["name"] == "beta " + files.path());

@@ -32,21 +32,6 @@ Headers post_headers(const std::string& accept, const std::string& session = "")
   return h;
 }
 
-// initialize and notifications/initialized: the session's id.
-std::string open_session(int port) {
-  const std::string initialize =
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
-      R"("capabilities":{},"clientInfo":{"name":"raw","version":"1"}}})";
-  auto init = http_request(port, "POST", "/mcp", post_headers("application/json, text/event-stream"), initialize);
-  REQUIRE(init.status == 200);
-  auto id = init.header("Mcp-Session-Id");
-  REQUIRE(id);
-  auto initialized = http_request(port, "POST", "/mcp", post_headers("application/json", *id),
-                                  R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
-  REQUIRE(initialized.status == 202);
-  return *id;
-}
-
 void release_held(int port, const std::string& session) {
   auto released = http_request(port, "POST", "/mcp", post_headers("application/json", session),
                                R"({"jsonrpc":"2.0","method":"test/release"})");

@@ -66,39 +66,6 @@ McpBridge start_mcp(std::vector<std::string> options, const std::vector<std::str
   return McpBridge(start_ssetool(args));
 }
 
-const std::string kInitialize =
-    R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},)"
-    R"("clientInfo":{"name":"raw","version":"1"}}})";
-
-HttpResponse mcp_post(int port, const std::string& body, Headers extra = {}) {
-  Headers h{{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}};
-  h.insert(h.end(), extra.begin(), extra.end());
-  return http_request(port, "POST", "/mcp", h, body);
-}
-
-std::vector<json> messages_of(const std::string& body) {
-  std::vector<json> out;
-  std::size_t pos = 0;
-  while ((pos = body.find("data: ", pos)) != std::string::npos) {
-    std::size_t end = body.find('\n', pos);
-    std::string data = body.substr(pos + 6, end - pos - 6);
-    if (!data.empty()) out.push_back(json::parse(data));
-    pos = end;
-  }
-  return out;
-}
-
-// Initializes a session and sends notifications/initialized: its id.
-std::string open_session(int port) {
-  auto init = mcp_post(port, kInitialize);
-  REQUIRE(init.status == 200);
-  auto id = init.header("Mcp-Session-Id");
-  REQUIRE(id);
-  REQUIRE(mcp_post(port, R"({"jsonrpc":"2.0","method":"notifications/initialized"})", {{"Mcp-Session-Id", *id}})
-              .status == 202);
-  return *id;
-}
-
 // ssetool_loop_clients_connected{loop="K"} for each loop K.
 std::vector<long> streams_per_loop(int port) {
   std::string body = http_request(port, "GET", "/metrics").body;
@@ -211,7 +178,7 @@ TEST_CASE("serve --mcp --threads 3: the old HTTP+SSE transport, one session on e
   Headers json_type{{"Content-Type", "application/json"}};
   for (int i = 0; i < kLoops; ++i) {
     CAPTURE(i);
-    REQUIRE(http_request(port, "POST", urls[i], json_type, kInitialize).status == 202);
+    REQUIRE(http_request(port, "POST", urls[i], json_type, kMcpInitialize).status == 202);
     json call = {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
                  {"params", {{"name", "echo"}, {"arguments", {{"text", "legacy " + std::to_string(i)}}}}}};
     REQUIRE(http_request(port, "POST", urls[i], json_type, call.dump()).status == 202);
@@ -262,7 +229,7 @@ TEST_CASE("serve --mcp --threads 3: SIGTERM kills and reaps the children of ever
   SseClient legacy(port, "/sse");  // and an old-transport session (on loop 0), initialized: its sleep runs
   auto endpoint = legacy.next_event();
   REQUIRE(endpoint);
-  REQUIRE(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kInitialize).status == 202);
+  REQUIRE(http_request(port, "POST", endpoint->data, {{"Content-Type", "application/json"}}, kMcpInitialize).status == 202);
   REQUIRE(legacy.next_event());
   auto children = descendants(server.process->pid());
   CHECK(children.size() == 2 * (2 * kLoops + 1));

@@ -12,10 +12,13 @@
 //   certificate.hpp      make_self_signed_certificate(): a throw-away TLS certificate
 //   redis_server.hpp     RedisServer: a real redis-server on a free port (backplane tests); free_tcp_port()
 //   nginx_server.hpp     NginxServer: a real nginx load-balancing over ssetool nodes
+//   mcp_requests.hpp     kMcpInitialize, mcp_post(), messages_of(), open_session(): raw MCP requests
+//   mcp_streams.hpp      post_then_drop(), first_message(): a POST's stream dropped and resumed
 #pragma once
 
 #include "certificate.hpp"
 #include "fixture_server.hpp"
+#include "mcp_requests.hpp"
 #include "mcp_streams.hpp"
 #include "process.hpp"
 #include "nginx_server.hpp"
