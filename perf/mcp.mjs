@@ -101,7 +101,6 @@ class Session {
     this.id = null;
     this.nextId = 1;
     this.getStream = null;
-    this.retries = 0; // POSTs sent again because the server had closed the kept-alive connection
   }
 
   headers(extra = {}) {
@@ -145,7 +144,6 @@ class Session {
       req.on("timeout", () => req.destroy(new Error(`no answer to ${method} ${message?.method ?? ""} within 30 s`)));
       req.on("error", (e) => {
         if (!req.reusedSocket || retried || !["ECONNRESET", "EPIPE"].includes(e.code)) return reject(e);
-        this.retries++;
         this.send(method, message, waitFor, t0, true).then(resolve, reject);
       });
       req.end(body);
@@ -197,7 +195,6 @@ class Session {
         if (answered) return;
         clearTimeout(timer);
         if (!req.reusedSocket || retried || !["ECONNRESET", "EPIPE"].includes(e.code)) return reject(e);
-        this.retries++;
         this.openGetStream(true).then(resolve, reject);
       });
       req.end();
